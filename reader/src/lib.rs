@@ -1,1 +1,72 @@
+//! # ttlog-reader
+//!
+//! Reads files written by the `ttlog` logger (format: `format-spec/SPEC.md`): iterate their
+//! events, survive damage, merge files by time, and export JSON Lines or CSV.
+//!
+//! - [`Events`] iterates one file's events. Damage does not stop it: a block that fails its
+//!   checksums or does not decode is skipped whole and reported as an `Err` item naming its
+//!   byte offset; a file cut off mid-block (its writer was killed) yields every complete
+//!   block and then reports the cut. [`Error::is_data_loss`] tells such reports from errors
+//!   that stop the file.
+//! - [`BlockReader`] is the layer below: checked, decompressed blocks, for tools that work
+//!   per block (parallel decoding, recovery, summaries). [`decode_block`] decodes one block
+//!   with no I/O.
+//! - [`Merge`] interleaves several files by timestamp.
+//! - [`write_json_line`] and [`CsvExporter`] export events.
+//!
+//! ```no_run
+//! use ttlog_reader::{write_json_line, Events};
+//!
+//! fn main() -> Result<(), ttlog_reader::Error> {
+//!     let mut out = String::new();
+//!     for item in Events::open("logs/demo.bin")? {
+//!         match item {
+//!             Ok(event) if event.level_name() == "ERROR" => {
+//!                 println!("{} {}", event.target(), event.message());
+//!                 write_json_line(&event, &mut out);
+//!             }
+//!             Ok(_) => {}
+//!             Err(skipped) => eprintln!("warning: {skipped}"),
+//!         }
+//!     }
+//!     print!("{out}");
+//!     Ok(())
+//! }
+//! ```
 
+mod block;
+mod error;
+mod event;
+mod export;
+mod file;
+mod merge;
+mod render;
+mod time;
+mod value;
+
+pub use block::{decode_block, BlockContent, Trailer};
+pub use error::Error;
+pub use event::{Callsite, Event, EventKind};
+pub use export::{write_json_line, CsvExporter, CSV_FIXED_COLUMNS};
+pub use file::{BlockReader, Events, RawBlock};
+pub use merge::Merge;
+pub use render::render;
+pub use time::{format_rfc3339, parse_rfc3339};
+pub use ttlog_format::{DropReason, Header, Level};
+pub use value::{json_string, Value};
+
+/// Reads every event of the file at `path`, with the reports of skipped data.
+///
+/// Fails only when the file cannot be opened or has no readable header.
+pub fn read_all(path: impl AsRef<std::path::Path>) -> Result<(Vec<Event>, Vec<Error>), Error> {
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    for item in Events::open(path)? {
+        match item {
+            Ok(e) => events.push(e),
+            Err(e) if e.is_data_loss() => problems.push(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((events, problems))
+}

@@ -1,0 +1,202 @@
+//! Decoding one block's records into events. Pure: no I/O, no state beyond the block.
+
+use std::sync::Arc;
+
+use ttlog_format::cbor;
+use ttlog_format::record::{
+    advance_time, tag, CallsiteDef, DroppedRecord, EventRecord, Records, StringDef, ThreadDef,
+};
+use ttlog_format::{BlockKind, FormatError, Frame};
+
+use crate::value::ValueDecoder;
+use crate::{Callsite, Event, Value};
+
+/// The summary a cleanly closed file ends with.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trailer {
+    /// EVENT records in the file.
+    pub events: u64,
+    /// Events the file reports lost.
+    pub dropped: u64,
+    /// Data blocks in the file.
+    pub blocks: u64,
+    /// Earliest record time.
+    pub min_ts: u64,
+    /// Latest record time.
+    pub max_ts: u64,
+    /// Byte offset of each data block.
+    pub block_offsets: Vec<u64>,
+}
+
+/// What a block held.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockContent {
+    /// Events (log events and loss reports), in stored order.
+    Events(Vec<Event>),
+    /// The trailer of a cleanly closed file.
+    Trailer(Trailer),
+    /// A block kind from a later format version, skipped.
+    Unknown(u8),
+}
+
+fn set<T>(table: &mut Vec<Option<T>>, id: u64, value: T, records: u32) -> Result<(), FormatError> {
+    // Ids are dense in practice; refuse ids no block of this size could need, so a corrupt
+    // id cannot make us allocate a huge table.
+    let i = usize::try_from(id)
+        .ok()
+        .filter(|&i| i <= records as usize)
+        .ok_or(FormatError::BadRecord {
+            tag: 0,
+            reason: "id larger than the block's record count",
+        })?;
+    if table.len() <= i {
+        table.resize_with(i + 1, || None);
+    }
+    table[i] = Some(value);
+    Ok(())
+}
+
+fn get<'t, T>(table: &'t [Option<T>], id: u64, kind: &'static str) -> Result<&'t T, FormatError> {
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| table.get(i))
+        .and_then(Option::as_ref)
+        .ok_or(FormatError::UndefinedId { kind, id })
+}
+
+/// Decodes the raw (decompressed, checked) payload of a block with frame `frame`.
+///
+/// Either the whole block decodes, or an error says why none of it is used (SPEC.md
+/// section 9).
+pub fn decode_block(frame: &Frame, raw: &[u8]) -> Result<BlockContent, FormatError> {
+    match frame.kind {
+        BlockKind::Data => decode_data(frame, raw).map(BlockContent::Events),
+        BlockKind::Trailer => decode_trailer(raw).map(BlockContent::Trailer),
+        BlockKind::Unknown(k) => Ok(BlockContent::Unknown(k)),
+    }
+}
+
+fn decode_data(frame: &Frame, raw: &[u8]) -> Result<Vec<Event>, FormatError> {
+    let mut threads: Vec<Option<Arc<str>>> = Vec::new();
+    let mut callsites: Vec<Option<Arc<Callsite>>> = Vec::new();
+    let mut strings: Vec<Option<Arc<str>>> = Vec::new();
+    let mut events = Vec::with_capacity(frame.event_count.min(1 << 16) as usize);
+    let mut ts = 0u64;
+    let n = frame.record_count;
+    let no_thread: Arc<str> = Arc::from("");
+    let mut records = 0u32;
+    for record in Records::new(raw) {
+        let record = record?;
+        records += 1;
+        match record.tag {
+            tag::EVENT => {
+                let e = EventRecord::parse(record.body)?;
+                ts = advance_time(ts, e.dt)?;
+                let callsite = get(&callsites, e.callsite, "callsite")?.clone();
+                let thread = get(&threads, e.thread, "thread")?.clone();
+                let decoder = ValueDecoder { strings: &strings };
+                let count = callsite.n_args + callsite.field_names.len();
+                let mut values = Vec::with_capacity(count);
+                let mut rest = e.values;
+                for _ in 0..count {
+                    if rest.is_empty() {
+                        return Err(FormatError::BadRecord {
+                            tag: tag::EVENT,
+                            reason: "fewer values than its callsite declares",
+                        });
+                    }
+                    let (v, used) = decoder.decode(rest)?;
+                    values.push(v);
+                    rest = &rest[used..];
+                }
+                // Bytes after the declared values are a later version's additions.
+                events.push(Event {
+                    ts,
+                    kind: crate::EventKind::Log,
+                    callsite,
+                    thread,
+                    values,
+                });
+            }
+            tag::CALLSITE => {
+                let c = CallsiteDef::parse(record.body)?;
+                let callsite = Callsite {
+                    level: c.level,
+                    target: c.target.into(),
+                    file: c.file.into(),
+                    line: c.line,
+                    template: c.template.into(),
+                    n_args: c.n_args as usize,
+                    field_names: c.field_names.iter().map(|&f| f.into()).collect(),
+                };
+                set(&mut callsites, c.id, Arc::new(callsite), n)?;
+            }
+            tag::THREAD => {
+                let t = ThreadDef::parse(record.body)?;
+                set(&mut threads, t.id, t.name.into(), n)?;
+            }
+            tag::STRING => {
+                let s = StringDef::parse(record.body)?;
+                set(&mut strings, s.id, s.text.into(), n)?;
+            }
+            tag::DROPPED => {
+                let d = DroppedRecord::parse(record.body)?;
+                ts = advance_time(ts, d.dt)?;
+                let thread = if d.thread == 0 {
+                    no_thread.clone()
+                } else {
+                    get(&threads, d.thread, "thread")?.clone()
+                };
+                events.push(Event::dropped(ts, thread, d.count, d.reason));
+            }
+            // Unknown kinds are a later minor version's: skipped by their length.
+            _ => {}
+        }
+    }
+    if records != frame.record_count {
+        return Err(FormatError::BadRecord {
+            tag: 0,
+            reason: "record count differs from the frame's",
+        });
+    }
+    Ok(events)
+}
+
+fn decode_trailer(raw: &[u8]) -> Result<Trailer, FormatError> {
+    let mut trailer = Trailer::default();
+    for record in Records::new(raw) {
+        let record = record?;
+        if record.tag != tag::TRAILER {
+            continue;
+        }
+        let len = cbor::item_len(record.body).map_err(|_| FormatError::BadRecord {
+            tag: tag::TRAILER,
+            reason: "not a CBOR item",
+        })?;
+        let (value, _) = ValueDecoder { strings: &[] }.decode(&record.body[..len])?;
+        let Value::Map(entries) = value else {
+            return Err(FormatError::BadRecord {
+                tag: tag::TRAILER,
+                reason: "not a map",
+            });
+        };
+        let uint = |v: &Value| match v {
+            Value::Int(i) => u64::try_from(*i).ok(),
+            _ => None,
+        };
+        for (k, v) in &entries {
+            match (k.as_str(), v) {
+                (Some("events"), v) => trailer.events = uint(v).unwrap_or(0),
+                (Some("dropped"), v) => trailer.dropped = uint(v).unwrap_or(0),
+                (Some("blocks"), v) => trailer.blocks = uint(v).unwrap_or(0),
+                (Some("min_ts"), v) => trailer.min_ts = uint(v).unwrap_or(0),
+                (Some("max_ts"), v) => trailer.max_ts = uint(v).unwrap_or(0),
+                (Some("block_offsets"), Value::Array(items)) => {
+                    trailer.block_offsets = items.iter().filter_map(uint).collect();
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(trailer)
+}

@@ -1,0 +1,140 @@
+//! Export: JSON Lines and CSV.
+//!
+//! The JSON schema (version 1), one object per event, keys in this order:
+//!
+//! | key | type | meaning |
+//! |---|---|---|
+//! | `ts` | string | RFC 3339 UTC with nanoseconds, `2026-11-22T03:06:36.123456789Z` |
+//! | `level` | string | `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` |
+//! | `target` | string | module path or explicit target |
+//! | `thread` | string | thread name |
+//! | `msg` | string | the message with its arguments and fields filled in |
+//! | `fields` | object | the fields, in logged order |
+//! | `file` | string | source file, when known |
+//! | `line` | number | source line, when known |
+//!
+//! Values: integers and finite floats as numbers (floats always with a `.` or exponent), the
+//! non-finite floats as the strings `"NaN"`, `"inf"`, `"-inf"`, text as strings, bytes as
+//! strings of lower-case hex, arrays and maps as arrays and objects. Lost events appear as
+//! WARN events of target `ttlog` with fields `dropped` and `reason`.
+
+use std::io::{self, Write};
+
+use crate::time::format_rfc3339;
+use crate::value::json_string;
+use crate::{Event, Value};
+
+/// Appends `event` as one line of JSON (with its newline) to `out`.
+pub fn write_json_line(event: &Event, out: &mut String) {
+    out.push_str("{\"ts\":\"");
+    format_rfc3339(event.ts, out);
+    out.push_str("\",\"level\":");
+    json_string(out, &event.level_name());
+    out.push_str(",\"target\":");
+    json_string(out, event.target());
+    out.push_str(",\"thread\":");
+    json_string(out, &event.thread);
+    out.push_str(",\"msg\":");
+    let mut msg = String::new();
+    event.write_message(&mut msg);
+    json_string(out, &msg);
+    out.push_str(",\"fields\":{");
+    for (i, (name, value)) in event.fields().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(out, name);
+        out.push(':');
+        value.write_json(out);
+    }
+    out.push('}');
+    if !event.callsite.file.is_empty() {
+        out.push_str(",\"file\":");
+        json_string(out, &event.callsite.file);
+    }
+    if event.callsite.line != 0 {
+        use std::fmt::Write;
+        let _ = write!(out, ",\"line\":{}", event.callsite.line);
+    }
+    out.push_str("}\n");
+}
+
+/// The fixed columns of CSV output, before the field columns.
+pub const CSV_FIXED_COLUMNS: [&str; 5] = ["ts", "level", "target", "thread", "msg"];
+
+/// Writes events as CSV: a header row, then one row per event. Columns are `ts`, `level`,
+/// `target`, `thread`, `msg`, then one per field name given, then `file` and `line`. A field
+/// an event lacks is an empty cell; arrays and maps are JSON text.
+pub struct CsvExporter<W: Write> {
+    out: csv::Writer<W>,
+    fields: Vec<String>,
+    row: Vec<String>,
+}
+
+impl<W: Write> CsvExporter<W> {
+    /// Writes the header row for the given field columns.
+    pub fn new(out: W, fields: Vec<String>) -> io::Result<CsvExporter<W>> {
+        let mut out = csv::Writer::from_writer(out);
+        let header: Vec<&str> = CSV_FIXED_COLUMNS
+            .iter()
+            .copied()
+            .chain(fields.iter().map(String::as_str))
+            .chain(["file", "line"])
+            .collect();
+        out.write_record(&header).map_err(csv_io)?;
+        Ok(CsvExporter {
+            out,
+            fields,
+            row: Vec::new(),
+        })
+    }
+
+    /// Writes one event as a row.
+    pub fn write(&mut self, event: &Event) -> io::Result<()> {
+        self.row.clear();
+        let mut ts = String::new();
+        format_rfc3339(event.ts, &mut ts);
+        self.row.push(ts);
+        self.row.push(event.level_name().into_owned());
+        self.row.push(event.target().to_string());
+        self.row.push(event.thread.to_string());
+        self.row.push(event.message());
+        for name in &self.fields {
+            self.row
+                .push(event.field(name).map(csv_cell).unwrap_or_default());
+        }
+        self.row.push(event.callsite.file.to_string());
+        self.row.push(match event.callsite.line {
+            0 => String::new(),
+            n => n.to_string(),
+        });
+        self.out.write_record(&self.row).map_err(csv_io)
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> io::Result<W> {
+        self.out
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.to_string(),
+        Value::Null => String::new(),
+        Value::Array(_) | Value::Map(_) => {
+            let mut s = String::new();
+            v.write_json(&mut s);
+            s
+        }
+        other => other.to_string(),
+    }
+}
+
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}

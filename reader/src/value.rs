@@ -1,0 +1,422 @@
+//! Decoded field and argument values, and their CBOR decoding.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ttlog_format::cbor::{read_head, MAX_DEPTH, STRING_REF_TAG};
+use ttlog_format::FormatError;
+
+/// One argument or field value of an event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null` (also CBOR `undefined`).
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer, from -2^64 to 2^64-1.
+    Int(i128),
+    /// A floating-point number.
+    Float(f64),
+    /// Text.
+    Text(Arc<str>),
+    /// Raw bytes.
+    Bytes(Vec<u8>),
+    /// A list.
+    Array(Vec<Value>),
+    /// A map, in stored order.
+    Map(Vec<(Value, Value)>),
+}
+
+impl Value {
+    /// The value as a number, when it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The value as text, when it is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Writes the value as JSON. Non-finite floats become the strings `"NaN"`, `"inf"` and
+    /// `"-inf"`, bytes a string of lower-case hex, map keys that are not text their JSON text.
+    pub fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                use fmt::Write;
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => {
+                if f.is_finite() {
+                    write_float(out, *f);
+                } else {
+                    json_string(out, &float_text(*f));
+                }
+            }
+            Value::Text(t) => json_string(out, t),
+            Value::Bytes(b) => json_string(out, &hex(b)),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    match k {
+                        Value::Text(t) => json_string(out, t),
+                        other => {
+                            let mut key = String::new();
+                            other.write_json(&mut key);
+                            json_string(out, &key);
+                        }
+                    }
+                    out.push(':');
+                    v.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// The text a message template shows for the value (SPEC.md section 8.1).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.pad("null"),
+            Value::Bool(b) => f.pad(if *b { "true" } else { "false" }),
+            Value::Int(i) => fmt::Display::fmt(i, f),
+            Value::Float(x) => {
+                if f.precision().is_some() || !x.is_finite() {
+                    if x.is_finite() {
+                        fmt::Display::fmt(x, f)
+                    } else {
+                        f.pad(&float_text(*x))
+                    }
+                } else {
+                    let mut s = String::new();
+                    write_float(&mut s, *x);
+                    f.pad(&s)
+                }
+            }
+            Value::Text(t) => f.pad(t),
+            Value::Bytes(b) => f.pad(&hex(b)),
+            Value::Array(_) | Value::Map(_) => {
+                let mut s = String::new();
+                self.write_json(&mut s);
+                f.pad(&s)
+            }
+        }
+    }
+}
+
+/// Shortest text that reads back to the same float, with `.0` when integral.
+pub(crate) fn write_float(out: &mut String, f: f64) {
+    use fmt::Write;
+    let start = out.len();
+    let _ = write!(out, "{f}");
+    if !out[start..].contains(['.', 'e', 'E', 'N', 'i']) {
+        out.push_str(".0");
+    }
+}
+
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f > 0.0 {
+        "inf".into()
+    } else {
+        "-inf".into()
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn json_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f | 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if escape.is_empty() {
+            use fmt::Write;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        plain = i + 1;
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
+}
+
+/// Decodes CBOR items into [`Value`]s, resolving string references against a block's
+/// STRING table.
+pub(crate) struct ValueDecoder<'a> {
+    pub strings: &'a [Option<Arc<str>>],
+}
+
+impl ValueDecoder<'_> {
+    /// Decodes the item at the start of `buf`; returns it and its length.
+    pub(crate) fn decode(&self, buf: &[u8]) -> Result<(Value, usize), FormatError> {
+        let mut pos = 0;
+        let v = self.item(buf, &mut pos, 0)?;
+        Ok((v, pos))
+    }
+
+    fn item(&self, buf: &[u8], pos: &mut usize, depth: usize) -> Result<Value, FormatError> {
+        if depth > MAX_DEPTH {
+            return Err(FormatError::BadCbor("nested too deeply"));
+        }
+        let (major, info, arg, head) = read_head(&buf[*pos..]).map_err(truncated)?;
+        *pos += head;
+        let indefinite = info == 31;
+        Ok(match major {
+            0 => {
+                if indefinite {
+                    return Err(FormatError::BadCbor("indefinite integer"));
+                }
+                Value::Int(i128::from(arg))
+            }
+            1 => {
+                if indefinite {
+                    return Err(FormatError::BadCbor("indefinite integer"));
+                }
+                Value::Int(-1 - i128::from(arg))
+            }
+            2 | 3 => {
+                let bytes = if indefinite {
+                    let mut all = Vec::new();
+                    loop {
+                        match buf.get(*pos) {
+                            None => return Err(truncated(FormatError::BadCbor(""))),
+                            Some(0xff) => {
+                                *pos += 1;
+                                break;
+                            }
+                            Some(&b) if b >> 5 == major && b & 0x1f != 31 => {
+                                let (_, _, n, h) = read_head(&buf[*pos..]).map_err(truncated)?;
+                                *pos += h;
+                                all.extend_from_slice(take(buf, pos, n)?);
+                            }
+                            Some(_) => return Err(FormatError::BadCbor("bad string chunk")),
+                        }
+                    }
+                    all
+                } else {
+                    take(buf, pos, arg)?.to_vec()
+                };
+                if major == 2 {
+                    Value::Bytes(bytes)
+                } else {
+                    Value::Text(
+                        String::from_utf8(bytes)
+                            .map_err(|_| FormatError::BadUtf8)?
+                            .into(),
+                    )
+                }
+            }
+            4 => {
+                let mut items = Vec::new();
+                if indefinite {
+                    while buf.get(*pos) != Some(&0xff) {
+                        if *pos >= buf.len() {
+                            return Err(truncated(FormatError::BadCbor("")));
+                        }
+                        items.push(self.item(buf, pos, depth + 1)?);
+                    }
+                    *pos += 1;
+                } else {
+                    check_count(buf, *pos, arg)?;
+                    for _ in 0..arg {
+                        items.push(self.item(buf, pos, depth + 1)?);
+                    }
+                }
+                Value::Array(items)
+            }
+            5 => {
+                let mut entries = Vec::new();
+                if indefinite {
+                    while buf.get(*pos) != Some(&0xff) {
+                        if *pos >= buf.len() {
+                            return Err(truncated(FormatError::BadCbor("")));
+                        }
+                        let k = self.item(buf, pos, depth + 1)?;
+                        entries.push((k, self.item(buf, pos, depth + 1)?));
+                    }
+                    *pos += 1;
+                } else {
+                    check_count(buf, *pos, arg.saturating_mul(2))?;
+                    for _ in 0..arg {
+                        let k = self.item(buf, pos, depth + 1)?;
+                        entries.push((k, self.item(buf, pos, depth + 1)?));
+                    }
+                }
+                Value::Map(entries)
+            }
+            6 => {
+                if indefinite {
+                    return Err(FormatError::BadCbor("indefinite tag"));
+                }
+                let inner = self.item(buf, pos, depth + 1)?;
+                match (arg, &inner) {
+                    (STRING_REF_TAG, Value::Int(id)) => {
+                        let text = usize::try_from(*id)
+                            .ok()
+                            .and_then(|i| self.strings.get(i))
+                            .and_then(Option::as_ref)
+                            .ok_or(FormatError::UndefinedId {
+                                kind: "string",
+                                id: u64::try_from(*id).unwrap_or(u64::MAX),
+                            })?;
+                        Value::Text(text.clone())
+                    }
+                    // Bignums: keep them as integers when they fit.
+                    (2 | 3, Value::Bytes(b)) if b.len() <= 8 => {
+                        let n = b.iter().fold(0i128, |acc, &x| (acc << 8) | i128::from(x));
+                        Value::Int(if arg == 2 { n } else { -1 - n })
+                    }
+                    _ => inner,
+                }
+            }
+            _ => match info {
+                20 => Value::Bool(false),
+                21 => Value::Bool(true),
+                22 | 23 => Value::Null,
+                25 => Value::Float(f16_to_f64(arg as u16)),
+                26 => Value::Float(f64::from(f32::from_bits(arg as u32))),
+                27 => Value::Float(f64::from_bits(arg)),
+                31 => return Err(FormatError::BadCbor("unexpected break")),
+                24 if arg < 32 => return Err(FormatError::BadCbor("invalid simple value")),
+                // Other simple values have no meaning in ttlog: read as null.
+                _ => Value::Null,
+            },
+        })
+    }
+}
+
+/// Inside a block that passed its CRC, running out of bytes means the value is malformed.
+fn truncated(e: FormatError) -> FormatError {
+    match e {
+        FormatError::Incomplete { .. } | FormatError::BadCbor("") => {
+            FormatError::BadCbor("value runs past the end of its record")
+        }
+        e => e,
+    }
+}
+
+fn take<'b>(buf: &'b [u8], pos: &mut usize, n: u64) -> Result<&'b [u8], FormatError> {
+    let end = usize::try_from(n)
+        .ok()
+        .and_then(|n| pos.checked_add(n))
+        .filter(|&e| e <= buf.len())
+        .ok_or(FormatError::BadCbor(
+            "value runs past the end of its record",
+        ))?;
+    let s = &buf[*pos..end];
+    *pos = end;
+    Ok(s)
+}
+
+fn check_count(buf: &[u8], pos: usize, items: u64) -> Result<(), FormatError> {
+    if items > (buf.len() - pos) as u64 {
+        return Err(FormatError::BadCbor("count exceeds the bytes left"));
+    }
+    Ok(())
+}
+
+fn f16_to_f64(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((h >> 10) & 0x1f);
+    let mant = f64::from(h & 0x3ff);
+    sign * match exp {
+        0 => mant * 2f64.powi(-24),
+        31 if mant == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        e => (1.0 + mant / 1024.0) * 2f64.powi(e - 15),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(v: &ciborium::Value) -> Value {
+        let mut b = Vec::new();
+        ciborium::into_writer(v, &mut b).unwrap();
+        let (out, n) = ValueDecoder { strings: &[] }.decode(&b).unwrap();
+        assert_eq!(n, b.len());
+        out
+    }
+
+    #[test]
+    fn decodes_like_ciborium() {
+        use ciborium::Value as C;
+        assert_eq!(
+            dec(&C::Integer(u64::MAX.into())),
+            Value::Int(u64::MAX.into())
+        );
+        assert_eq!(dec(&C::Integer((-5).into())), Value::Int(-5));
+        assert_eq!(dec(&C::Float(1.5)), Value::Float(1.5));
+        assert_eq!(dec(&C::Float(1e300)), Value::Float(1e300));
+        assert_eq!(dec(&C::Float(0.1)), Value::Float(0.1));
+        assert_eq!(dec(&C::Text("ü".into())), Value::Text("ü".into()));
+        assert_eq!(
+            dec(&C::Map(vec![(
+                C::Text("a".into()),
+                C::Array(vec![C::Null, C::Bool(true)])
+            )])),
+            Value::Map(vec![(
+                Value::Text("a".into()),
+                Value::Array(vec![Value::Null, Value::Bool(true)])
+            )])
+        );
+    }
+
+    #[test]
+    fn json_escapes() {
+        let mut s = String::new();
+        json_string(&mut s, "a\"b\\c\n\u{1}é");
+        assert_eq!(s, r#""a\"b\\c\n\u0001é""#);
+        let mut s = String::new();
+        Value::Float(2.0).write_json(&mut s);
+        Value::Float(f64::NAN).write_json(&mut s);
+        assert_eq!(s, r#"2.0"NaN""#);
+    }
+}

@@ -1,0 +1,470 @@
+//! Setting up and tearing down the logger: builder, guard, shared state, statistics, errors.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
+use std::thread::{JoinHandle, Thread};
+use std::time::Duration;
+
+use crate::filter::{self, Rules};
+use crate::output::{Output, Rotation};
+use crate::stage::RingReader;
+use crate::writer_thread;
+use crate::Level;
+
+/// What a thread does when its staging buffer is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OnFull {
+    /// Wait until the writer thread makes room: nothing is lost, the logging thread may stall.
+    #[default]
+    Block,
+    /// Drop the event and count it; the file gets a DROPPED record saying how many.
+    Drop,
+}
+
+/// Everything that can go wrong in setting up the logger.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A logger is already running; drop its [`Guard`] first.
+    AlreadyInitialized,
+    /// The log file or its directory could not be created.
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A level filter could not be parsed.
+    InvalidFilter(String),
+    /// A builder setting is out of range.
+    InvalidConfig(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::AlreadyInitialized => write!(f, "a ttlog logger is already running"),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::InvalidFilter(why) => write!(f, "invalid level filter: {why}"),
+            Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Counters of a running (or finished) logger.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events in blocks that reached the file.
+    pub events_written: u64,
+    /// Events lost, for any reason; each loss is also recorded in the file.
+    pub events_dropped: u64,
+    /// Data blocks written.
+    pub blocks_written: u64,
+    /// Bytes written to files, headers and trailers included.
+    pub bytes_written: u64,
+    /// Failed writes or opens.
+    pub io_errors: u64,
+    /// Files opened (more than one with rotation).
+    pub files: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub events_written: AtomicU64,
+    pub events_dropped: AtomicU64,
+    pub blocks_written: AtomicU64,
+    pub bytes_written: AtomicU64,
+    pub io_errors: AtomicU64,
+    pub files: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> Stats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Stats {
+            events_written: get(&self.events_written),
+            events_dropped: get(&self.events_dropped) + UNSTAGED.load(Ordering::Relaxed),
+            blocks_written: get(&self.blocks_written),
+            bytes_written: get(&self.bytes_written),
+            io_errors: get(&self.io_errors),
+            files: get(&self.files),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub on_full: OnFull,
+    pub buffer_size: usize,
+    pub block_size: usize,
+    pub flush_interval: Duration,
+}
+
+/// State shared by the logging threads and the writer thread.
+pub(crate) struct Shared {
+    pub generation: u64,
+    pub config: Config,
+    pub counters: Counters,
+    new_rings: Mutex<Vec<RingReader>>,
+    rings_pending: AtomicBool,
+    writer: OnceLock<Thread>,
+    writer_alive: AtomicBool,
+    shutdown: AtomicBool,
+    thread_numbers: AtomicU64,
+    flush_requested: AtomicU64,
+    flushed: Mutex<u64>,
+    flushed_cv: Condvar,
+}
+
+impl Shared {
+    pub(crate) fn next_thread_number(&self) -> u64 {
+        self.thread_numbers.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn adopt_ring(&self, ring: RingReader) {
+        self.new_rings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ring);
+        self.rings_pending.store(true, Ordering::Release);
+        self.wake_writer();
+    }
+
+    /// New rings registered since the last call, if any (writer thread).
+    pub(crate) fn take_new_rings(&self) -> Vec<RingReader> {
+        if !self.rings_pending.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.new_rings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// True while the writer thread runs and is not shutting down: waiting for room is
+    /// worth it only then.
+    pub(crate) fn accepting(&self) -> bool {
+        self.writer_alive.load(Ordering::Acquire) && !self.shutdown.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn wake_writer(&self) {
+        if let Some(t) = self.writer.get() {
+            t.unpark();
+        }
+    }
+
+    pub(crate) fn shutdown_requested(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn flush_requested(&self) -> u64 {
+        self.flush_requested.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn ack_flush(&self, upto: u64) {
+        let mut done = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+        if upto > *done {
+            *done = upto;
+        }
+        self.flushed_cv.notify_all();
+    }
+
+    pub(crate) fn writer_exited(&self) {
+        self.writer_alive.store(false, Ordering::Release);
+        // Release anyone waiting on a flush the writer will never do.
+        self.ack_flush(u64::MAX);
+    }
+
+    fn flush(&self, timeout: Duration) -> bool {
+        let want = self.flush_requested.fetch_add(1, Ordering::AcqRel) + 1;
+        self.wake_writer();
+        let done = self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+        let (done, _) = self
+            .flushed_cv
+            .wait_timeout_while(done, timeout, |d| *d < want)
+            .unwrap_or_else(|e| e.into_inner());
+        *done >= want && self.writer_alive.load(Ordering::Acquire)
+    }
+}
+
+static ACTIVE: RwLock<Option<Arc<Shared>>> = RwLock::new(None);
+static ACTIVE_GENERATION: AtomicU64 = AtomicU64::new(0);
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+/// Events that could not even be staged (the logging thread was exiting).
+static UNSTAGED: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn active_generation() -> u64 {
+    ACTIVE_GENERATION.load(Ordering::Acquire)
+}
+
+pub(crate) fn active() -> Option<Arc<Shared>> {
+    ACTIVE.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+pub(crate) fn count_unstaged() {
+    UNSTAGED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Configures and starts the logger. Get one with [`builder`](crate::builder).
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `init` is called"]
+pub struct Builder {
+    path: PathBuf,
+    service: Option<String>,
+    rules: Rules,
+    on_full: OnFull,
+    buffer_size: usize,
+    block_size: usize,
+    flush_interval: Duration,
+    rotation: Rotation,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder {
+            path: PathBuf::from("logs/trace.bin"),
+            service: None,
+            rules: Rules {
+                default: Some(Level::Info),
+                targets: Vec::new(),
+            },
+            on_full: OnFull::Block,
+            buffer_size: 1 << 20,
+            block_size: 64 << 10,
+            flush_interval: Duration::from_millis(100),
+            rotation: Rotation::default(),
+        }
+    }
+}
+
+impl Builder {
+    /// The file to write (default `logs/trace.bin`). Its directory is created if needed, and
+    /// an existing file of that name is replaced. With rotation, this names the series: see
+    /// [`rotate_bytes`](Self::rotate_bytes).
+    pub fn path(mut self, path: impl AsRef<Path>) -> Builder {
+        self.path = path.as_ref().to_path_buf();
+        self
+    }
+
+    /// The application's name, stored in the file header.
+    pub fn service(mut self, name: impl Into<String>) -> Builder {
+        self.service = Some(name.into());
+        self
+    }
+
+    /// The least severe level recorded for targets no other rule names (default `Info`).
+    pub fn level(mut self, level: Level) -> Builder {
+        self.rules.default = Some(level);
+        self
+    }
+
+    /// The least severe level recorded for `target` and the targets below it
+    /// (`motor` covers `motor::pid`); `None` records nothing from it.
+    pub fn target_level(mut self, target: impl Into<String>, level: Option<Level>) -> Builder {
+        self.rules.targets.push((target.into(), level));
+        self
+    }
+
+    /// Level rules in the form `info,motor=debug,net::http=off`, replacing earlier ones.
+    pub fn filter(mut self, spec: &str) -> Result<Builder, Error> {
+        self.rules = Rules::parse(spec)?;
+        Ok(self)
+    }
+
+    /// What a logging thread does when its staging buffer is full (default [`OnFull::Block`]).
+    pub fn on_full(mut self, policy: OnFull) -> Builder {
+        self.on_full = policy;
+        self
+    }
+
+    /// Bytes of staging buffer per logging thread (default 1 MiB, at least 4 KiB). Memory
+    /// used is this times the number of threads that log, plus two blocks.
+    pub fn buffer_size(mut self, bytes: usize) -> Builder {
+        self.buffer_size = bytes;
+        self
+    }
+
+    /// Uncompressed bytes at which a block is written (default 64 KiB, 1 KiB to 8 MiB).
+    pub fn block_size(mut self, bytes: usize) -> Builder {
+        self.block_size = bytes;
+        self
+    }
+
+    /// The longest an event waits in memory before its block is written (default 100 ms), so a
+    /// reader following the file sees events within this time.
+    pub fn flush_interval(mut self, interval: Duration) -> Builder {
+        self.flush_interval = interval;
+        self
+    }
+
+    /// Starts a new file when the current one reaches `bytes`. With any rotation set, files
+    /// are named `STEM.NNNNNN.EXT` beside [`path`](Self::path) (`logs/trace.000001.bin`, …),
+    /// numbered on from the highest number already there.
+    pub fn rotate_bytes(mut self, bytes: u64) -> Builder {
+        self.rotation.max_bytes = Some(bytes);
+        self
+    }
+
+    /// Starts a new file when the current one has been open for `interval`.
+    pub fn rotate_interval(mut self, interval: Duration) -> Builder {
+        self.rotation.max_age = Some(interval);
+        self
+    }
+
+    /// With rotation, keeps at most `count` files of the series, deleting the oldest.
+    pub fn max_files(mut self, count: usize) -> Builder {
+        self.rotation.max_files = Some(count);
+        self
+    }
+
+    /// Starts the writer thread and enables logging. Returns a guard that flushes and closes
+    /// the file when dropped. Fails if a logger is already running or the file cannot be
+    /// created.
+    pub fn init(self) -> Result<Guard, Error> {
+        if !(4096..=(1 << 30)).contains(&self.buffer_size) {
+            return Err(Error::InvalidConfig(format!(
+                "buffer_size {} is outside 4 KiB to 1 GiB",
+                self.buffer_size
+            )));
+        }
+        if !(1024..=(8 << 20)).contains(&self.block_size) {
+            return Err(Error::InvalidConfig(format!(
+                "block_size {} is outside 1 KiB to 8 MiB",
+                self.block_size
+            )));
+        }
+        if self.flush_interval.is_zero() {
+            return Err(Error::InvalidConfig(
+                "flush_interval must be positive".into(),
+            ));
+        }
+        if self.rotation.max_files == Some(0) {
+            return Err(Error::InvalidConfig("max_files must be at least 1".into()));
+        }
+        let mut active = ACTIVE.write().unwrap_or_else(|e| e.into_inner());
+        if active.is_some() {
+            return Err(Error::AlreadyInitialized);
+        }
+        let anchor = crate::clock::Anchor::now();
+        let output = Output::open(&self.path, self.service.clone(), self.rotation, &anchor)?;
+        let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(Shared {
+            generation,
+            config: Config {
+                on_full: self.on_full,
+                buffer_size: self.buffer_size,
+                block_size: self.block_size,
+                flush_interval: self.flush_interval,
+            },
+            counters: Counters::default(),
+            new_rings: Mutex::new(Vec::new()),
+            rings_pending: AtomicBool::new(false),
+            writer: OnceLock::new(),
+            writer_alive: AtomicBool::new(true),
+            shutdown: AtomicBool::new(false),
+            thread_numbers: AtomicU64::new(0),
+            flush_requested: AtomicU64::new(0),
+            flushed: Mutex::new(0),
+            flushed_cv: Condvar::new(),
+        });
+        let for_thread = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("ttlog-writer".into())
+            .spawn(move || writer_thread::run(for_thread, output, anchor))
+            .map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        let _ = shared.writer.set(handle.thread().clone());
+        *active = Some(shared.clone());
+        ACTIVE_GENERATION.store(generation, Ordering::Release);
+        filter::install(self.rules, true);
+        Ok(Guard {
+            shared,
+            writer: Some(handle),
+        })
+    }
+}
+
+/// Keeps the logger running; dropping it writes every staged event, closes the file cleanly
+/// and stops the writer thread. Keep it alive for as long as the program logs, usually by
+/// binding it in `main`: `let _guard = ttlog::builder().init()?;` (not `let _ = …`, which
+/// drops it at once).
+#[must_use = "dropping the guard stops the logger"]
+pub struct Guard {
+    shared: Arc<Shared>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Guard {
+    /// Writes every event logged so far, by any thread, to the file. Returns false if that
+    /// did not finish within `timeout` or the writer thread is gone.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        self.shared.flush(timeout)
+    }
+
+    /// The logger's counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        filter::disable_all();
+        {
+            let mut active = ACTIVE.write().unwrap_or_else(|e| e.into_inner());
+            if active
+                .as_ref()
+                .is_some_and(|a| Arc::ptr_eq(a, &self.shared))
+            {
+                *active = None;
+                ACTIVE_GENERATION.store(0, Ordering::Release);
+            }
+        }
+        self.shared.shutdown.store(true, Ordering::Release);
+        self.shared.wake_writer();
+        if let Some(handle) = self.writer.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Writes every event logged so far to the file; false if that did not finish within
+/// `timeout` or no logger is running.
+pub fn flush(timeout: Duration) -> bool {
+    active().is_some_and(|s| s.flush(timeout))
+}
+
+/// The running logger's counters, or `None` when no logger is running.
+pub fn stats() -> Option<Stats> {
+    active().map(|s| s.counters.snapshot())
+}
+
+/// Sets the level for targets that no per-target rule names; `None` turns them off. Takes
+/// effect at once in every thread; without a running logger it is kept for the next one.
+pub fn set_level(level: Option<Level>) {
+    let mut rules = filter::current();
+    rules.default = level;
+    install(rules);
+}
+
+/// Replaces the level rules with `spec` (`info,motor=debug`); see [`Rules::parse`].
+pub fn set_filter(spec: &str) -> Result<(), Error> {
+    install(Rules::parse(spec)?);
+    Ok(())
+}
+
+fn install(rules: Rules) {
+    // Hold the registry lock so a concurrent init or drop cannot interleave.
+    let active = ACTIVE.read().unwrap_or_else(|e| e.into_inner());
+    filter::install(rules, active.is_some());
+}

@@ -1,0 +1,305 @@
+//! The files the writer thread writes: header, blocks, trailer, rotation and retention.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ttlog_format::record::tag;
+use ttlog_format::{BlockBuilder, BlockKind, ClockSync, EndMarker, Frame, Header};
+
+use crate::clock::{wall_now_ns, Anchor};
+use crate::Error;
+
+/// When to start a new file, and how many to keep.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Rotation {
+    pub max_bytes: Option<u64>,
+    pub max_age: Option<Duration>,
+    pub max_files: Option<usize>,
+}
+
+impl Rotation {
+    fn enabled(&self) -> bool {
+        self.max_bytes.is_some() || self.max_age.is_some()
+    }
+}
+
+/// Totals for the trailer of the file being written.
+#[derive(Default)]
+struct FileTotals {
+    events: u64,
+    dropped: u64,
+    blocks: u64,
+    min_ts: Option<u64>,
+    max_ts: u64,
+    block_offsets: Vec<u64>,
+}
+
+pub(crate) struct Output {
+    base: PathBuf,
+    rotation: Rotation,
+    header: Header,
+    file: Option<File>,
+    path: PathBuf,
+    seq: u64,
+    /// Bytes of the current file; the offset of the next block.
+    offset: u64,
+    opened_at: Instant,
+    checked_at: Instant,
+    totals: FileTotals,
+    trailer: BlockBuilder,
+    scratch: Vec<u8>,
+}
+
+impl Output {
+    /// Opens the first file. Errors here are returned to `init`: a logger that cannot create
+    /// its file at all should say so at once.
+    pub(crate) fn open(
+        base: &Path,
+        service: Option<String>,
+        rotation: Rotation,
+        anchor: &Anchor,
+    ) -> Result<Output, Error> {
+        let mut header = Header::new(session_id());
+        header.writer = Some("ttlog".into());
+        header.writer_version = Some(env!("CARGO_PKG_VERSION").into());
+        header.service = service;
+        header.pid = Some(u64::from(std::process::id()));
+        header.host = host_name();
+        header.clock = Some(ClockSync {
+            source: "tsc-or-monotonic".into(),
+            wall_ns: anchor.wall_ns,
+            ticks_per_second: anchor.ticks_per_second(),
+        });
+        if let Some(dir) = base.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let seq = if rotation.enabled() {
+            series(base).last().map_or(1, |(n, _)| n + 1)
+        } else {
+            0
+        };
+        let mut out = Output {
+            base: base.to_path_buf(),
+            rotation,
+            header,
+            file: None,
+            path: PathBuf::new(),
+            seq,
+            offset: 0,
+            opened_at: Instant::now(),
+            checked_at: Instant::now(),
+            totals: FileTotals::default(),
+            trailer: BlockBuilder::new(),
+            scratch: Vec::new(),
+        };
+        out.open_file().map_err(|source| Error::Io {
+            path: out.path.clone(),
+            source,
+        })?;
+        Ok(out)
+    }
+
+    fn open_file(&mut self) -> io::Result<u64> {
+        self.path = if self.rotation.enabled() {
+            series_path(&self.base, self.seq)
+        } else {
+            self.base.clone()
+        };
+        self.header.rotation_seq = self.rotation.enabled().then_some(self.seq);
+        self.header.created_ns = Some(wall_now_ns());
+        let mut bytes = Vec::new();
+        self.header.encode(&mut bytes);
+        let mut file = File::create(&self.path)?;
+        file.write_all(&bytes)?;
+        self.file = Some(file);
+        self.offset = bytes.len() as u64;
+        self.opened_at = Instant::now();
+        self.totals = FileTotals::default();
+        if let Some(keep) = self.rotation.max_files.filter(|_| self.rotation.enabled()) {
+            let files = series(&self.base);
+            for (_, old) in files.iter().take(files.len().saturating_sub(keep)) {
+                let _ = fs::remove_file(old);
+            }
+        }
+        Ok(self.offset)
+    }
+
+    /// Writes one framed block. On error the caller counts the block's events as lost.
+    ///
+    /// A failed write keeps the file: part of the block may be on disk, and readers skip it
+    /// by its CRC and find the next block. A file deleted under us is noticed within a second
+    /// and created again, with a fresh header, so later events still reach a visible file.
+    pub(crate) fn write_block(&mut self, bytes: &[u8], frame: &Frame) -> io::Result<u64> {
+        if self.checked_at.elapsed() >= Duration::from_secs(1) {
+            self.checked_at = Instant::now();
+            if matches!(fs::metadata(&self.path), Err(e) if e.kind() == io::ErrorKind::NotFound) {
+                self.file = None;
+            }
+        }
+        let mut written = 0;
+        if self.file.is_none() {
+            written += self.open_file()?;
+        }
+        let file = self.file.as_mut().expect("opened above");
+        file.write_all(bytes)?;
+        let t = &mut self.totals;
+        t.block_offsets.push(self.offset);
+        t.blocks += 1;
+        t.events += u64::from(frame.event_count);
+        if frame.record_count > 0 {
+            t.min_ts = Some(t.min_ts.map_or(frame.min_ts, |m| m.min(frame.min_ts)));
+            t.max_ts = t.max_ts.max(frame.max_ts);
+        }
+        self.offset += bytes.len() as u64;
+        Ok(written + bytes.len() as u64)
+    }
+
+    /// Notes events reported lost in the current file, for its trailer.
+    pub(crate) fn note_dropped(&mut self, count: u64) {
+        self.totals.dropped += count;
+    }
+
+    /// True when a rotation limit is reached.
+    pub(crate) fn wants_rotation(&self) -> bool {
+        self.file.is_some()
+            && (self.rotation.max_bytes.is_some_and(|m| self.offset >= m)
+                || self
+                    .rotation
+                    .max_age
+                    .is_some_and(|a| self.opened_at.elapsed() >= a))
+    }
+
+    /// Closes the current file cleanly and opens the next of the series. Returns the bytes
+    /// written (trailer and new header).
+    pub(crate) fn rotate(&mut self) -> io::Result<u64> {
+        let closed = self.close()?;
+        self.seq += 1;
+        Ok(closed + self.open_file()?)
+    }
+
+    /// Writes the trailer block and end marker, and syncs the file. Returns the bytes written.
+    pub(crate) fn close(&mut self) -> io::Result<u64> {
+        let Some(mut file) = self.file.take() else {
+            return Ok(0);
+        };
+        let t = &self.totals;
+        let int = |v: u64| ciborium::Value::Integer(v.into());
+        let map = ciborium::Value::Map(vec![
+            (ciborium::Value::Text("events".into()), int(t.events)),
+            (ciborium::Value::Text("dropped".into()), int(t.dropped)),
+            (ciborium::Value::Text("blocks".into()), int(t.blocks)),
+            (
+                ciborium::Value::Text("min_ts".into()),
+                int(t.min_ts.unwrap_or(0)),
+            ),
+            (ciborium::Value::Text("max_ts".into()), int(t.max_ts)),
+            (
+                ciborium::Value::Text("block_offsets".into()),
+                ciborium::Value::Array(t.block_offsets.iter().map(|&o| int(o)).collect()),
+            ),
+        ]);
+        let mut body = Vec::new();
+        ciborium::into_writer(&map, &mut body).expect("writing CBOR to a Vec cannot fail");
+        self.trailer.raw_record(tag::TRAILER, &body);
+        self.scratch.clear();
+        self.trailer.finish(BlockKind::Trailer, &mut self.scratch);
+        let end = EndMarker {
+            trailer_offset: self.offset,
+        };
+        self.scratch.extend_from_slice(&end.encode());
+        file.write_all(&self.scratch)?;
+        file.sync_all()?;
+        self.offset += self.scratch.len() as u64;
+        Ok(self.scratch.len() as u64)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// `logs/trace.bin` → `logs/trace.000042.bin`.
+fn series_path(base: &Path, seq: u64) -> PathBuf {
+    let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match base.extension() {
+        Some(ext) => format!("{stem}.{seq:06}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.{seq:06}"),
+    };
+    base.with_file_name(name)
+}
+
+/// The existing files of a rotated series, oldest first.
+fn series(base: &Path) -> Vec<(u64, PathBuf)> {
+    let dir = match base.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+    let ext = base.extension().map(|e| e.to_string_lossy());
+    let mut found: Vec<(u64, PathBuf)> = fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let rest = name.strip_prefix(stem.as_ref())?.strip_prefix('.')?;
+            let digits = match &ext {
+                Some(ext) => rest.strip_suffix(ext.as_ref())?.strip_suffix('.')?,
+                None => rest,
+            };
+            if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some((digits.parse().ok()?, entry.path()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// 128 bits from the standard library's per-process random hash keys, mixed with the time.
+fn session_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut parts = [0u64; 2];
+    for (i, part) in parts.iter_mut().enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(wall_now_ns());
+        h.write_u32(std::process::id());
+        h.write_usize(i);
+        *part = h.finish();
+    }
+    format!("{:016x}{:016x}", parts[0], parts[1])
+}
+
+fn host_name() -> Option<String> {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("run.bin");
+        assert_eq!(series_path(&base, 7), dir.path().join("run.000007.bin"));
+        for n in [3, 1, 12] {
+            fs::write(series_path(&base, n), b"").unwrap();
+        }
+        fs::write(dir.path().join("run.bin"), b"").unwrap();
+        fs::write(dir.path().join("run.12.bin"), b"").unwrap();
+        let seqs: Vec<u64> = series(&base).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(seqs, [1, 3, 12]);
+    }
+}

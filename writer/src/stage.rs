@@ -1,0 +1,170 @@
+//! The hot path: each thread encodes its events into its own bounded ring; the writer thread
+//! is the only reader. No lock, no allocation (after a thread's first event), no system call
+//! except to wake a sleeping writer when a ring passes half full.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::callsite::Callsite;
+use crate::clock;
+use crate::logger::{self, Shared};
+use crate::value::Encoder;
+use crate::OnFull;
+
+/// Bytes before the values of a staged record: total length (u32), callsite id (u32), raw
+/// clock reading (u64).
+pub(crate) const STAGED_HEADER: usize = 16;
+
+/// Loss counters of one ring, read by the writer thread to write DROPPED records.
+#[derive(Debug, Default)]
+pub(crate) struct RingCounters {
+    pub full: AtomicU64,
+    pub too_large: AtomicU64,
+}
+
+/// The writer thread's end of a thread's ring.
+pub(crate) struct RingReader {
+    pub consumer: rtrb::Consumer<u8>,
+    pub counters: Arc<RingCounters>,
+    pub name: String,
+}
+
+struct Stage {
+    generation: u64,
+    producer: rtrb::Producer<u8>,
+    counters: Arc<RingCounters>,
+    shared: Arc<Shared>,
+    scratch: Vec<u8>,
+    half: usize,
+    max_record: usize,
+    woke_writer: bool,
+}
+
+thread_local! {
+    static STAGE: RefCell<Option<Stage>> = const { RefCell::new(None) };
+}
+
+/// Records one event of `callsite`, its values written by `encode`.
+#[inline]
+pub fn emit<F: FnOnce(&mut Encoder<'_>)>(callsite: &'static Callsite, encode: F) {
+    let ts = clock::raw();
+    let id = callsite.id();
+    let staged = STAGE.try_with(|cell| {
+        // The scratch buffer is taken out while user code (Serialize, Debug, Display) runs,
+        // so that code may itself log without a RefCell conflict.
+        let mut scratch = match cell.try_borrow_mut() {
+            Ok(mut stage) => stage
+                .as_mut()
+                .map(|s| std::mem::take(&mut s.scratch))
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        scratch.clear();
+        scratch.extend_from_slice(&[0; 4]);
+        scratch.extend_from_slice(&id.to_le_bytes());
+        scratch.extend_from_slice(&ts.to_le_bytes());
+        encode(&mut Encoder::new(&mut scratch));
+        let len = scratch.len() as u32;
+        scratch[..4].copy_from_slice(&len.to_le_bytes());
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            logger::count_unstaged();
+            return;
+        };
+        if let Some(stage) = current_stage(&mut slot) {
+            stage.push(&scratch);
+            stage.scratch = scratch;
+        }
+    });
+    if staged.is_err() {
+        // The thread is exiting and its ring is gone.
+        logger::count_unstaged();
+    }
+}
+
+/// The thread's stage for the running logger, (re)creating it when the logger changed.
+#[inline]
+fn current_stage(slot: &mut Option<Stage>) -> Option<&mut Stage> {
+    let active = logger::active_generation();
+    match slot {
+        Some(stage) if stage.generation == active => {}
+        _ => *slot = new_stage(),
+    }
+    slot.as_mut()
+}
+
+#[cold]
+fn new_stage() -> Option<Stage> {
+    let shared = logger::active()?;
+    let capacity = shared.config.buffer_size;
+    let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+    let counters = Arc::new(RingCounters::default());
+    let name = std::thread::current()
+        .name()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("thread-{}", shared.next_thread_number()));
+    shared.adopt_ring(RingReader {
+        consumer,
+        counters: counters.clone(),
+        name,
+    });
+    Some(Stage {
+        generation: shared.generation,
+        producer,
+        counters,
+        half: capacity / 2,
+        max_record: capacity / 2,
+        shared,
+        scratch: Vec::with_capacity(256),
+        woke_writer: false,
+    })
+}
+
+impl Stage {
+    #[inline]
+    fn push(&mut self, record: &[u8]) {
+        let n = record.len();
+        if n > self.max_record {
+            self.counters.too_large.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let mut spins = 0u32;
+        loop {
+            if let Ok(mut chunk) = self.producer.write_chunk(n) {
+                let (a, b) = chunk.as_mut_slices();
+                let split = a.len();
+                a.copy_from_slice(&record[..split]);
+                b.copy_from_slice(&record[split..]);
+                chunk.commit_all();
+                break;
+            }
+            if self.shared.config.on_full == OnFull::Drop || !self.shared.accepting() {
+                self.counters.full.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            self.shared.wake_writer();
+            backoff(&mut spins);
+        }
+        if self.producer.slots() < self.half {
+            if !self.woke_writer {
+                self.woke_writer = true;
+                self.shared.wake_writer();
+            }
+        } else {
+            self.woke_writer = false;
+        }
+    }
+}
+
+/// Waits for the writer to make room: spin briefly, then yield, then sleep.
+#[cold]
+fn backoff(spins: &mut u32) {
+    *spins += 1;
+    if *spins < 64 {
+        std::hint::spin_loop();
+    } else if *spins < 128 {
+        std::thread::yield_now();
+    } else {
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
+}
