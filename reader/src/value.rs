@@ -57,7 +57,18 @@ impl Value {
             }
             Value::Float(f) => {
                 if f.is_finite() {
-                    write_float(out, *f);
+                    // Shortest round-trip form, exponent when shorter, written as serde_json
+                    // writes it (`1e+300`), so our JSON matches the most common tool's.
+                    let mut buf = ryu::Buffer::new();
+                    let text = buf.format_finite(*f);
+                    match text.split_once('e') {
+                        Some((mantissa, exp)) if !exp.starts_with('-') => {
+                            out.push_str(mantissa);
+                            out.push_str("e+");
+                            out.push_str(exp);
+                        }
+                        _ => out.push_str(text),
+                    }
                 } else {
                     json_string(out, &float_text(*f));
                 }
