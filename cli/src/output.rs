@@ -38,7 +38,7 @@ pub enum Sink {
         out: io::BufWriter<io::Stdout>,
         line: String,
     },
-    Csv(CsvExporter<io::BufWriter<io::Stdout>>),
+    Csv(Box<CsvExporter<io::BufWriter<io::Stdout>>>),
 }
 
 impl Sink {
@@ -58,7 +58,7 @@ impl Sink {
                 out,
                 line: String::new(),
             },
-            Format::Csv => Sink::Csv(CsvExporter::new(out, csv_fields)?),
+            Format::Csv => Sink::Csv(Box::new(CsvExporter::new(out, csv_fields)?)),
         })
     }
 

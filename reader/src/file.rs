@@ -41,6 +41,8 @@ pub struct BlockReader<R> {
     /// After a bad block, the bytes up to the next sync marker belong to it: not reported
     /// again as garbage.
     quiet_skip: bool,
+    /// The last block read was a trailer: an end marker, or a stub of one, may follow.
+    after_trailer: bool,
     scratch: Vec<u8>,
 }
 
@@ -65,6 +67,7 @@ impl<R: Read> BlockReader<R> {
             finished: false,
             closed_cleanly: false,
             quiet_skip: false,
+            after_trailer: false,
             scratch: Vec::new(),
         };
         r.fill(64)?;
@@ -160,6 +163,11 @@ impl<R: Read> BlockReader<R> {
                 self.finished = true;
                 return None;
             }
+            if self.eof && self.after_trailer && avail.len() < EndMarker::LEN {
+                // The file was cut inside its end marker: every block is intact.
+                self.finished = true;
+                return None;
+            }
             match Frame::decode(avail) {
                 Ok(frame) => {
                     let need = frame.block_len();
@@ -179,6 +187,7 @@ impl<R: Read> BlockReader<R> {
                             let payload = raw.to_vec();
                             self.start += need;
                             self.quiet_skip = false;
+                            self.after_trailer = frame.kind == ttlog_format::BlockKind::Trailer;
                             return Some(Ok(RawBlock {
                                 offset,
                                 frame,

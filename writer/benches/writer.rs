@@ -1,1 +1,2 @@
+//! Benchmarks of the writer (filled in below).
 fn main() {}

@@ -83,7 +83,7 @@ fn worker(id: u64, events: u64) {
             7 if i % 500 == 7 => error!(
                 target: "app::storage",
                 "write failed: {err}",
-                err = %std::io::Error::new(std::io::ErrorKind::Other, "disk quota exceeded"),
+                err = %std::io::Error::other("disk quota exceeded"),
                 bytes = b"\x00\x01payload".as_slice(),
                 path = "/data/trial-07/frames.bin",
             ),

@@ -355,6 +355,8 @@ impl Builder {
         }
         let anchor = crate::clock::Anchor::now();
         let output = Output::open(&self.path, self.service.clone(), self.rotation, &anchor)?;
+        let counters = Counters::default();
+        counters.files.store(1, Ordering::Relaxed);
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::new(Shared {
             generation,
@@ -364,7 +366,7 @@ impl Builder {
                 block_size: self.block_size,
                 flush_interval: self.flush_interval,
             },
-            counters: Counters::default(),
+            counters,
             new_rings: Mutex::new(Vec::new()),
             rings_pending: AtomicBool::new(false),
             writer: OnceLock::new(),
@@ -402,6 +404,15 @@ impl Builder {
 pub struct Guard {
     shared: Arc<Shared>,
     writer: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("generation", &self.shared.generation)
+            .field("stats", &self.stats())
+            .finish()
+    }
 }
 
 impl Guard {

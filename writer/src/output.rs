@@ -50,6 +50,7 @@ pub(crate) struct Output {
     totals: FileTotals,
     trailer: BlockBuilder,
     scratch: Vec<u8>,
+    files_opened: u64,
 }
 
 impl Output {
@@ -96,6 +97,7 @@ impl Output {
             totals: FileTotals::default(),
             trailer: BlockBuilder::new(),
             scratch: Vec::new(),
+            files_opened: 0,
         };
         out.open_file().map_err(|source| Error::Io {
             path: out.path.clone(),
@@ -117,6 +119,7 @@ impl Output {
         let mut file = File::create(&self.path)?;
         file.write_all(&bytes)?;
         self.file = Some(file);
+        self.files_opened += 1;
         self.offset = bytes.len() as u64;
         self.opened_at = Instant::now();
         self.totals = FileTotals::default();
@@ -174,12 +177,18 @@ impl Output {
                     .is_some_and(|a| self.opened_at.elapsed() >= a))
     }
 
-    /// Closes the current file cleanly and opens the next of the series. Returns the bytes
-    /// written (trailer and new header).
+    /// Closes the current file cleanly; the next file of the series is opened when the next
+    /// block is written, so a logger stopped right after a rotation leaves no empty file (and
+    /// retention never deletes data to make room for one). Returns the bytes written.
     pub(crate) fn rotate(&mut self) -> io::Result<u64> {
-        let closed = self.close()?;
+        let closed = self.close();
         self.seq += 1;
-        Ok(closed + self.open_file()?)
+        closed
+    }
+
+    /// Files opened so far.
+    pub(crate) fn files_opened(&self) -> u64 {
+        self.files_opened
     }
 
     /// Writes the trailer block and end marker, and syncs the file. Returns the bytes written.

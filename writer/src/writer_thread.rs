@@ -78,7 +78,6 @@ pub(crate) fn run(shared: Arc<Shared>, output: Output, anchor: Anchor) {
         last_block: Instant::now(),
         straddle: Vec::new(),
     };
-    shared.counters.files.fetch_add(1, Ordering::Relaxed);
     let mut idle = Duration::from_micros(50);
     let mut flushed = 0;
     loop {
@@ -111,6 +110,7 @@ pub(crate) fn run(shared: Arc<Shared>, output: Output, anchor: Anchor) {
             flushed = flush;
             shared.ack_flush(flush);
         }
+        // Age-based rotation of a quiet file; size is checked after every block.
         if enc.output.wants_rotation() {
             enc.rotate();
         }
@@ -272,10 +272,15 @@ impl Encoder {
         match self.output.write_block(&self.block_bytes, &frame) {
             Ok(n) => {
                 c.bytes_written.fetch_add(n, Ordering::Relaxed);
+                c.files.store(self.output.files_opened(), Ordering::Relaxed);
                 c.blocks_written.fetch_add(1, Ordering::Relaxed);
                 c.events_written
                     .fetch_add(u64::from(frame.event_count), Ordering::Relaxed);
                 self.io_error_reported = false;
+                // One drain can write many blocks: check the size limit after each.
+                if self.output.wants_rotation() {
+                    self.rotate();
+                }
             }
             Err(e) => {
                 let lost = u64::from(frame.event_count);
@@ -301,7 +306,6 @@ impl Encoder {
                     .counters
                     .bytes_written
                     .fetch_add(n, Ordering::Relaxed);
-                self.shared.counters.files.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {
                 self.shared

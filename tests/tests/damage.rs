@@ -1,0 +1,168 @@
+//! Damaged files: whatever is cut or flipped, the reader never panics, returns only events
+//! that were written, and reports what it skipped.
+
+use std::io::Cursor;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use ttlog::info;
+use ttlog_reader::{write_json_line, BlockReader, Error, Events};
+use ttlog_tests::one_logger_at_a_time;
+
+/// A file's bytes, its blocks' offsets, and each block's events as JSON lines.
+type Sample = (Vec<u8>, Vec<u64>, Vec<Vec<String>>);
+
+/// A writer-made file of several small blocks.
+fn sample() -> &'static Sample {
+    static SAMPLE: OnceLock<Sample> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let _lock = one_logger_at_a_time();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sample.bin");
+        let guard = ttlog::builder()
+            .path(&path)
+            .block_size(1024)
+            .init()
+            .unwrap();
+        for i in 0..400u32 {
+            info!("sample {}", i, even = i % 2 == 0, label = "abcdefghij");
+        }
+        drop(guard);
+        let bytes = std::fs::read(&path).unwrap();
+        let mut offsets = Vec::new();
+        let mut per_block = Vec::new();
+        let mut reader = BlockReader::new(Cursor::new(bytes.clone())).unwrap();
+        while let Some(block) = reader.next_block() {
+            let block = block.unwrap();
+            offsets.push(block.offset);
+            if let ttlog_reader::BlockContent::Events(mut events) =
+                ttlog_reader::decode_block(&block.frame, &block.payload).unwrap()
+            {
+                events.sort_by_key(|e| e.ts);
+                per_block.push(events.iter().map(json).collect());
+            } else {
+                per_block.push(Vec::new());
+            }
+        }
+        assert!(reader.closed_cleanly());
+        assert!(
+            offsets.len() >= 10,
+            "want many blocks, got {}",
+            offsets.len()
+        );
+        (bytes, offsets, per_block)
+    })
+}
+
+fn json(e: &ttlog_reader::Event) -> String {
+    let mut s = String::new();
+    write_json_line(e, &mut s);
+    s
+}
+
+/// Reads `bytes`, returning the events (as JSON) and the problems, or None when the header
+/// itself is unreadable.
+fn read(bytes: &[u8]) -> Option<(Vec<String>, Vec<Error>)> {
+    let events = Events::new(BlockReader::new(Cursor::new(bytes.to_vec())).ok()?);
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for item in events {
+        match item {
+            Ok(e) => out.push(json(&e)),
+            Err(e) => {
+                assert!(e.is_data_loss(), "in-memory reads cannot fail with {e}");
+                problems.push(e);
+            }
+        }
+    }
+    Some((out, problems))
+}
+
+#[test]
+fn truncation_at_every_offset_yields_the_complete_blocks_before_it() {
+    let (bytes, offsets, per_block) = sample();
+    let header_len = offsets[0] as usize;
+    for cut in 0..=bytes.len() {
+        let Some((events, problems)) = read(&bytes[..cut]) else {
+            assert!(cut < header_len, "header unreadable at cut {cut}");
+            continue;
+        };
+        // Complete blocks before the cut: exactly their events, in order.
+        let complete = offsets
+            .iter()
+            .enumerate()
+            .filter(|(i, &o)| {
+                let end = offsets.get(i + 1).map_or(bytes.len(), |&n| n as usize);
+                (o as usize) < cut && end <= cut
+            })
+            .count();
+        let expected: Vec<String> = per_block[..complete].concat();
+        assert_eq!(events, expected, "cut at {cut}");
+        // Only a cut inside a data block is a problem; a missing trailer or end marker is not.
+        for p in &problems {
+            assert!(matches!(p, Error::Truncated { .. }), "cut {cut}: {p}");
+        }
+        assert!(problems.len() <= 1);
+    }
+}
+
+#[test]
+fn a_corrupt_block_is_skipped_alone_with_its_offset() {
+    let (bytes, offsets, per_block) = sample();
+    let data_blocks = per_block.iter().filter(|b| !b.is_empty()).count();
+    for (i, &offset) in offsets.iter().enumerate().take(data_blocks) {
+        for at in [8, 14, 20, 40, 60, 100] {
+            let mut damaged = bytes.clone();
+            damaged[offset as usize + at] ^= 0x55;
+            let (events, problems) = read(&damaged).unwrap();
+            let expected: Vec<String> = per_block
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .flat_map(|(_, b)| b.iter().cloned())
+                .collect();
+            assert_eq!(events, expected, "block {i} byte {at}");
+            assert!(
+                matches!(problems.as_slice(), [Error::BadBlock { offset: o, .. }] if *o == offset),
+                "block {i} byte {at}: {problems:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_non_ttlog_or_empty_file_is_refused_at_the_header() {
+    for bad in [&b""[..], b"hello", b"\x89TTLOG\r\n\x07\x00", &[0u8; 100]] {
+        assert!(matches!(
+            BlockReader::new(Cursor::new(bad.to_vec())),
+            Err(Error::Header(_))
+        ));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_damage_never_panics_and_never_invents_events(
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..8),
+        splice in proptest::option::of((any::<prop::sample::Index>(), proptest::collection::vec(any::<u8>(), 0..200))),
+    ) {
+        let (bytes, _, per_block) = sample();
+        let mut damaged = bytes.clone();
+        for (at, mask) in &flips {
+            let i = at.index(damaged.len());
+            damaged[i] ^= mask;
+        }
+        if let Some((at, junk)) = &splice {
+            let i = at.index(damaged.len());
+            damaged.splice(i..i, junk.iter().copied());
+        }
+        if let Some((events, _)) = read(&damaged) {
+            let all: std::collections::HashSet<&String> = per_block.iter().flatten().collect();
+            for e in &events {
+                prop_assert!(all.contains(e), "invented event {}", e);
+            }
+        }
+    }
+}
