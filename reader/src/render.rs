@@ -221,10 +221,10 @@ mod tests {
     #[test]
     fn placeholders() {
         let args = [Value::Int(3), Value::Text("x".into())];
-        let fields = [("joint", Value::Int(2)), ("pos", Value::Float(0.78539))];
+        let fields = [("joint", Value::Int(2)), ("pos", Value::Float(0.8125))];
         assert_eq!(r("a {} b {}", &args, &[]), "a 3 b x");
         assert_eq!(r("{1}{0}", &args, &[]), "x3");
-        assert_eq!(r("j{joint} at {pos:.2}", &[], &fields), "j2 at 0.79");
+        assert_eq!(r("j{joint} at {pos:.2}", &[], &fields), "j2 at 0.81");
         assert_eq!(r("{{literal}} {}", &args, &[]), "{literal} 3");
         assert_eq!(r("{missing} {} {} {}", &args, &[]), "{missing} 3 x {}");
         assert_eq!(r("{:>5}|{:<4}|", &args, &[]), "    3|x   |");
