@@ -2,7 +2,7 @@
 
 use crate::frame::{BlockKind, Codec, Frame};
 use crate::record::{tag, DropReason};
-use crate::varint::{put_svarint, put_varint, varint_len, zigzag};
+use crate::varint::{put_svarint, put_varint, varint_len, write_varint, zigzag, MAX_VARINT_LEN};
 
 /// Accumulates the records of one block and turns them into framed bytes.
 ///
@@ -116,13 +116,16 @@ impl BlockBuilder {
     #[inline]
     pub fn event(&mut self, ts: u64, level: u8, callsite: u64, thread: u64, values: &[u8]) {
         let dt = zigzag(self.time_delta(ts));
+        // The head is built on the stack and appended once: this runs for every event.
+        let mut head = [0u8; 1 + 4 * MAX_VARINT_LEN];
+        let mut n = 1;
+        head[0] = tag::EVENT;
         let len = varint_len(dt) + varint_len(callsite) + varint_len(thread) + values.len();
-        self.raw.reserve(1 + 10 + len);
-        self.raw.push(tag::EVENT);
-        put_varint(&mut self.raw, len as u64);
-        put_varint(&mut self.raw, dt);
-        put_varint(&mut self.raw, callsite);
-        put_varint(&mut self.raw, thread);
+        for v in [len as u64, dt, callsite, thread] {
+            n += write_varint(&mut head[n..], v);
+        }
+        self.raw.reserve(n + values.len());
+        self.raw.extend_from_slice(&head[..n]);
         self.raw.extend_from_slice(values);
         self.record_count += 1;
         self.event_count += 1;

@@ -15,6 +15,20 @@ pub fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
+/// Writes `value` as a varint at the start of `out` (at least 10 bytes long); returns the
+/// bytes written.
+#[inline]
+pub fn write_varint(out: &mut [u8], mut value: u64) -> usize {
+    let mut i = 0;
+    while value >= 0x80 {
+        out[i] = (value as u8) | 0x80;
+        value >>= 7;
+        i += 1;
+    }
+    out[i] = value as u8;
+    i + 1
+}
+
 /// Appends `value` zigzag-encoded as a varint.
 #[inline]
 pub fn put_svarint(out: &mut Vec<u8>, value: i64) {

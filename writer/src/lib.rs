@@ -76,6 +76,7 @@
 //! ([`Builder::max_files`]); each file of a series is readable on its own.
 
 mod callsite;
+mod cbor;
 mod clock;
 mod filter;
 mod logger;

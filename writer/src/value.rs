@@ -20,7 +20,8 @@ impl<'a> Encoder<'a> {
     #[inline]
     pub fn value<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
         let start = self.buf.len();
-        if let Err(e) = ciborium::into_writer(value, &mut *self.buf) {
+        let mut ser = crate::cbor::Serializer { out: self.buf };
+        if let Err(e) = value.serialize(&mut ser) {
             self.buf.truncate(start);
             self.text_from(format_args!("<serialize error: {e}>"));
         }

@@ -150,7 +150,10 @@ impl Encoder {
         // split by the ring's wrap-around, and that one is copied out.
         let mut pos = 0;
         while pos < available {
-            let len = u32::from_le_bytes(std::array::from_fn(|i| byte_at(pos + i))) as usize;
+            let len = match first.get(pos..pos + 4) {
+                Some(b) => u32::from_le_bytes(b.try_into().unwrap()),
+                None => u32::from_le_bytes(std::array::from_fn(|i| byte_at(pos + i))),
+            } as usize;
             let end = pos + len;
             if end <= first.len() {
                 self.event(thread, &first[pos..end]);
