@@ -1,4 +1,6 @@
-//! Exit codes, as documented in `--help` and the README.
+//! Exit codes, as documented in `--help` and the README, and the tally that picks one.
+
+use std::io;
 
 /// Everything was read.
 pub const OK: u8 = 0;
@@ -8,3 +10,58 @@ pub const ERROR: u8 = 1;
 pub const USAGE: u8 = 2;
 /// Finished, but some data was skipped.
 pub const DATA_LOSS: u8 = 3;
+
+/// What went wrong during a command, reported on stderr as it happens.
+#[derive(Default)]
+pub struct Status {
+    failed: bool,
+    lost: bool,
+}
+
+impl Status {
+    /// Reports a problem with one file.
+    pub fn problem(&mut self, file: &str, e: &ttlog_reader::Error) {
+        match e {
+            ttlog_reader::Error::Header(_) => {
+                eprintln!("ttlog-view: {file}: not a readable ttlog file: {e}");
+            }
+            _ => eprintln!("ttlog-view: {file}: {e}"),
+        }
+        if e.is_data_loss() {
+            self.lost = true;
+        } else {
+            self.failed = true;
+        }
+    }
+
+    /// Reports a failure that is not about data (an output file, say).
+    pub fn fail(&mut self, message: impl std::fmt::Display) {
+        eprintln!("ttlog-view: {message}");
+        self.failed = true;
+    }
+
+    /// Records that data was lost (already reported).
+    pub fn lost(&mut self) {
+        self.lost = true;
+    }
+
+    /// The exit code: an unreadable file outranks data lost in another.
+    pub fn code(&self) -> u8 {
+        if self.failed {
+            ERROR
+        } else if self.lost {
+            DATA_LOSS
+        } else {
+            OK
+        }
+    }
+}
+
+/// A closed pipe (`| head`) ends quietly with success; other write errors are errors.
+pub fn output_failed(e: &io::Error, status: &Status) -> u8 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return status.code();
+    }
+    eprintln!("ttlog-view: writing output failed: {e}");
+    ERROR
+}

@@ -1,44 +1,79 @@
-//! `ttlog-view`: view, filter and convert ttlog files.
+//! `ttlog-view`: view, filter, follow, convert, summarize, verify and recover ttlog files.
 //!
-//! Exit codes: 0 success, 1 error (a file could not be read at all), 2 usage error,
-//! 3 finished but some data could not be read (truncated or damaged blocks).
+//! Exit codes: 0 success, 1 error (a file could not be read at all), 2 usage error or bad
+//! filter, 3 finished but some data could not be read (truncated or damaged blocks).
 
+mod args;
+mod convert;
 mod exit;
+mod info;
 mod output;
+mod recover;
+mod stats;
+mod tail;
+mod verify;
 mod view;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Examples:
-  ttlog-view logs/demo.bin                  show events as text
-  ttlog-view logs/*.bin --format json       all files merged by time, as JSON Lines
-  ttlog-view run.bin --format csv > run.csv one row per event, one column per field
+  ttlog-view logs/demo.bin                        show events as text
+  ttlog-view logs/*.bin --filter level=ERROR      errors from every file, merged by time
+  ttlog-view run.bin -f 'level>=WARN and target=motor::*' --since -10m
+  ttlog-view run.bin -f 'torque>1.5 or msg~~=stall' --format json
+  ttlog-view tail -n 20 -F logs/run.bin           last 20 events, then follow
+  ttlog-view convert run.bin --to csv -o run.csv  for pandas or a spreadsheet
+  ttlog-view info logs/*.bin                      what each file holds
+  ttlog-view stats torque --by target run.bin     min, max, mean, percentiles
+
+Filters (-f, repeatable, all must hold):
+  level=ERROR  level>=WARN  target=motor  target=motor::*  thread=main
+  field=value  field!=value  field>N  >=  <  <=   (numbers compare as numbers)
+  field~=substring  field~~=regex  msg~~=regex  field?=value (also when absent)
+  exists(field)   and  or  not  ( )   values with spaces in quotes: mode='hold pos'
 
 Exit codes:
   0  success
   1  error: a file is missing, unreadable, or not a ttlog file
-  2  usage error: unknown flag or bad value
+  2  usage error: unknown flag, bad value or bad filter
   3  finished, but some data could not be read (truncated file or damaged blocks);
      each problem is reported on stderr with its byte offset";
 
-/// View ttlog files: events from all FILES merged by time.
+/// View ttlog files: events from all FILES merged by time, filtered and formatted.
 #[derive(Parser, Debug)]
-#[command(name = "ttlog-view", version, about, after_help = AFTER_HELP)]
+#[command(
+    name = "ttlog-view",
+    version,
+    about,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
-    /// ttlog files to read (`.bin`).
-    #[arg(required = true, value_name = "FILES")]
-    pub files: Vec<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
 
-    /// Output format.
-    #[arg(long, short = 'F', value_enum, default_value_t = output::Format::Text)]
-    pub format: output::Format,
+    #[command(flatten)]
+    view: view::ViewArgs,
+}
 
-    /// Colour text output: auto (when stdout is a terminal), always, never.
-    #[arg(long, value_enum, default_value_t = output::Color::Auto)]
-    pub color: output::Color,
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the last events of files, and follow them as they grow.
+    Tail(tail::TailArgs),
+    /// Convert files to JSON Lines or CSV.
+    Convert(convert::ConvertArgs),
+    /// Summarize what files hold: time range, events by level, target and thread, sizes.
+    Info(info::InfoArgs),
+    /// Check every block's checksums and structure, reporting problems with byte offsets.
+    Verify(verify::VerifyArgs),
+    /// Write a clean file holding every event that can still be read from a damaged one.
+    Recover(recover::RecoverArgs),
+    /// Count, min, max, mean and percentiles of a numeric field, optionally grouped.
+    Stats(stats::StatsArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,5 +89,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    ExitCode::from(view::run(&cli))
+    let code = match cli.command {
+        None => view::run(&cli.view),
+        Some(Command::Tail(a)) => tail::run(&a),
+        Some(Command::Convert(a)) => convert::run(&a),
+        Some(Command::Info(a)) => info::run(&a),
+        Some(Command::Verify(a)) => verify::run(&a),
+        Some(Command::Recover(a)) => recover::run(&a),
+        Some(Command::Stats(a)) => stats::run(&a),
+    };
+    ExitCode::from(code)
 }

@@ -1,9 +1,10 @@
-//! Writing events to stdout in the chosen format.
+//! Writing events to an output in the chosen format.
 
 use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
-use ttlog_reader::{format_rfc3339, write_json_line, CsvExporter, Event, Level};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use ttlog_reader::{format_rfc3339, json_string, CsvExporter, Event, Level, Value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -14,6 +15,8 @@ pub enum Format {
     Json,
     /// CSV with a header row; one column per field name.
     Csv,
+    /// A table (holds all rows in memory: for filtered or short output).
+    Table,
 }
 
 /// When to colour text output.
@@ -27,94 +30,241 @@ pub enum Color {
     Never,
 }
 
-/// Writes events in one format.
-pub enum Sink {
-    Text {
-        out: io::BufWriter<io::Stdout>,
-        color: bool,
-        line: String,
-    },
-    Json {
-        out: io::BufWriter<io::Stdout>,
-        line: String,
-    },
-    Csv(Box<CsvExporter<io::BufWriter<io::Stdout>>>),
+/// Formats events into bytes; `Sink` adds where they go.
+pub struct Formatter {
+    format: Format,
+    color: bool,
+    fields: Option<Vec<String>>,
 }
 
-impl Sink {
-    pub fn new(format: Format, color: Color, csv_fields: Vec<String>) -> io::Result<Sink> {
-        let out = io::BufWriter::with_capacity(1 << 16, io::stdout());
-        Ok(match format {
-            Format::Text => Sink::Text {
-                color: match color {
-                    Color::Always => true,
-                    Color::Never => false,
-                    Color::Auto => io::stdout().is_terminal(),
-                },
+impl Formatter {
+    pub fn new(format: Format, color: Color, fields: Option<Vec<String>>) -> Formatter {
+        Formatter {
+            format,
+            color: match color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => format == Format::Text && io::stdout().is_terminal(),
+            },
+            fields,
+        }
+    }
+
+    fn shown<'e>(&'e self, event: &'e Event) -> impl Iterator<Item = (&'e str, &'e Value)> + 'e {
+        event.fields().filter(move |(name, _)| {
+            self.fields
+                .as_ref()
+                .is_none_or(|keep| keep.iter().any(|k| k == name))
+        })
+    }
+
+    /// Appends one event as text or JSON (with its newline).
+    pub fn line(&self, event: &Event, out: &mut String) {
+        match self.format {
+            Format::Json => self.json(event, out),
+            _ => self.text(event, out),
+        }
+    }
+
+    fn json(&self, event: &Event, out: &mut String) {
+        if self.fields.is_none() {
+            ttlog_reader::write_json_line(event, out);
+            return;
+        }
+        // Same schema, with only the chosen fields.
+        let mut full = String::new();
+        ttlog_reader::write_json_line(event, &mut full);
+        let (head, _) = full.split_once(",\"fields\":{").unwrap_or((&full, ""));
+        out.push_str(head);
+        out.push_str(",\"fields\":{");
+        for (i, (name, value)) in self.shown(event).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_string(out, name);
+            out.push(':');
+            value.write_json(out);
+        }
+        out.push('}');
+        if let Some(tail) = full.find(",\"file\":").map(|i| &full[i..]) {
+            out.push_str(tail.trim_end_matches('\n').trim_end_matches('}'));
+        }
+        out.push_str("}\n");
+    }
+
+    fn text(&self, event: &Event, line: &mut String) {
+        use std::fmt::Write;
+        format_rfc3339(event.ts, line);
+        let level = event.level_name();
+        let paint = match (self.color, event.level()) {
+            (false, _) => "",
+            (true, Some(Level::Error)) => "\x1b[1;31m",
+            (true, Some(Level::Warn)) => "\x1b[33m",
+            (true, Some(Level::Info)) => "\x1b[32m",
+            (true, Some(Level::Debug)) => "\x1b[34m",
+            (true, _) => "\x1b[2m",
+        };
+        let reset = if self.color { "\x1b[0m" } else { "" };
+        let _ = write!(line, " {paint}{level:>5}{reset} {}", event.target());
+        if !event.thread.is_empty() {
+            let _ = write!(line, " [{}]", event.thread);
+        }
+        line.push(' ');
+        event.write_message(line);
+        for (name, value) in self.shown(event) {
+            let _ = write!(line, " {name}=");
+            match value {
+                Value::Text(t) if t.contains([' ', '"', '=']) || t.is_empty() => {
+                    let _ = write!(line, "{:?}", &**t);
+                }
+                other => {
+                    let _ = write!(line, "{other}");
+                }
+            }
+        }
+        line.push('\n');
+    }
+}
+
+/// Where formatted events go.
+pub enum Sink<W: Write> {
+    Lines {
+        out: W,
+        formatter: Formatter,
+        line: String,
+    },
+    Csv(Box<CsvExporter<W>>),
+    Table {
+        out: W,
+        table: Box<Table>,
+        columns: Vec<String>,
+    },
+}
+
+impl<W: Write> Sink<W> {
+    /// A sink for `format`. `csv_columns` are the field columns of CSV and table output.
+    pub fn new(out: W, formatter: Formatter, csv_columns: Vec<String>) -> io::Result<Sink<W>> {
+        Ok(match formatter.format {
+            Format::Text | Format::Json => Sink::Lines {
                 out,
+                formatter,
                 line: String::new(),
             },
-            Format::Json => Sink::Json {
-                out,
-                line: String::new(),
-            },
-            Format::Csv => Sink::Csv(Box::new(CsvExporter::new(out, csv_fields)?)),
+            Format::Csv => Sink::Csv(Box::new(CsvExporter::new(out, csv_columns)?)),
+            Format::Table => {
+                let mut table = Table::new();
+                table
+                    .load_preset(UTF8_FULL_CONDENSED)
+                    .set_content_arrangement(ContentArrangement::Dynamic);
+                let mut header = vec![
+                    "time".to_string(),
+                    "level".into(),
+                    "target".into(),
+                    "thread".into(),
+                    "message".into(),
+                ];
+                header.extend(csv_columns.iter().cloned());
+                table.set_header(header);
+                Sink::Table {
+                    out,
+                    table: Box::new(table),
+                    columns: csv_columns,
+                }
+            }
         })
     }
 
     pub fn write(&mut self, event: &Event) -> io::Result<()> {
         match self {
-            Sink::Text { out, color, line } => {
+            Sink::Lines {
+                out,
+                formatter,
+                line,
+            } => {
                 line.clear();
-                text_line(event, *color, line);
-                out.write_all(line.as_bytes())
-            }
-            Sink::Json { out, line } => {
-                line.clear();
-                write_json_line(event, line);
+                formatter.line(event, line);
                 out.write_all(line.as_bytes())
             }
             Sink::Csv(csv) => csv.write(event),
+            Sink::Table { table, columns, .. } => {
+                let mut ts = String::new();
+                format_rfc3339(event.ts, &mut ts);
+                let mut row = vec![
+                    ts,
+                    event.level_name().into_owned(),
+                    event.target().to_string(),
+                    event.thread.to_string(),
+                    event.message(),
+                ];
+                for c in columns.iter() {
+                    row.push(event.field(c).map(|v| v.to_string()).unwrap_or_default());
+                }
+                table.add_row(row);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes pre-formatted bytes (from parallel formatting).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Lines { out, .. } => out.write_all(bytes),
+            _ => Ok(()),
         }
     }
 
     pub fn finish(self) -> io::Result<()> {
         match self {
-            Sink::Text { mut out, .. } | Sink::Json { mut out, .. } => out.flush(),
+            Sink::Lines { mut out, .. } => out.flush(),
             Sink::Csv(csv) => csv.finish()?.flush(),
+            Sink::Table { mut out, table, .. } => {
+                writeln!(out, "{table}")?;
+                out.flush()
+            }
         }
     }
 }
 
-fn text_line(event: &Event, color: bool, line: &mut String) {
-    use std::fmt::Write;
-    format_rfc3339(event.ts, line);
-    let level = event.level_name();
-    let paint = match (color, event.level()) {
-        (false, _) => "",
-        (true, Some(Level::Error)) => "\x1b[1;31m",
-        (true, Some(Level::Warn)) => "\x1b[33m",
-        (true, Some(Level::Info)) => "\x1b[32m",
-        (true, Some(Level::Debug)) => "\x1b[34m",
-        (true, _) => "\x1b[2m",
-    };
-    let reset = if color { "\x1b[0m" } else { "" };
-    let _ = write!(line, " {paint}{level:>5}{reset} {}", event.target());
-    if !event.thread.is_empty() {
-        let _ = write!(line, " [{}]", event.thread);
+/// Field names for CSV and table columns: the chosen ones, or the field names of every
+/// callsite in `files` whose level the query may select. CSV needs its header before its
+/// first row; reading only callsite definitions keeps this first pass cheap.
+pub fn columns(
+    chosen: &Option<Vec<String>>,
+    files: &[std::path::PathBuf],
+    query: &ttlog_reader::Query,
+) -> Vec<String> {
+    use ttlog_format::record::{tag, CallsiteDef, Records};
+    if let Some(c) = chosen {
+        return c.clone();
     }
-    line.push(' ');
-    event.write_message(line);
-    for (name, value) in event.fields() {
-        let _ = write!(line, " {name}=");
-        match value {
-            ttlog_reader::Value::Text(t) if t.contains([' ', '"', '=']) || t.is_empty() => {
-                let _ = write!(line, "{:?}", &**t);
-            }
-            other => {
-                let _ = write!(line, "{other}");
+    let mask = query.filters.iter().fold(0xffu8, |m, f| m & f.level_mask());
+    let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for path in files {
+        let Ok(mut blocks) = ttlog_reader::BlockReader::open(path) else {
+            continue;
+        };
+        let q = query.clone();
+        blocks.set_block_filter(Box::new(move |f| q.block_may_match(f)));
+        while let Some(block) = blocks.next_block() {
+            let Ok(block) = block else { continue };
+            for record in Records::new(&block.payload).flatten() {
+                if record.tag != tag::CALLSITE {
+                    continue;
+                }
+                let Ok(c) = CallsiteDef::parse(record.body) else {
+                    continue;
+                };
+                if 1u8.checked_shl(c.level.into()).unwrap_or(0) & mask == 0 {
+                    continue;
+                }
+                for name in c.field_names {
+                    if seen.insert(name.to_string()) {
+                        names.push(name.to_string());
+                    }
+                }
             }
         }
     }
-    line.push('\n');
+    names
 }

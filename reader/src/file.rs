@@ -21,7 +21,13 @@ pub struct RawBlock {
     pub frame: Frame,
     /// The raw (decompressed) payload.
     pub payload: Vec<u8>,
+    /// The block exactly as stored (frame and payload), when
+    /// [`BlockReader::keep_stored`] asked for it; empty otherwise.
+    pub stored: Vec<u8>,
 }
+
+/// Decides from its frame whether a data block is worth decompressing.
+pub type BlockFilter = Box<dyn FnMut(&Frame) -> bool + Send>;
 
 /// Reads the blocks of a ttlog stream from any [`Read`], in order.
 ///
@@ -44,6 +50,9 @@ pub struct BlockReader<R> {
     /// The last block read was a trailer: an end marker, or a stub of one, may follow.
     after_trailer: bool,
     scratch: Vec<u8>,
+    keep_stored: bool,
+    filter: Option<BlockFilter>,
+    skipped_blocks: u64,
 }
 
 impl BlockReader<File> {
@@ -69,6 +78,9 @@ impl<R: Read> BlockReader<R> {
             quiet_skip: false,
             after_trailer: false,
             scratch: Vec::new(),
+            keep_stored: false,
+            filter: None,
+            skipped_blocks: 0,
         };
         r.fill(64)?;
         loop {
@@ -83,6 +95,45 @@ impl<R: Read> BlockReader<R> {
                 Err(e) => return Err(Error::Header(e)),
             }
         }
+    }
+
+    /// Reads `src` as a sequence of blocks with no header, as when the header is damaged:
+    /// anything before the first sync marker is skipped quietly. [`header`](Self::header) is
+    /// then empty.
+    pub fn headerless(src: R) -> BlockReader<R> {
+        BlockReader {
+            src,
+            buf: Vec::new(),
+            start: 0,
+            base: 0,
+            eof: false,
+            header: Header::default(),
+            header_len: 0,
+            finished: false,
+            closed_cleanly: false,
+            quiet_skip: true,
+            after_trailer: false,
+            scratch: Vec::new(),
+            keep_stored: false,
+            filter: None,
+            skipped_blocks: 0,
+        }
+    }
+
+    /// Keep each block's stored bytes in [`RawBlock::stored`] (for copying blocks out).
+    pub fn keep_stored(&mut self, keep: bool) {
+        self.keep_stored = keep;
+    }
+
+    /// Skips data blocks whose frame `filter` rejects, without checking or decompressing
+    /// their payload. Trailer and unknown blocks always pass.
+    pub fn set_block_filter(&mut self, filter: BlockFilter) {
+        self.filter = Some(filter);
+    }
+
+    /// Data blocks skipped by the block filter so far.
+    pub fn skipped_blocks(&self) -> u64 {
+        self.skipped_blocks
     }
 
     /// The file's header.
@@ -182,6 +233,21 @@ impl<R: Read> BlockReader<R> {
                             have: avail.len() as u64,
                         }));
                     }
+                    if frame.kind == ttlog_format::BlockKind::Data {
+                        if let Some(filter) = self.filter.as_mut() {
+                            if !filter(&frame) {
+                                self.start += need;
+                                self.skipped_blocks += 1;
+                                self.quiet_skip = false;
+                                continue;
+                            }
+                        }
+                    }
+                    let stored = if self.keep_stored {
+                        avail[..need].to_vec()
+                    } else {
+                        Vec::new()
+                    };
                     match frame.decode_payload(&avail[Frame::LEN..need], &mut self.scratch) {
                         Ok(raw) => {
                             let payload = raw.to_vec();
@@ -192,6 +258,7 @@ impl<R: Read> BlockReader<R> {
                                 offset,
                                 frame,
                                 payload,
+                                stored,
                             }));
                         }
                         Err(source) => return Some(Err(self.bad_block(offset, source))),
@@ -288,6 +355,11 @@ impl<R: Read> Events<R> {
     /// The block reader underneath.
     pub fn blocks(&self) -> &BlockReader<R> {
         &self.blocks
+    }
+
+    /// The block reader underneath, to set a block filter.
+    pub fn blocks_mut(&mut self) -> &mut BlockReader<R> {
+        &mut self.blocks
     }
 }
 

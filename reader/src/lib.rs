@@ -13,6 +13,11 @@
 //!   with no I/O.
 //! - [`Merge`] interleaves several files by timestamp.
 //! - [`write_json_line`] and [`CsvExporter`] export events.
+//! - [`Filter`] parses filter expressions (`level>=WARN and joint=2`); [`Query`] combines
+//!   them with a time window and thread names, and tells from a block's frame alone whether
+//!   it can hold a match, so non-matching blocks are never decompressed.
+//! - [`last_events`] reads the last events of a file from its end; [`Follower`] then reads
+//!   what a writer appends, through rotation and truncation.
 //!
 //! ```no_run
 //! use ttlog_reader::{write_json_line, Events};
@@ -39,8 +44,12 @@ mod error;
 mod event;
 mod export;
 mod file;
+mod filter;
+mod follow;
 mod merge;
+mod parallel;
 mod render;
+mod tail;
 mod time;
 mod value;
 
@@ -48,9 +57,13 @@ pub use block::{decode_block, BlockContent, Trailer};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
 pub use export::{write_json_line, CsvExporter, CSV_FIXED_COLUMNS};
-pub use file::{BlockReader, Events, RawBlock};
+pub use file::{BlockFilter, BlockReader, Events, RawBlock};
+pub use filter::{Filter, FilterError, Query};
+pub use follow::{next_in_series, Followed, Follower};
 pub use merge::Merge;
+pub use parallel::for_each_block_parallel;
 pub use render::render;
+pub use tail::{last_events, Tail};
 pub use time::{format_rfc3339, parse_rfc3339};
 pub use ttlog_format::{DropReason, Header, Level};
 pub use value::{json_string, Value};

@@ -1,0 +1,250 @@
+//! `convert`: files to JSON Lines or CSV, with the viewer's filters.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use ttlog_reader::{for_each_block_parallel, BlockContent, BlockReader};
+
+use crate::args::{expand, field_list, SelectArgs};
+use crate::exit::{output_failed, Status};
+use crate::output::{columns, Color, Format, Formatter, Sink};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ttlog-view convert run.bin --to json -o run.jsonl
+  ttlog-view convert logs/*.bin --to csv -f 'target=osl::*' --fields angle,torque -o knee.csv
+  ttlog-view convert run.bin --to json | jq .
+
+CSV columns are ts, level, target, thread, msg, one per field name (all that occur, or
+--fields), then file and line. Several files are merged by time. A progress bar is shown
+on stderr when it is a terminal.";
+
+/// Target formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum To {
+    /// JSON Lines (schema in the README).
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Arguments of `convert`.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct ConvertArgs {
+    /// Files to convert.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub to: To,
+
+    /// Output file (default: stdout).
+    #[arg(short = 'o', long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Only these fields (comma-separated); in CSV, these columns in this order.
+    #[arg(long, value_name = "A,B")]
+    pub fields: Option<String>,
+
+    /// Worker threads for decoding (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: &ConvertArgs) -> u8 {
+    let query = match args.select.query() {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    let files = expand(&args.files);
+    let fields = field_list(&args.fields);
+    let mut status = Status::default();
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => match File::create(path) {
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 20, f)),
+            Err(e) => {
+                status.fail(format!("{}: {e}", path.display()));
+                return status.code();
+            }
+        },
+        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    };
+    let format = match args.to {
+        To::Json => Format::Json,
+        To::Csv => Format::Csv,
+    };
+    let cols = if format == Format::Csv {
+        columns(&fields, &files, &query)
+    } else {
+        Vec::new()
+    };
+    let mut sink = match Sink::new(
+        out,
+        Formatter::new(format, Color::Never, fields.clone()),
+        cols,
+    ) {
+        Ok(s) => s,
+        Err(e) => return output_failed(&e, &status),
+    };
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let parallel = files.len() == 1 && format == Format::Json;
+    let bar = progress(total, parallel);
+    let result = if parallel {
+        json_parallel(
+            &files[0],
+            &query,
+            &mut sink,
+            &mut status,
+            fields,
+            args.threads,
+            &bar,
+        )
+    } else {
+        merged(&files, &query, &mut sink, &mut status, &bar)
+    };
+    bar.finish_and_clear();
+    if let Err(e) = result.and_then(|()| sink.finish()) {
+        return output_failed(&e, &status);
+    }
+    status.code()
+}
+
+/// Progress on stderr for work over 64 MiB when stderr is a terminal, hidden otherwise: a
+/// bar of bytes read when blocks are read in order, else a count of events written.
+fn progress(total: u64, by_bytes: bool) -> ProgressBar {
+    if !io::stderr().is_terminal() || total < 64 << 20 {
+        return ProgressBar::hidden();
+    }
+    if by_bytes {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {human_pos} events {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar
+    }
+}
+
+fn merged<W: Write>(
+    files: &[PathBuf],
+    query: &ttlog_reader::Query,
+    sink: &mut Sink<W>,
+    status: &mut Status,
+    bar: &ProgressBar,
+) -> io::Result<()> {
+    let mut sources = Vec::new();
+    let mut names = Vec::new();
+    for path in files {
+        match ttlog_reader::Events::open(path) {
+            Ok(mut events) => {
+                let q = query.clone();
+                events
+                    .blocks_mut()
+                    .set_block_filter(Box::new(move |f| q.block_may_match(f)));
+                sources.push(events);
+                names.push(path.display().to_string());
+            }
+            Err(e) => status.problem(&path.display().to_string(), &e),
+        }
+    }
+    let mut written = 0u64;
+    for (source, item) in ttlog_reader::Merge::new(sources) {
+        match item {
+            Ok(event) if query.matches(&event) => {
+                sink.write(&event)?;
+                written += 1;
+                if written % 65_536 == 0 {
+                    bar.set_position(written);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => status.problem(&names[source], &e),
+        }
+    }
+    Ok(())
+}
+
+fn json_parallel<W: Write>(
+    path: &PathBuf,
+    query: &ttlog_reader::Query,
+    sink: &mut Sink<W>,
+    status: &mut Status,
+    fields: Option<Vec<String>>,
+    threads: Option<usize>,
+    bar: &ProgressBar,
+) -> io::Result<()> {
+    let name = path.display().to_string();
+    let mut blocks = match BlockReader::open(path) {
+        Ok(b) => b,
+        Err(e) => {
+            status.problem(&name, &e);
+            return Ok(());
+        }
+    };
+    let q = query.clone();
+    blocks.set_block_filter(Box::new(move |f| q.block_may_match(f)));
+    let formatter = Formatter::new(Format::Json, Color::Never, fields);
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let mut result = Ok(());
+    for_each_block_parallel(
+        &mut blocks,
+        threads,
+        |block| {
+            let end = block.offset + block.frame.block_len() as u64;
+            match ttlog_reader::decode_block(&block.frame, &block.payload) {
+                Ok(BlockContent::Events(mut events)) => {
+                    events.sort_by_key(|e| e.ts);
+                    let mut text = String::with_capacity(events.len() * 200);
+                    for e in events.iter().filter(|e| query.matches(e)) {
+                        formatter.line(e, &mut text);
+                    }
+                    Ok((text, end))
+                }
+                Ok(_) => Ok((String::new(), end)),
+                Err(source) => Err(ttlog_reader::Error::BadBlock {
+                    offset: block.offset,
+                    source,
+                }),
+            }
+        },
+        |item| match item.and_then(|r| r) {
+            Ok((text, end)) => {
+                bar.set_position(end);
+                match sink.write_raw(text.as_bytes()) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        result = Err(e);
+                        false
+                    }
+                }
+            }
+            Err(e) => {
+                status.problem(&name, &e);
+                true
+            }
+        },
+    );
+    result
+}

@@ -1,0 +1,252 @@
+//! `info`: what each file holds.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde_json::{json, Value as J};
+use ttlog_reader::{decode_block, BlockContent, BlockReader, EventKind, Level};
+
+use crate::args::expand;
+use crate::exit::Status;
+
+const AFTER_HELP: &str = "\
+Examples:
+  ttlog-view info logs/run.bin
+  ttlog-view info logs/*.bin --format json | jq '.[] | {file, events}'";
+
+/// Formats of `info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InfoFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON array of objects, for scripts.
+    Json,
+}
+
+/// Arguments of `info`.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct InfoArgs {
+    /// Files to describe.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub format: InfoFormat,
+}
+
+/// What one file holds.
+#[derive(Default)]
+struct Summary {
+    blocks: u64,
+    raw: u64,
+    stored: u64,
+    events: u64,
+    min_ts: Option<u64>,
+    max_ts: u64,
+    levels: BTreeMap<String, u64>,
+    targets: BTreeMap<String, u64>,
+    threads: BTreeMap<String, u64>,
+    dropped_records: u64,
+    dropped_events: u64,
+    problems: Vec<String>,
+}
+
+pub fn run(args: &InfoArgs) -> u8 {
+    let mut status = Status::default();
+    let mut reports = Vec::new();
+    for path in expand(&args.files) {
+        let name = path.display().to_string();
+        let mut blocks = match BlockReader::open(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                status.problem(&name, &e);
+                continue;
+            }
+        };
+        let mut s = Summary::default();
+        let mut trailer = None;
+        while let Some(item) = blocks.next_block() {
+            let block = match item {
+                Ok(b) => b,
+                Err(e) => {
+                    s.problems.push(e.to_string());
+                    status.problem(&name, &e);
+                    continue;
+                }
+            };
+            match decode_block(&block.frame, &block.payload) {
+                Ok(BlockContent::Events(events)) => {
+                    s.blocks += 1;
+                    s.raw += u64::from(block.frame.raw_len);
+                    s.stored += block.frame.block_len() as u64;
+                    for e in &events {
+                        s.min_ts = Some(s.min_ts.map_or(e.ts, |m| m.min(e.ts)));
+                        s.max_ts = s.max_ts.max(e.ts);
+                        match e.kind {
+                            EventKind::Dropped { count, .. } => {
+                                s.dropped_records += 1;
+                                s.dropped_events += count;
+                            }
+                            EventKind::Log => {
+                                s.events += 1;
+                                *s.levels.entry(e.level_name().into_owned()).or_default() += 1;
+                                *s.targets.entry(e.target().to_string()).or_default() += 1;
+                                *s.threads.entry(e.thread.to_string()).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                Ok(BlockContent::Trailer(t)) => trailer = Some(t),
+                Ok(BlockContent::Unknown(_)) => {}
+                Err(source) => {
+                    let e = ttlog_reader::Error::BadBlock {
+                        offset: block.offset,
+                        source,
+                    };
+                    s.problems.push(e.to_string());
+                    status.problem(&name, &e);
+                }
+            }
+        }
+        let h = blocks.header().clone();
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let state = if blocks.closed_cleanly() {
+            "closed cleanly"
+        } else if !s.problems.is_empty() {
+            "damaged"
+        } else {
+            "not closed (writer still running, or killed)"
+        };
+        let ts = |t: u64| {
+            let mut s = String::new();
+            ttlog_reader::format_rfc3339(t, &mut s);
+            s
+        };
+        let snapshot = h.extra("snapshot").is_some();
+        reports.push(json!({
+            "file": name,
+            "size": size,
+            "version": format!("{}.{}", h.major, h.minor),
+            "writer": format!("{} {}", h.writer.clone().unwrap_or_default(), h.writer_version.clone().unwrap_or_default()).trim().to_string(),
+            "session": h.session,
+            "service": h.service,
+            "host": h.host,
+            "pid": h.pid,
+            "rotation_seq": h.rotation_seq,
+            "snapshot": snapshot,
+            "state": state,
+            "first": s.min_ts.map(ts),
+            "last": s.min_ts.map(|_| ts(s.max_ts)),
+            "duration_s": s.min_ts.map(|m| (s.max_ts - m) as f64 / 1e9),
+            "events": s.events,
+            "levels": Level::ALL.iter().map(|l| (l.as_str().to_string(), J::from(*s.levels.get(l.as_str()).unwrap_or(&0)))).collect::<serde_json::Map<_, _>>(),
+            "targets": s.targets,
+            "threads": s.threads,
+            "blocks": s.blocks,
+            "raw_bytes": s.raw,
+            "stored_bytes": s.stored,
+            "compression_ratio": if s.stored > 0 { s.raw as f64 / s.stored as f64 } else { 0.0 },
+            "dropped_records": s.dropped_records,
+            "dropped_events": s.dropped_events,
+            "trailer_events": trailer.as_ref().map(|t| t.events),
+            "problems": s.problems,
+        }));
+    }
+    match args.format {
+        InfoFormat::Json => println!("{}", J::Array(reports)),
+        InfoFormat::Table => {
+            for r in &reports {
+                print_table(r);
+            }
+        }
+    }
+    status.code()
+}
+
+fn print_table(r: &J) {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    let text = |v: &J| match v {
+        J::String(s) => s.clone(),
+        J::Null => "-".into(),
+        other => other.to_string(),
+    };
+    t.set_header(vec!["file", &text(&r["file"])]);
+    for key in [
+        "version",
+        "writer",
+        "session",
+        "service",
+        "host",
+        "pid",
+        "rotation_seq",
+        "state",
+        "first",
+        "last",
+    ] {
+        t.add_row(vec![key.to_string(), text(&r[key])]);
+    }
+    if r["snapshot"] == J::Bool(true) {
+        t.add_row(vec!["snapshot".to_string(), "yes".to_string()]);
+    }
+    t.add_row(vec![
+        "duration".to_string(),
+        r["duration_s"]
+            .as_f64()
+            .map_or("-".into(), |d| format!("{d:.3} s")),
+    ]);
+    t.add_row(vec!["events".to_string(), text(&r["events"])]);
+    let by = |key: &str| -> String {
+        r[key]
+            .as_object()
+            .map(|m| {
+                let mut items: Vec<(&String, u64)> = m
+                    .iter()
+                    .map(|(k, v)| (k, v.as_u64().unwrap_or(0)))
+                    .collect();
+                if key != "levels" {
+                    items.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+                }
+                let shown: Vec<String> = items
+                    .iter()
+                    .take(12)
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect();
+                let more = items.len().saturating_sub(12);
+                if more > 0 {
+                    format!("{}\n… and {more} more", shown.join("\n"))
+                } else {
+                    shown.join("\n")
+                }
+            })
+            .unwrap_or_default()
+    };
+    t.add_row(vec!["by level".to_string(), by("levels")]);
+    t.add_row(vec!["by target".to_string(), by("targets")]);
+    t.add_row(vec!["by thread".to_string(), by("threads")]);
+    t.add_row(vec![
+        "blocks".to_string(),
+        format!(
+            "{} ({} raw bytes, {} stored, ratio {:.1})",
+            text(&r["blocks"]),
+            text(&r["raw_bytes"]),
+            text(&r["stored_bytes"]),
+            r["compression_ratio"].as_f64().unwrap_or(0.0)
+        ),
+    ]);
+    t.add_row(vec![
+        "dropped".to_string(),
+        format!(
+            "{} events in {} records",
+            text(&r["dropped_events"]),
+            text(&r["dropped_records"])
+        ),
+    ]);
+    let problems = r["problems"].as_array().map_or(0, Vec::len);
+    t.add_row(vec!["problems".to_string(), problems.to_string()]);
+    println!("{t}");
+}

@@ -1,0 +1,143 @@
+//! `tail`: the last events of files, read from their ends, then optionally followed.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use ttlog_reader::{last_events, Error, Followed, Follower};
+
+use crate::args::{expand, field_list, SelectArgs};
+use crate::exit::{output_failed, Status};
+use crate::output::{Color, Format, Formatter};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ttlog-view tail logs/run.bin                    the last 10 events
+  ttlog-view tail -n 50 -f level>=WARN logs/run.bin
+  ttlog-view tail -F logs/run.000001.bin          follow, through rotation, until Ctrl-C
+
+Only the end of each file is read, so this is fast on files of any size. With --follow,
+new events appear as the writer appends blocks (within its flush interval, 100 ms by
+default); a truncated or replaced file is read again from its start, and when the writer
+rotates to the next file of a series (run.000002.bin) following moves there.";
+
+/// Arguments of `tail`.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct TailArgs {
+    /// Files to read.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+
+    /// How many events to print from the end.
+    #[arg(short = 'n', long = "lines", default_value_t = 10, value_name = "N")]
+    pub count: usize,
+
+    /// Keep printing new events as they are written, until Ctrl-C.
+    #[arg(short = 'F', long)]
+    pub follow: bool,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Show only these fields (comma-separated).
+    #[arg(long, value_name = "A,B")]
+    pub fields: Option<String>,
+
+    /// Colour text output: auto, always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+
+    /// With --follow, how often to look for new data, in milliseconds.
+    #[arg(long, default_value_t = 100, value_name = "MS")]
+    pub poll_ms: u64,
+}
+
+pub fn run(args: &TailArgs) -> u8 {
+    let query = match args.select.query() {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    if matches!(args.format, Format::Csv | Format::Table) {
+        eprintln!("ttlog-view: tail prints text or json");
+        return crate::exit::USAGE;
+    }
+    let formatter = Formatter::new(args.format, args.color, field_list(&args.fields));
+    let files = expand(&args.files);
+    let mut status = Status::default();
+    let mut out = io::stdout().lock();
+    let mut line = String::new();
+    let mut followers = Vec::new();
+    let mut all = Vec::new();
+    for path in &files {
+        let name = path.display().to_string();
+        match last_events(path, args.count, &query) {
+            Ok(tail) => {
+                for p in &tail.problems {
+                    // A block still being written is normal when following.
+                    if !(args.follow && matches!(p, Error::Truncated { .. })) {
+                        status.problem(&name, p);
+                    }
+                }
+                all.extend(tail.events);
+                followers.push(Follower::new(path, tail.resume_at, query.clone()));
+            }
+            Err(e) => status.problem(&name, &e),
+        }
+    }
+    // Several files: the last N events overall, in time order.
+    all.sort_by_key(|e| e.ts);
+    let skip = all.len().saturating_sub(args.count);
+    for e in &all[skip..] {
+        line.clear();
+        formatter.line(e, &mut line);
+        if let Err(e) = out.write_all(line.as_bytes()) {
+            return output_failed(&e, &status);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return output_failed(&e, &status);
+    }
+    if !args.follow {
+        return status.code();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Without a handler Ctrl-C would still stop us, but mid-line.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    while !stop.load(Ordering::SeqCst) {
+        for f in &mut followers {
+            let name = f.path().display().to_string();
+            for item in f.poll() {
+                match item {
+                    Followed::Event(e) => {
+                        line.clear();
+                        formatter.line(&e, &mut line);
+                        if let Err(e) = out.write_all(line.as_bytes()) {
+                            return output_failed(&e, &status);
+                        }
+                    }
+                    Followed::Problem(e) => status.problem(&name, &e),
+                    Followed::Restarted(p) => {
+                        eprintln!("ttlog-view: {}: file was truncated or replaced; reading it from the start", p.display());
+                    }
+                    Followed::Rotated(p) => eprintln!("ttlog-view: following {}", p.display()),
+                }
+            }
+        }
+        if let Err(e) = out.flush() {
+            return output_failed(&e, &status);
+        }
+        std::thread::sleep(Duration::from_millis(args.poll_ms.max(1)));
+    }
+    status.code()
+}

@@ -1,0 +1,440 @@
+//! The subcommands and selection flags, tested as a process over the fixtures and over files
+//! a live writer is appending to.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/v1")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn view(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
+        .args(args)
+        .output()
+        .expect("run ttlog-view")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn expected(name: &str) -> Vec<String> {
+    std::fs::read_to_string(fixture(name))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn filters_select_by_field_level_target_thread_and_time() {
+    let threads = fixture("threads.bin");
+    let all = expected("threads.jsonl");
+    let o = view(&[&threads, "-f", "id>175", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let want: Vec<&String> = all
+        .iter()
+        .filter(|l| {
+            l.split("\"id\":")
+                .nth(1)
+                .and_then(|r| r.split([',', '}']).next())
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|n| n > 175)
+        })
+        .collect();
+    assert_eq!(out(&o).lines().collect::<Vec<_>>(), want);
+    assert_eq!(want.len(), 5);
+
+    let o = view(&[
+        &threads,
+        "-f",
+        "level=DEBUG",
+        "-f",
+        "target=osl::*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out(&o).lines().count(), 60);
+    let o = view(&[
+        &threads, "--level", "info", "--thread", "worker-1", "--format", "json",
+    ]);
+    assert_eq!(out(&o).lines().count(), 60);
+    assert!(out(&o)
+        .lines()
+        .all(|l| l.contains("\"thread\":\"worker-1\"")));
+    let o = view(&[
+        &threads,
+        "-f",
+        "angle~~=^0\\.[0-4] or not exists(angle)",
+        "--format",
+        "json",
+    ]);
+    assert!(out(&o).lines().count() > 180);
+    // First block spans 00:00:00.000 to 00:00:00.019; the time window keeps part of it.
+    let o = view(&[
+        &threads,
+        "--since",
+        "2026-11-22T00:00:00.010Z",
+        "--until",
+        "2026-11-22T00:00:00.0195Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out(&o).lines().count(), 40, "{}", err(&o));
+    let o = view(&[&threads, "--since", "-1h"]);
+    assert_eq!(
+        out(&o),
+        "",
+        "fixtures are from 2026-11-22, not the last hour"
+    );
+    let o = view(&[&threads, "-f", "level=ERROR"]);
+    assert_eq!((o.status.code(), out(&o).as_str()), (Some(0), ""));
+}
+
+#[test]
+fn bad_filters_and_times_are_usage_errors_pointing_at_the_problem() {
+    let threads = fixture("threads.bin");
+    let o = view(&[&threads, "-f", "level>=LOUD"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        err(&o),
+        "ttlog-view: bad filter `level>=LOUD` at character 8: unknown level `LOUD` (expected TRACE, DEBUG, INFO, WARN or ERROR)\n  level>=LOUD\n         ^\n"
+    );
+    let o = view(&[&threads, "-f", "id=1 and (x>1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("`(` is never closed"));
+    let o = view(&[&threads, "-f", "msg~~=(unclosed"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("bad regular expression"), "{}", err(&o));
+    let o = view(&[&threads, "--since", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot read `yesterday` as a time"));
+    let o = view(&[&threads, "--level", "loud"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn fields_table_and_csv_columns() {
+    let one = fixture("one_event.bin");
+    let o = view(&[&one, "--format", "json", "--fields", "torque"]);
+    assert_eq!(
+        out(&o),
+        "{\"ts\":\"2026-11-22T00:00:00.000000001Z\",\"level\":\"INFO\",\"target\":\"robot::motor\",\"thread\":\"main\",\"msg\":\"motor stalled\",\"fields\":{\"torque\":1.5},\"file\":\"src/robot.rs\",\"line\":10}\n"
+    );
+    let o = view(&[&one, "--format", "text", "--fields", "joint"]);
+    assert!(out(&o).ends_with("motor stalled joint=2\n"));
+    let o = view(&[&one, "--format", "table"]);
+    let table = out(&o);
+    assert!(
+        table.contains("motor stalled") && table.contains("torque") && table.contains("1.5"),
+        "{table}"
+    );
+    let o = view(&[&one, "--format", "csv", "--fields", "torque,joint"]);
+    assert!(out(&o).starts_with("ts,level,target,thread,msg,torque,joint,file,line\n"));
+}
+
+#[test]
+fn tail_prints_the_last_events() {
+    let all = expected("threads.jsonl");
+    let o = view(&[
+        "tail",
+        "-n",
+        "5",
+        &fixture("threads.bin"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        out(&o).lines().collect::<Vec<_>>(),
+        all[all.len() - 5..].to_vec()
+    );
+    let o = view(&[
+        "tail",
+        "-n",
+        "3",
+        "-f",
+        "thread=worker-1",
+        &fixture("threads.bin"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out(&o).lines().count(), 3);
+    assert!(out(&o).lines().all(|l| l.contains("worker-1")));
+    // A truncated file: the complete blocks' last events, and the cut is reported.
+    let cut = expected("truncated_mid_block.jsonl");
+    let o = view(&[
+        "tail",
+        "-n",
+        "2",
+        &fixture("truncated_mid_block.bin"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        out(&o).lines().collect::<Vec<_>>(),
+        cut[cut.len() - 2..].to_vec()
+    );
+    assert!(err(&o).contains("file ends inside the block"));
+}
+
+#[test]
+fn tail_follow_sees_new_events_and_rotation_from_a_live_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("live.bin");
+    let guard = ttlog::builder()
+        .path(&base)
+        .flush_interval(Duration::from_millis(20))
+        .block_size(1024)
+        .rotate_bytes(8 << 10)
+        .init()
+        .unwrap();
+    ttlog::info!("before follow");
+    assert!(guard.flush(Duration::from_secs(5)));
+    let first = dir.path().join("live.000001.bin");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
+        .args([
+            "tail",
+            "-n",
+            "1",
+            "-F",
+            "--poll-ms",
+            "20",
+            "--format",
+            "json",
+        ])
+        .arg(&first)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first_line = lines.next().unwrap().unwrap();
+    assert!(first_line.contains("before follow"), "{first_line}");
+    // Enough events to rotate several times; the follower must see every one, in order.
+    for i in 0..2000u32 {
+        ttlog::info!("followed", i = i, pad = "some text so that blocks fill up");
+    }
+    assert!(guard.flush(Duration::from_secs(5)));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut next = 0u32;
+    while next < 2000 {
+        assert!(
+            Instant::now() < deadline,
+            "follower stopped at event {next}"
+        );
+        let line = lines.next().unwrap().unwrap();
+        assert!(
+            line.contains(&format!("\"i\":{next},")),
+            "expected {next}: {line}"
+        );
+        next += 1;
+    }
+    assert!(guard.stats().files > 1, "the writer rotated");
+    drop(guard);
+    // Ctrl-C ends it cleanly.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("following"), "{stderr}");
+}
+
+#[test]
+fn convert_writes_json_and_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("t.jsonl");
+    let o = view(&[
+        "convert",
+        &fixture("threads.bin"),
+        "--to",
+        "json",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        std::fs::read_to_string(&json).unwrap(),
+        std::fs::read_to_string(fixture("threads.jsonl")).unwrap()
+    );
+    let csv = dir.path().join("t.csv");
+    let o = view(&[
+        "convert",
+        &fixture("threads.bin"),
+        "--to",
+        "csv",
+        "-o",
+        csv.to_str().unwrap(),
+        "-f",
+        "level=DEBUG",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("ts,level,target,thread,msg,angle,file,line\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 61);
+    let o = view(&["convert", &fixture("threads.bin"), "--to", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = view(&[
+        "convert",
+        &fixture("threads.bin"),
+        "--to",
+        "json",
+        "-o",
+        "/nonexistent/dir/x.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("/nonexistent/dir/x.jsonl"));
+}
+
+#[test]
+fn info_summarizes_files() {
+    let o = view(&[
+        "info",
+        &fixture("threads.bin"),
+        &fixture("truncated_mid_block.bin"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v[0]["events"], 240);
+    assert_eq!(v[0]["state"], "closed cleanly");
+    assert_eq!(v[0]["levels"]["DEBUG"], 60);
+    assert_eq!(v[0]["threads"]["worker-2"], 60);
+    assert_eq!(v[0]["session"], "00000000000000000000000000000005");
+    assert_eq!(v[1]["events"], 160);
+    assert_eq!(v[1]["state"], "damaged");
+    let o = view(&["info", &fixture("dropped.bin")]);
+    assert!(out(&o).contains("1565 events in 3 records"), "{}", out(&o));
+}
+
+#[test]
+fn verify_reports_each_problem_with_its_offset() {
+    let o = view(&["verify", &fixture("threads.bin")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        out(&o).contains("OK: 4 blocks, 240 events, closed cleanly"),
+        "{}",
+        out(&o)
+    );
+    let o = view(&[
+        "verify",
+        &fixture("corrupt_payload.bin"),
+        &fixture("garbage_between_blocks.bin"),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(err(&o).contains("skipped damaged block at byte 929: block payload checksum mismatch"));
+    assert!(err(&o).contains("skipped 315 bytes of non-block data at byte 929"));
+    let o = view(&["verify", &fixture("not_ttlog.bin")]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn recover_writes_a_clean_file_with_every_readable_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = dir.path().join("fixed.bin");
+    let o = view(&[
+        "recover",
+        &fixture("corrupt_payload.bin"),
+        "-o",
+        fixed.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    let v = view(&["verify", fixed.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", err(&v));
+    let o = view(&[fixed.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        out(&o).lines().collect::<Vec<_>>(),
+        expected("corrupt_payload.jsonl")
+    );
+    // A clean input loses nothing.
+    let o = view(&[
+        "recover",
+        &fixture("threads.bin"),
+        "-o",
+        fixed.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    // No header: blocks are still found.
+    let mut bytes = std::fs::read(fixture("threads.bin")).unwrap();
+    bytes[0] = b'X';
+    let broken = dir.path().join("noheader.bin");
+    std::fs::write(&broken, bytes).unwrap();
+    let o = view(&[
+        "recover",
+        broken.to_str().unwrap(),
+        "-o",
+        fixed.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let o = view(&[fixed.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out(&o).lines().count(), 240);
+}
+
+#[test]
+fn stats_of_a_numeric_field() {
+    let o = view(&[
+        "stats",
+        "duration_ms",
+        &fixture("threads.bin"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v[0]["count"], 180);
+    assert_eq!(v[0]["min"], 0.0);
+    assert_eq!(v[0]["max"], 12.0);
+    let o = view(&["stats", "id", "--by", "thread", &fixture("threads.bin")]);
+    let table = out(&o);
+    assert!(
+        table.contains("worker-1") && table.contains("main"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_on_the_parallel_path_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    let guard = ttlog::builder().path(&path).init().unwrap();
+    for i in 0..200_000u32 {
+        ttlog::info!("filler", i = i);
+    }
+    drop(guard);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let start = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+}
