@@ -213,7 +213,11 @@ fn json_parallel<W: Write>(
         threads,
         |block| {
             let end = block.offset + block.frame.block_len() as u64;
-            match ttlog_reader::decode_block(&block.frame, &block.payload) {
+            match ttlog_reader::decode_block_levels(
+                &block.frame,
+                &block.payload,
+                query.level_mask(),
+            ) {
                 Ok(BlockContent::Events(mut events)) => {
                     events.sort_by_key(|e| e.ts);
                     let mut text = String::with_capacity(events.len() * 200);

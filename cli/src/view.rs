@@ -120,7 +120,8 @@ fn one_file_parallel<W: Write>(
         &mut blocks,
         threads,
         |block| {
-            let content = ttlog_reader::decode_block(&block.frame, &block.payload);
+            let content =
+                ttlog_reader::decode_block_levels(&block.frame, &block.payload, query.level_mask());
             let mut text = String::new();
             match content {
                 Ok(BlockContent::Events(mut events)) => {

@@ -69,14 +69,25 @@ fn get<'t, T>(table: &'t [Option<T>], id: u64, kind: &'static str) -> Result<&'t
 /// Either the whole block decodes, or an error says why none of it is used (SPEC.md
 /// section 9).
 pub fn decode_block(frame: &Frame, raw: &[u8]) -> Result<BlockContent, FormatError> {
+    decode_block_levels(frame, raw, 0xff)
+}
+
+/// Like [`decode_block`], but returns only events whose level bit is in `level_mask` (loss
+/// reports count as WARN), without decoding the values of the others. The block is still
+/// checked whole.
+pub fn decode_block_levels(
+    frame: &Frame,
+    raw: &[u8],
+    level_mask: u8,
+) -> Result<BlockContent, FormatError> {
     match frame.kind {
-        BlockKind::Data => decode_data(frame, raw).map(BlockContent::Events),
+        BlockKind::Data => decode_data(frame, raw, level_mask).map(BlockContent::Events),
         BlockKind::Trailer => decode_trailer(raw).map(BlockContent::Trailer),
         BlockKind::Unknown(k) => Ok(BlockContent::Unknown(k)),
     }
 }
 
-fn decode_data(frame: &Frame, raw: &[u8]) -> Result<Vec<Event>, FormatError> {
+fn decode_data(frame: &Frame, raw: &[u8], level_mask: u8) -> Result<Vec<Event>, FormatError> {
     let mut threads: Vec<Option<Arc<str>>> = Vec::new();
     let mut callsites: Vec<Option<Arc<Callsite>>> = Vec::new();
     let mut strings: Vec<Option<Arc<str>>> = Vec::new();
@@ -92,8 +103,14 @@ fn decode_data(frame: &Frame, raw: &[u8]) -> Result<Vec<Event>, FormatError> {
             tag::EVENT => {
                 let e = EventRecord::parse(record.body)?;
                 ts = advance_time(ts, e.dt)?;
-                let callsite = get(&callsites, e.callsite, "callsite")?.clone();
-                let thread = get(&threads, e.thread, "thread")?.clone();
+                let callsite = get(&callsites, e.callsite, "callsite")?;
+                let thread = get(&threads, e.thread, "thread")?;
+                if 1u8.checked_shl(callsite.level.into()).unwrap_or(0) & level_mask == 0 {
+                    // Not wanted: the values are skipped unread; the record itself was
+                    // checked by its block's CRC.
+                    continue;
+                }
+                let (callsite, thread) = (callsite.clone(), thread.clone());
                 let decoder = ValueDecoder { strings: &strings };
                 let count = callsite.n_args + callsite.field_names.len();
                 let mut values = Vec::with_capacity(count);
@@ -142,6 +159,9 @@ fn decode_data(frame: &Frame, raw: &[u8]) -> Result<Vec<Event>, FormatError> {
             tag::DROPPED => {
                 let d = DroppedRecord::parse(record.body)?;
                 ts = advance_time(ts, d.dt)?;
+                if level_mask & ttlog_format::Level::Warn.mask_bit() == 0 {
+                    continue;
+                }
                 let thread = if d.thread == 0 {
                     no_thread.clone()
                 } else {

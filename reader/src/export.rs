@@ -24,6 +24,11 @@ use crate::time::format_rfc3339;
 use crate::value::json_string;
 use crate::{Event, Value};
 
+thread_local! {
+    /// The rendered message, reused between events.
+    static MESSAGE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// Appends `event` as one line of JSON (with its newline) to `out`.
 pub fn write_json_line(event: &Event, out: &mut String) {
     out.push_str("{\"ts\":\"");
@@ -35,9 +40,12 @@ pub fn write_json_line(event: &Event, out: &mut String) {
     out.push_str(",\"thread\":");
     json_string(out, &event.thread);
     out.push_str(",\"msg\":");
-    let mut msg = String::new();
-    event.write_message(&mut msg);
-    json_string(out, &msg);
+    MESSAGE.with(|m| {
+        let mut msg = m.borrow_mut();
+        msg.clear();
+        event.write_message(&mut msg);
+        json_string(out, &msg);
+    });
     out.push_str(",\"fields\":{");
     for (i, (name, value)) in event.fields().enumerate() {
         if i > 0 {
@@ -53,8 +61,8 @@ pub fn write_json_line(event: &Event, out: &mut String) {
         json_string(out, &event.callsite.file);
     }
     if event.callsite.line != 0 {
-        use std::fmt::Write;
-        let _ = write!(out, ",\"line\":{}", event.callsite.line);
+        out.push_str(",\"line\":");
+        out.push_str(itoa::Buffer::new().format(event.callsite.line));
     }
     out.push_str("}\n");
 }

@@ -170,6 +170,11 @@ impl Query {
             && self.filters.iter().all(|f| f.matches(event))
     }
 
+    /// The levels a selected event may have, as a level mask (loss reports count as WARN).
+    pub fn level_mask(&self) -> u8 {
+        self.filters.iter().fold(0xff, |m, f| m & f.level_mask())
+    }
+
     /// Whether a data block with this frame may hold a selected event; false means it can be
     /// skipped without decompressing it.
     pub fn block_may_match(&self, frame: &Frame) -> bool {
@@ -177,7 +182,7 @@ impl Query {
             // Only loss reports or definitions: keep, so losses are always shown.
             return true;
         }
-        let mask = self.filters.iter().fold(0xff, |m, f| m & f.level_mask());
+        let mask = self.level_mask();
         // Loss reports are WARN events: a block with DROPPED records has more records than
         // events and must be kept whenever WARN may match.
         let has_losses = frame.record_count > frame.event_count;

@@ -53,7 +53,7 @@ mod tail;
 mod time;
 mod value;
 
-pub use block::{decode_block, BlockContent, Trailer};
+pub use block::{decode_block, decode_block_levels, BlockContent, Trailer};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
 pub use export::{write_json_line, CsvExporter, CSV_FIXED_COLUMNS};

@@ -3,19 +3,27 @@
 /// Formats ns since the Unix epoch as RFC 3339 UTC with nine fractional digits:
 /// `2026-11-22T03:06:36.123456789Z`.
 pub fn format_rfc3339(ns: u64, out: &mut String) {
-    use std::fmt::Write;
     let secs = ns / 1_000_000_000;
     let nanos = ns % 1_000_000_000;
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    );
+    // Written digit by digit: this runs once per exported event.
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    let mut put = |at: usize, width: usize, mut v: u64| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y.clamp(0, 9999) as u64);
+    put(5, 2, m.into());
+    put(8, 2, d.into());
+    put(11, 2, rem / 3600);
+    put(14, 2, rem / 60 % 60);
+    put(17, 2, rem % 60);
+    put(20, 9, nanos);
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
 }
 
 /// Parses an RFC 3339 time (`2026-11-22T03:06:36Z`, with optional fraction and a `Z` or

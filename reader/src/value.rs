@@ -51,10 +51,7 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                use fmt::Write;
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
             Value::Float(f) => {
                 if f.is_finite() {
                     // Shortest round-trip form, exponent when shorter, written as serde_json
@@ -169,27 +166,40 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Bytes that JSON strings must escape: control characters, `"` and `\\`.
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0x7f] = true;
+    t
+};
+
 /// Appends `s` as a JSON string literal.
 pub fn json_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f | 0x7f => "",
-            _ => continue,
-        };
+    // Most text needs no escaping: find the next byte that does, copy the run before it.
+    while let Some(off) = bytes[plain..].iter().position(|&b| ESCAPE[usize::from(b)]) {
+        let i = plain + off;
         out.push_str(&s[plain..i]);
-        if escape.is_empty() {
-            use fmt::Write;
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
+        match bytes[i] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
+                use fmt::Write;
+                let _ = write!(out, "\\u{b:04x}");
+            }
         }
         plain = i + 1;
     }
