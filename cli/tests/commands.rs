@@ -14,6 +14,12 @@ fn fixture(name: &str) -> String {
         .into_owned()
 }
 
+/// The logger is process-wide: tests that start one take this lock first.
+fn one_logger() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn view(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
         .args(args)
@@ -192,6 +198,7 @@ fn tail_prints_the_last_events() {
 
 #[test]
 fn tail_follow_sees_new_events_and_rotation_from_a_live_writer() {
+    let _lock = one_logger();
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("live.bin");
     let guard = ttlog::builder()
@@ -418,6 +425,7 @@ fn stats_of_a_numeric_field() {
 
 #[test]
 fn a_closed_pipe_on_the_parallel_path_ends_quietly() {
+    let _lock = one_logger();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
     let guard = ttlog::builder().path(&path).init().unwrap();
