@@ -47,6 +47,7 @@ pub mod frame;
 pub mod header;
 mod level;
 pub mod record;
+pub mod time;
 pub mod varint;
 
 pub use block::BlockBuilder;
@@ -55,6 +56,7 @@ pub use frame::{find_sync, BlockKind, Codec, EndMarker, Frame};
 pub use header::{ClockSync, Header};
 pub use level::{Level, UnknownLevel};
 pub use record::DropReason;
+pub use time::{format_rfc3339, parse_rfc3339};
 
 /// The first 8 bytes of every ttlog file.
 pub const MAGIC: [u8; 8] = *b"\x89TTLOG\r\n";

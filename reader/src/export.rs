@@ -20,9 +20,9 @@
 
 use std::io::{self, Write};
 
-use crate::time::format_rfc3339;
 use crate::value::json_string;
 use crate::{Event, Value};
+use ttlog_format::format_rfc3339;
 
 thread_local! {
     /// The rendered message, reused between events.

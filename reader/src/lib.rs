@@ -50,7 +50,6 @@ mod merge;
 mod parallel;
 mod render;
 mod tail;
-mod time;
 mod value;
 
 pub use block::{decode_block, decode_block_levels, BlockContent, Trailer};
@@ -64,7 +63,7 @@ pub use merge::Merge;
 pub use parallel::for_each_block_parallel;
 pub use render::render;
 pub use tail::{last_events, Tail};
-pub use time::{format_rfc3339, parse_rfc3339};
+pub use ttlog_format::{format_rfc3339, parse_rfc3339};
 pub use ttlog_format::{DropReason, Header, Level};
 pub use value::{json_string, Value};
 

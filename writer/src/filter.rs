@@ -112,6 +112,11 @@ impl Rules {
         best.map_or(self.default, |(_, l)| l)
     }
 
+    /// The least severe level any rule enables (255 when none).
+    pub(crate) fn min_level_enabled(&self) -> u8 {
+        self.min_level()
+    }
+
     fn min_level(&self) -> u8 {
         std::iter::once(self.default)
             .chain(self.targets.iter().map(|(_, l)| *l))

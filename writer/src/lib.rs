@@ -78,16 +78,23 @@
 mod callsite;
 mod cbor;
 mod clock;
+mod crash;
+mod exit_hook;
 mod filter;
 mod logger;
 mod macros;
 mod output;
+mod recorder;
+mod snapshot;
 mod stage;
 mod value;
 mod writer_thread;
 
+pub use crash::request_snapshot;
 pub use filter::{Rules, STATIC_MIN_LEVEL};
-pub use logger::{flush, set_filter, set_level, stats, Builder, Error, Guard, OnFull, Stats};
+pub use logger::{
+    flush, set_filter, set_level, stats, Builder, Error, Fsync, Guard, OnFull, Stats,
+};
 pub use ttlog_format::Level;
 pub use value::Encoder;
 
@@ -102,6 +109,16 @@ pub fn builder() -> Builder {
 pub mod __private {
     pub use crate::callsite::Callsite;
     pub use crate::stage::emit;
+
+    /// Makes the writer thread panic at its next loop, to test what a dying writer leaves.
+    pub fn inject_writer_panic() {
+        if let Some(shared) = crate::logger::active() {
+            shared
+                .inject_panic
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            shared.wake_writer();
+        }
+    }
 
     /// Whether an event of `callsite` is recorded.
     #[inline(always)]

@@ -23,6 +23,23 @@ pub enum OnFull {
     Drop,
 }
 
+/// When the writer asks the OS to put written blocks on disk (`fsync`).
+///
+/// Without it a block is in the OS's page cache as soon as it is written: it survives the
+/// process being killed, but not a power loss or kernel crash. Syncing makes blocks survive
+/// those too, at the cost of a disk flush per block or interval (milliseconds on some disks),
+/// paid by the writer thread, not the logging threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Fsync {
+    /// Never (default): fastest; blocks survive a killed process, not a power loss.
+    #[default]
+    Never,
+    /// After every block.
+    EveryBlock,
+    /// At most once per interval, after a block.
+    Interval(Duration),
+}
+
 /// Everything that can go wrong in setting up the logger.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -40,6 +57,10 @@ pub enum Error {
     InvalidFilter(String),
     /// A builder setting is out of range.
     InvalidConfig(String),
+    /// No logger is running.
+    NotRunning,
+    /// A snapshot could not be written.
+    Snapshot(String),
 }
 
 impl fmt::Display for Error {
@@ -49,6 +70,8 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::InvalidFilter(why) => write!(f, "invalid level filter: {why}"),
             Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+            Error::NotRunning => write!(f, "no ttlog logger is running"),
+            Error::Snapshot(why) => write!(f, "snapshot failed: {why}"),
         }
     }
 }
@@ -109,6 +132,21 @@ pub(crate) struct Config {
     pub buffer_size: usize,
     pub block_size: usize,
     pub flush_interval: Duration,
+    /// Least severe level written to the file (lower ones go to the flight recorder only).
+    pub file_level: u8,
+    /// Least severe level enabled at start.
+    pub min_level: u8,
+}
+
+/// Where and how snapshots are written.
+#[derive(Clone, Debug)]
+pub(crate) struct SnapshotSettings {
+    pub dir: PathBuf,
+    pub timeout: Duration,
+    pub on_panic: bool,
+    /// The main log's header, reused (with a `snapshot` key) for snapshot files.
+    pub header: ttlog_format::Header,
+    pub main_log: Option<PathBuf>,
 }
 
 /// State shared by the logging threads and the writer thread.
@@ -116,6 +154,14 @@ pub(crate) struct Shared {
     pub generation: u64,
     pub config: Config,
     pub counters: Counters,
+    pub recorder: Mutex<crate::recorder::Recorder>,
+    pub snapshot: SnapshotSettings,
+    pub snapshot_gate: Mutex<()>,
+    pub snapshot_job: Mutex<crate::crash::Job>,
+    pub snapshot_pending: AtomicBool,
+    /// Test hook: makes the writer thread panic (see `__private::inject_writer_panic`).
+    pub inject_panic: AtomicBool,
+    writer_id: OnceLock<std::thread::ThreadId>,
     new_rings: Mutex<Vec<RingReader>>,
     rings_pending: AtomicBool,
     writer: OnceLock<Thread>,
@@ -177,6 +223,30 @@ impl Shared {
         self.flushed_cv.notify_all();
     }
 
+    pub(crate) fn writer_thread_id(&self) -> Option<std::thread::ThreadId> {
+        self.writer_id.get().copied()
+    }
+
+    /// True while the writer thread runs (shutting down or not).
+    pub(crate) fn writer_running(&self) -> bool {
+        self.writer_alive.load(Ordering::Acquire)
+    }
+
+    /// Flushes, without blocking longer than `timeout` and without waiting on the writer
+    /// from the writer thread itself.
+    pub(crate) fn flush_for_exit(&self, timeout: Duration) {
+        if self.writer_thread_id() != Some(std::thread::current().id()) && self.writer_running() {
+            self.flush(timeout);
+        }
+    }
+
+    /// Finishes a snapshot job (writer thread).
+    pub(crate) fn finish_snapshot(&self, result: Result<PathBuf, String>) {
+        let mut job = self.snapshot_job.lock().unwrap_or_else(|e| e.into_inner());
+        job.result = Some(result);
+        self.snapshot_pending.store(false, Ordering::Release);
+    }
+
     pub(crate) fn writer_exited(&self) {
         self.writer_alive.store(false, Ordering::Release);
         // Release anyone waiting on a flush the writer will never do.
@@ -209,6 +279,40 @@ pub(crate) fn active() -> Option<Arc<Shared>> {
     ACTIVE.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
+/// The running logger, if it can be had without waiting (from a panic hook, which must
+/// never block on a lock a dying thread may hold).
+pub(crate) fn active_nonblocking() -> Option<Arc<Shared>> {
+    match ACTIVE.try_read() {
+        Ok(a) => a.clone(),
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().clone(),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+/// Stops the running logger (final block, trailer) without its guard, waiting at most
+/// `timeout`: for `process::exit` and fatal signals.
+pub(crate) fn shutdown_active(timeout: Duration) {
+    let Some(shared) = active_nonblocking() else {
+        return;
+    };
+    filter::disable_all();
+    if let Ok(mut active) = ACTIVE.try_write() {
+        if active.as_ref().is_some_and(|a| Arc::ptr_eq(a, &shared)) {
+            *active = None;
+            ACTIVE_GENERATION.store(0, Ordering::Release);
+        }
+    }
+    shared.shutdown.store(true, Ordering::Release);
+    shared.wake_writer();
+    if shared.writer_thread_id() == Some(std::thread::current().id()) {
+        return;
+    }
+    let done = shared.flushed.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = shared.flushed_cv.wait_timeout_while(done, timeout, |_| {
+        shared.writer_alive.load(Ordering::Acquire)
+    });
+}
+
 pub(crate) fn count_unstaged() {
     UNSTAGED.fetch_add(1, Ordering::Relaxed);
 }
@@ -225,6 +329,15 @@ pub struct Builder {
     block_size: usize,
     flush_interval: Duration,
     rotation: Rotation,
+    file_level: Option<Level>,
+    memory_only: bool,
+    recorder_events: usize,
+    recorder_bytes: usize,
+    snapshot_dir: Option<PathBuf>,
+    snapshot_on_panic: bool,
+    snapshot_on_signals: bool,
+    snapshot_timeout: Duration,
+    fsync: Fsync,
 }
 
 impl Default for Builder {
@@ -241,6 +354,15 @@ impl Default for Builder {
             block_size: 64 << 10,
             flush_interval: Duration::from_millis(100),
             rotation: Rotation::default(),
+            file_level: None,
+            memory_only: false,
+            recorder_events: 10_000,
+            recorder_bytes: 4 << 20,
+            snapshot_dir: None,
+            snapshot_on_panic: true,
+            snapshot_on_signals: false,
+            snapshot_timeout: Duration::from_secs(2),
+            fsync: Fsync::Never,
         }
     }
 }
@@ -325,6 +447,65 @@ impl Builder {
         self
     }
 
+    /// Writes only events at `level` or above to the file; events enabled by
+    /// [`level`](Self::level) but below this are kept in the flight recorder only (record
+    /// DEBUG in memory, write INFO to disk).
+    pub fn file_level(mut self, level: Level) -> Builder {
+        self.file_level = Some(level);
+        self
+    }
+
+    /// Writes no log file at all: events go only to the flight recorder, and snapshots are
+    /// the only output.
+    pub fn memory_only(mut self) -> Builder {
+        self.memory_only = true;
+        self
+    }
+
+    /// How many recent events the flight recorder keeps for snapshots: at most `events`
+    /// and at most `bytes` of encoded events (default 10,000 and 4 MiB; 0 turns it off).
+    pub fn flight_recorder(mut self, events: usize, bytes: usize) -> Builder {
+        self.recorder_events = events;
+        self.recorder_bytes = bytes;
+        self
+    }
+
+    /// The directory for snapshot files (default: `snapshots/` beside the log file, or
+    /// `./snapshots` in memory-only mode). Kept apart from the logs so that `logs/*.bin`
+    /// does not show the same events twice.
+    pub fn snapshot_dir(mut self, dir: impl AsRef<Path>) -> Builder {
+        self.snapshot_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether a panic in any thread writes a snapshot (default true). The hook flushes the
+    /// main log either way, and chains to the panic hook installed before it.
+    pub fn snapshot_on_panic(mut self, enabled: bool) -> Builder {
+        self.snapshot_on_panic = enabled;
+        self
+    }
+
+    /// Snapshots on SIGUSR1 (then goes on), and on SIGTERM and SIGINT (then closes the log
+    /// and ends the process as the signal would). Off by default: it replaces the default
+    /// handling of those signals.
+    pub fn snapshot_on_signals(mut self, enabled: bool) -> Builder {
+        self.snapshot_on_signals = enabled;
+        self
+    }
+
+    /// How long a snapshot waits for the writer thread before writing it from the calling
+    /// thread (default 2 s).
+    pub fn snapshot_timeout(mut self, timeout: Duration) -> Builder {
+        self.snapshot_timeout = timeout;
+        self
+    }
+
+    /// When written blocks are synced to disk (default [`Fsync::Never`]); see [`Fsync`].
+    pub fn fsync(mut self, policy: Fsync) -> Builder {
+        self.fsync = policy;
+        self
+    }
+
     /// Starts the writer thread and enables logging. Returns a guard that flushes and closes
     /// the file when dropped. Fails if a logger is already running or the file cannot be
     /// created.
@@ -354,9 +535,32 @@ impl Builder {
             return Err(Error::AlreadyInitialized);
         }
         let anchor = crate::clock::Anchor::now();
-        let output = Output::open(&self.path, self.service.clone(), self.rotation, &anchor)?;
+        let header = crate::output::base_header(self.service.clone(), &anchor);
+        let output = if self.memory_only {
+            None
+        } else {
+            Some(Output::open(
+                &self.path,
+                header.clone(),
+                self.rotation,
+                self.fsync,
+            )?)
+        };
         let counters = Counters::default();
-        counters.files.store(1, Ordering::Relaxed);
+        counters
+            .files
+            .store(u64::from(output.is_some()), Ordering::Relaxed);
+        let snapshot_dir = self.snapshot_dir.clone().unwrap_or_else(|| {
+            if self.memory_only {
+                PathBuf::from("snapshots")
+            } else {
+                match self.path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.join("snapshots"),
+                    _ => PathBuf::from("snapshots"),
+                }
+            }
+        });
+        let min_level = self.rules.min_level_enabled();
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::new(Shared {
             generation,
@@ -365,8 +569,28 @@ impl Builder {
                 buffer_size: self.buffer_size,
                 block_size: self.block_size,
                 flush_interval: self.flush_interval,
+                // No file level: everything enabled goes to the file, now and after a later
+                // set_level.
+                file_level: self.file_level.map_or(0, Level::as_u8),
+                min_level,
             },
             counters,
+            recorder: Mutex::new(crate::recorder::Recorder::new(
+                self.recorder_events,
+                self.recorder_bytes,
+            )),
+            snapshot: SnapshotSettings {
+                dir: snapshot_dir,
+                timeout: self.snapshot_timeout,
+                on_panic: self.snapshot_on_panic,
+                header,
+                main_log: output.as_ref().map(|o| o.path().to_path_buf()),
+            },
+            snapshot_gate: Mutex::new(()),
+            snapshot_job: Mutex::new(crate::crash::Job::default()),
+            snapshot_pending: AtomicBool::new(false),
+            inject_panic: AtomicBool::new(false),
+            writer_id: OnceLock::new(),
             new_rings: Mutex::new(Vec::new()),
             rings_pending: AtomicBool::new(false),
             writer: OnceLock::new(),
@@ -386,12 +610,32 @@ impl Builder {
                 source,
             })?;
         let _ = shared.writer.set(handle.thread().clone());
+        let _ = shared.writer_id.set(handle.thread().id());
+        let signals = if self.snapshot_on_signals {
+            match crate::crash::spawn_signal_thread() {
+                Ok(h) => Some(h),
+                Err(source) => {
+                    shared.shutdown.store(true, Ordering::Release);
+                    shared.wake_writer();
+                    let _ = handle.join();
+                    return Err(Error::Io {
+                        path: PathBuf::from("(signal handlers)"),
+                        source,
+                    });
+                }
+            }
+        } else {
+            None
+        };
         *active = Some(shared.clone());
         ACTIVE_GENERATION.store(generation, Ordering::Release);
         filter::install(self.rules, true);
+        crate::crash::install_panic_hook();
+        crate::exit_hook::register();
         Ok(Guard {
             shared,
             writer: Some(handle),
+            signals,
         })
     }
 }
@@ -404,6 +648,7 @@ impl Builder {
 pub struct Guard {
     shared: Arc<Shared>,
     writer: Option<JoinHandle<()>>,
+    signals: Option<signal_hook::iterator::Handle>,
 }
 
 impl fmt::Debug for Guard {
@@ -426,10 +671,19 @@ impl Guard {
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
     }
+
+    /// Writes a snapshot now; see [`request_snapshot`](crate::request_snapshot).
+    pub fn snapshot(&self, reason: &str) -> Result<PathBuf, Error> {
+        crate::crash::take_snapshot(&self.shared, crate::snapshot::SnapshotInfo::new(reason))
+            .map_err(Error::Snapshot)
+    }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        if let Some(signals) = self.signals.take() {
+            signals.close();
+        }
         filter::disable_all();
         {
             let mut active = ACTIVE.write().unwrap_or_else(|e| e.into_inner());

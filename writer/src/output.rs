@@ -9,7 +9,7 @@ use ttlog_format::record::tag;
 use ttlog_format::{BlockBuilder, BlockKind, ClockSync, EndMarker, Frame, Header};
 
 use crate::clock::{wall_now_ns, Anchor};
-use crate::Error;
+use crate::{Error, Fsync};
 
 /// When to start a new file, and how many to keep.
 #[derive(Clone, Copy, Debug, Default)]
@@ -51,6 +51,8 @@ pub(crate) struct Output {
     trailer: BlockBuilder,
     scratch: Vec<u8>,
     files_opened: u64,
+    fsync: Fsync,
+    synced_at: Instant,
 }
 
 impl Output {
@@ -58,21 +60,10 @@ impl Output {
     /// its file at all should say so at once.
     pub(crate) fn open(
         base: &Path,
-        service: Option<String>,
+        header: Header,
         rotation: Rotation,
-        anchor: &Anchor,
+        fsync: Fsync,
     ) -> Result<Output, Error> {
-        let mut header = Header::new(session_id());
-        header.writer = Some("ttlog".into());
-        header.writer_version = Some(env!("CARGO_PKG_VERSION").into());
-        header.service = service;
-        header.pid = Some(u64::from(std::process::id()));
-        header.host = host_name();
-        header.clock = Some(ClockSync {
-            source: "tsc-or-monotonic".into(),
-            wall_ns: anchor.wall_ns,
-            ticks_per_second: anchor.ticks_per_second(),
-        });
         if let Some(dir) = base.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|source| Error::Io {
                 path: dir.to_path_buf(),
@@ -98,6 +89,8 @@ impl Output {
             trailer: BlockBuilder::new(),
             scratch: Vec::new(),
             files_opened: 0,
+            fsync,
+            synced_at: Instant::now(),
         };
         out.open_file().map_err(|source| Error::Io {
             path: out.path.clone(),
@@ -150,6 +143,15 @@ impl Output {
         }
         let file = self.file.as_mut().expect("opened above");
         file.write_all(bytes)?;
+        let sync_now = match self.fsync {
+            Fsync::Never => false,
+            Fsync::EveryBlock => true,
+            Fsync::Interval(d) => self.synced_at.elapsed() >= d,
+        };
+        if sync_now {
+            file.sync_data()?;
+            self.synced_at = Instant::now();
+        }
         let t = &mut self.totals;
         t.block_offsets.push(self.offset);
         t.blocks += 1;
@@ -230,6 +232,32 @@ impl Output {
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Syncs what was written to disk (before a snapshot: the main log must hold what the
+    /// snapshot says happened).
+    pub(crate) fn sync(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.sync_data(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The header every file of this logger starts with (and, with a `snapshot` key, its
+/// snapshot files).
+pub(crate) fn base_header(service: Option<String>, anchor: &Anchor) -> Header {
+    let mut header = Header::new(session_id());
+    header.writer = Some("ttlog".into());
+    header.writer_version = Some(env!("CARGO_PKG_VERSION").into());
+    header.service = service;
+    header.pid = Some(u64::from(std::process::id()));
+    header.host = host_name();
+    header.clock = Some(ClockSync {
+        source: "tsc-or-monotonic".into(),
+        wall_ns: anchor.wall_ns,
+        ticks_per_second: anchor.ticks_per_second(),
+    });
+    header
 }
 
 /// `logs/trace.bin` → `logs/trace.000042.bin`.

@@ -1,11 +1,12 @@
 //! The one writer thread: drains every thread's ring, interns callsites and threads per
-//! block, builds and compresses blocks, writes them, rotates files, and reports losses.
+//! block, builds and compresses blocks, writes them, rotates files, keeps recent blocks for
+//! snapshots, and reports losses.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ttlog_format::{BlockBuilder, BlockKind, DropReason};
+use ttlog_format::{BlockBuilder, BlockKind, DropReason, Frame};
 
 use crate::callsite::{self, Callsite};
 use crate::clock::Anchor;
@@ -16,6 +17,10 @@ use crate::stage::{RingReader, STAGED_HEADER};
 /// Longest idle sleep: bounds how late a quiet writer notices new events.
 const MAX_IDLE: Duration = Duration::from_millis(10);
 
+/// Which stream a block-local id belongs to.
+const FILE: usize = 0;
+const MEMORY: usize = 1;
+
 struct Ring {
     reader: RingReader,
     thread: ThreadSlot,
@@ -23,26 +28,111 @@ struct Ring {
     seen_too_large: u64,
 }
 
-/// A logging thread as the current block knows it.
+/// A logging thread as each stream's current block knows it.
 struct ThreadSlot {
     name: String,
-    /// `(block epoch, block-local id)` of this thread's THREAD record.
-    local: (u32, u64),
+    /// Per stream: `(block epoch, block-local id)` of this thread's THREAD record.
+    local: [(u32, u64); 2],
 }
 
-/// Turns staged records into blocks and blocks into file bytes.
-struct Encoder {
-    shared: Arc<Shared>,
-    output: Output,
-    anchor: Anchor,
+/// A sequence of blocks being built, with the block-local ids of its current block.
+struct Stream {
+    index: usize,
     builder: BlockBuilder,
-    block_bytes: Vec<u8>,
     /// Incremented per block; a table entry from an older epoch is undefined in this block.
     epoch: u32,
     next_callsite: u64,
     next_thread: u64,
     /// Indexed by registry id: `(epoch, block-local id)`.
     callsite_ids: Vec<(u32, u64)>,
+}
+
+impl Stream {
+    fn new(index: usize) -> Stream {
+        Stream {
+            index,
+            builder: BlockBuilder::new(),
+            epoch: 1,
+            next_callsite: 0,
+            next_thread: 0,
+            callsite_ids: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn event(
+        &mut self,
+        ts: u64,
+        id: usize,
+        cs: &'static Callsite,
+        thread: &mut ThreadSlot,
+        values: &[u8],
+    ) {
+        let local_cs = self.define_callsite(id, cs);
+        let local_thread = self.define_thread(thread);
+        self.builder
+            .event(ts, cs.level.as_u8(), local_cs, local_thread, values);
+    }
+
+    fn define_callsite(&mut self, id: usize, cs: &'static Callsite) -> u64 {
+        if id >= self.callsite_ids.len() {
+            self.callsite_ids.resize(id + 1, (0, 0));
+        }
+        let (epoch, local) = self.callsite_ids[id];
+        if epoch == self.epoch {
+            return local;
+        }
+        let local = self.next_callsite;
+        self.next_callsite += 1;
+        self.callsite_ids[id] = (self.epoch, local);
+        self.builder.callsite(
+            local,
+            cs.level.as_u8(),
+            cs.line,
+            cs.n_args,
+            cs.target,
+            cs.file,
+            cs.template,
+            cs.fields.iter().copied(),
+        );
+        local
+    }
+
+    fn define_thread(&mut self, thread: &mut ThreadSlot) -> u64 {
+        let slot = &mut thread.local[self.index];
+        if slot.0 == self.epoch {
+            return slot.1;
+        }
+        // Block-local thread ids start at 1: 0 means "no thread" in DROPPED records.
+        self.next_thread += 1;
+        *slot = (self.epoch, self.next_thread);
+        self.builder.thread(self.next_thread, &thread.name);
+        self.next_thread
+    }
+
+    /// Frames the current block into `out`; the next block starts with fresh ids.
+    fn finish(&mut self, out: &mut Vec<u8>) -> Frame {
+        out.clear();
+        let frame = self.builder.finish(BlockKind::Data, out);
+        self.epoch = self.epoch.wrapping_add(1).max(1);
+        self.next_callsite = 0;
+        self.next_thread = 0;
+        frame
+    }
+}
+
+/// Turns staged records into blocks, and blocks into file bytes and recorder entries.
+struct Encoder {
+    shared: Arc<Shared>,
+    /// None in memory-only mode.
+    output: Option<Output>,
+    anchor: Anchor,
+    /// What goes to the file.
+    file: Stream,
+    /// Every event, for the flight recorder, when the file gets fewer (a higher file level,
+    /// or no file): otherwise the file's blocks are recorded as they are written.
+    memory: Option<Stream>,
+    block_bytes: Vec<u8>,
     callsites: Vec<&'static Callsite>,
     /// Events lost to failed writes, to report in the next block.
     io_lost: u64,
@@ -52,7 +142,7 @@ struct Encoder {
 }
 
 /// The writer thread's body.
-pub(crate) fn run(shared: Arc<Shared>, output: Output, anchor: Anchor) {
+pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
     struct Exit(Arc<Shared>);
     impl Drop for Exit {
         // Runs on a normal exit and on a panic alike, so no logging thread waits forever.
@@ -61,17 +151,21 @@ pub(crate) fn run(shared: Arc<Shared>, output: Output, anchor: Anchor) {
         }
     }
     let _exit = Exit(shared.clone());
+    let recorder_on = shared
+        .recorder
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .enabled();
+    let min_level = shared.config.min_level;
+    let split = output.is_none() || shared.config.file_level > min_level;
     let mut rings: Vec<Ring> = Vec::new();
     let mut enc = Encoder {
         shared: shared.clone(),
         output,
         anchor,
-        builder: BlockBuilder::new(),
+        file: Stream::new(FILE),
+        memory: (recorder_on && split).then(|| Stream::new(MEMORY)),
         block_bytes: Vec::new(),
-        epoch: 1,
-        next_callsite: 0,
-        next_thread: 0,
-        callsite_ids: Vec::new(),
         callsites: Vec::new(),
         io_lost: 0,
         io_error_reported: false,
@@ -85,10 +179,13 @@ pub(crate) fn run(shared: Arc<Shared>, output: Output, anchor: Anchor) {
         // now, so one drain covers it.
         let shutdown = shared.shutdown_requested();
         let flush = shared.flush_requested();
+        if shared.inject_panic.swap(false, Ordering::Relaxed) {
+            panic!("ttlog writer thread: injected panic (test hook)");
+        }
         rings.extend(shared.take_new_rings().into_iter().map(|reader| Ring {
             thread: ThreadSlot {
                 name: reader.name.clone(),
-                local: (0, 0),
+                local: [(0, 0); 2],
             },
             reader,
             seen_full: 0,
@@ -103,15 +200,20 @@ pub(crate) fn run(shared: Arc<Shared>, output: Output, anchor: Anchor) {
         rings.retain(|r| !(r.reader.consumer.is_abandoned() && r.reader.consumer.is_empty()));
         let due = enc.last_block.elapsed() >= shared.config.flush_interval;
         let flush_due = flush > flushed;
-        if !enc.builder.is_empty() && (due || shutdown || flush_due) {
+        if due || shutdown || flush_due {
             enc.write_block();
+            enc.finish_memory_block();
         }
         if flush_due {
             flushed = flush;
             shared.ack_flush(flush);
         }
+        if shared.snapshot_pending.load(Ordering::Acquire) {
+            let result = enc.snapshot();
+            shared.finish_snapshot(result);
+        }
         // Age-based rotation of a quiet file; size is checked after every block.
-        if enc.output.wants_rotation() {
+        if enc.output.as_ref().is_some_and(Output::wants_rotation) {
             enc.rotate();
         }
         if shutdown {
@@ -173,61 +275,30 @@ impl Encoder {
         available
     }
 
-    /// One staged record into the current block.
+    /// One staged record into the current block(s).
     #[inline]
     fn event(&mut self, thread: &mut ThreadSlot, record: &[u8]) {
         let id = u32::from_le_bytes(record[4..8].try_into().unwrap()) as usize;
         let raw_ts = u64::from_le_bytes(record[8..16].try_into().unwrap());
         if id >= self.callsites.len() {
             callsite::sync_registry(&mut self.callsites);
-            self.callsite_ids.resize(self.callsites.len(), (0, 0));
         }
         let cs = self.callsites[id];
-        let local_cs = self.define_callsite(id, cs);
-        let local_thread = self.define_thread(thread);
         let ts = self.anchor.to_ns(raw_ts);
-        self.builder.event(
-            ts,
-            cs.level.as_u8(),
-            local_cs,
-            local_thread,
-            &record[STAGED_HEADER..],
-        );
-        if self.builder.raw_len() >= self.shared.config.block_size {
-            self.write_block();
+        let values = &record[STAGED_HEADER..];
+        let block_size = self.shared.config.block_size;
+        if let Some(memory) = self.memory.as_mut() {
+            memory.event(ts, id, cs, thread, values);
+            if memory.builder.raw_len() >= block_size {
+                self.finish_memory_block();
+            }
         }
-    }
-
-    fn define_callsite(&mut self, id: usize, cs: &'static Callsite) -> u64 {
-        let (epoch, local) = self.callsite_ids[id];
-        if epoch == self.epoch {
-            return local;
+        if self.output.is_some() && cs.level.as_u8() >= self.shared.config.file_level {
+            self.file.event(ts, id, cs, thread, values);
+            if self.file.builder.raw_len() >= block_size {
+                self.write_block();
+            }
         }
-        let local = self.next_callsite;
-        self.next_callsite += 1;
-        self.callsite_ids[id] = (self.epoch, local);
-        self.builder.callsite(
-            local,
-            cs.level.as_u8(),
-            cs.line,
-            cs.n_args,
-            cs.target,
-            cs.file,
-            cs.template,
-            cs.fields.iter().copied(),
-        );
-        local
-    }
-
-    fn define_thread(&mut self, thread: &mut ThreadSlot) -> u64 {
-        if thread.local.0 == self.epoch {
-            return thread.local.1;
-        }
-        // Block-local thread ids start at 1: 0 means "no thread" in DROPPED records.
-        self.next_thread += 1;
-        thread.local = (self.epoch, self.next_thread);
-        self.builder.thread(self.next_thread, &thread.name);
-        self.next_thread
     }
 
     /// Writes DROPPED records for losses counted by `ring`'s thread since the last look.
@@ -239,49 +310,89 @@ impl Encoder {
             (ring.seen_too_large, too_large, DropReason::TooLarge),
         ] {
             if now > seen {
-                let thread = self.define_thread(&mut ring.thread);
-                self.dropped(thread, now - seen, reason);
+                let ts = self.anchor.to_ns(crate::clock::raw());
+                let count = now - seen;
+                let thread = self.file.define_thread(&mut ring.thread);
+                self.file.builder.dropped(ts, thread, count, reason);
+                if let Some(memory) = self.memory.as_mut() {
+                    let thread = memory.define_thread(&mut ring.thread);
+                    memory.builder.dropped(ts, thread, count, reason);
+                }
+                if let Some(o) = self.output.as_mut() {
+                    o.note_dropped(count);
+                }
+                self.shared
+                    .counters
+                    .events_dropped
+                    .fetch_add(count, Ordering::Relaxed);
             }
         }
         ring.seen_full = full;
         ring.seen_too_large = too_large;
     }
 
-    fn dropped(&mut self, thread: u64, count: u64, reason: DropReason) {
-        let ts = self.anchor.to_ns(crate::clock::raw());
-        self.builder.dropped(ts, thread, count, reason);
-        self.output.note_dropped(count);
+    /// Keeps the memory stream's current block in the flight recorder.
+    fn finish_memory_block(&mut self) {
+        let Some(memory) = self.memory.as_mut() else {
+            return;
+        };
+        if memory.builder.is_empty() {
+            return;
+        }
+        let frame = memory.finish(&mut self.block_bytes);
         self.shared
-            .counters
-            .events_dropped
-            .fetch_add(count, Ordering::Relaxed);
+            .recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_block(&self.block_bytes, frame.event_count.max(1));
     }
 
     fn write_block(&mut self) {
+        self.last_block = Instant::now();
+        if self.output.is_none() {
+            self.file.builder.reset();
+            return;
+        }
         if self.io_lost > 0 {
             let lost = std::mem::take(&mut self.io_lost);
             // Already counted in stats when the write failed.
             let ts = self.anchor.to_ns(crate::clock::raw());
-            self.builder.dropped(ts, 0, lost, DropReason::IoError);
-            self.output.note_dropped(lost);
+            self.file.builder.dropped(ts, 0, lost, DropReason::IoError);
+            if let Some(o) = self.output.as_mut() {
+                o.note_dropped(lost);
+            }
         }
-        self.block_bytes.clear();
-        let frame = self.builder.finish(BlockKind::Data, &mut self.block_bytes);
-        self.epoch = self.epoch.wrapping_add(1).max(1);
-        self.next_callsite = 0;
-        self.next_thread = 0;
-        self.last_block = Instant::now();
+        if self.file.builder.is_empty() {
+            return;
+        }
+        let frame = self.file.finish(&mut self.block_bytes);
+        if self.memory.is_none() {
+            self.shared
+                .recorder
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_block(&self.block_bytes, frame.event_count.max(1));
+        }
+        let Some(output) = self.output.as_mut() else {
+            return;
+        };
+        let result = output.write_block(&self.block_bytes, &frame);
+        let (files, rotate, path) = (
+            output.files_opened(),
+            output.wants_rotation(),
+            output.path().to_path_buf(),
+        );
         let c = &self.shared.counters;
-        match self.output.write_block(&self.block_bytes, &frame) {
+        match result {
             Ok(n) => {
                 c.bytes_written.fetch_add(n, Ordering::Relaxed);
-                c.files.store(self.output.files_opened(), Ordering::Relaxed);
+                c.files.store(files, Ordering::Relaxed);
                 c.blocks_written.fetch_add(1, Ordering::Relaxed);
                 c.events_written
                     .fetch_add(u64::from(frame.event_count), Ordering::Relaxed);
                 self.io_error_reported = false;
                 // One drain can write many blocks: check the size limit after each.
-                if self.output.wants_rotation() {
+                if rotate {
                     self.rotate();
                 }
             }
@@ -295,15 +406,52 @@ impl Encoder {
                     self.io_error_reported = true;
                     eprintln!(
                         "ttlog: writing {} failed: {e}; events are being counted as lost until writes succeed again",
-                        self.output.path().display()
+                        path.display()
                     );
                 }
             }
         }
     }
 
+    /// Flushes the main log to disk, then writes a snapshot of the flight recorder.
+    fn snapshot(&mut self) -> Result<std::path::PathBuf, String> {
+        let info = {
+            let job = self
+                .shared
+                .snapshot_job
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            job.info.clone()
+        };
+        let Some(info) = info else {
+            return Err("no snapshot request".into());
+        };
+        self.write_block();
+        self.finish_memory_block();
+        if let Some(o) = self.output.as_mut() {
+            let _ = o.sync();
+        }
+        let recorder = self
+            .shared
+            .recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let s = &self.shared.snapshot;
+        crate::snapshot::write_snapshot(
+            &s.dir,
+            &s.header,
+            &info,
+            Some(&recorder),
+            s.main_log.as_deref(),
+        )
+        .map_err(|e| format!("writing a snapshot into {}: {e}", s.dir.display()))
+    }
+
     fn rotate(&mut self) {
-        match self.output.rotate() {
+        let Some(output) = self.output.as_mut() else {
+            return;
+        };
+        match output.rotate() {
             Ok(n) => {
                 self.shared
                     .counters
@@ -321,10 +469,12 @@ impl Encoder {
     }
 
     fn close(&mut self) {
-        if !self.builder.is_empty() || self.io_lost > 0 {
-            self.write_block();
-        }
-        match self.output.close() {
+        self.write_block();
+        self.finish_memory_block();
+        let Some(output) = self.output.as_mut() else {
+            return;
+        };
+        match output.close() {
             Ok(n) => {
                 self.shared
                     .counters
@@ -336,10 +486,7 @@ impl Encoder {
                     .counters
                     .io_errors
                     .fetch_add(1, Ordering::Relaxed);
-                eprintln!(
-                    "ttlog: closing {} failed: {e}",
-                    self.output.path().display()
-                );
+                eprintln!("ttlog: closing {} failed: {e}", output.path().display());
             }
         }
     }

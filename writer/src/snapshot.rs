@@ -1,0 +1,167 @@
+//! Snapshot files: the flight recorder's events and what happened, written atomically under
+//! a name no other snapshot can have.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ciborium::Value;
+use ttlog_format::Header;
+
+use crate::clock::wall_now_ns;
+use crate::recorder::Recorder;
+
+/// Snapshots written by this process, for unique names.
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+/// Why a snapshot was taken and what was known at that moment.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SnapshotInfo {
+    /// `panic`, `signal-SIGTERM`, or the reason given to `request_snapshot`.
+    pub reason: String,
+    pub message: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub thread: String,
+    pub backtrace: Option<String>,
+    pub time_ns: u64,
+}
+
+impl SnapshotInfo {
+    pub(crate) fn new(reason: &str) -> SnapshotInfo {
+        SnapshotInfo {
+            reason: reason.to_string(),
+            thread: current_thread_name(),
+            time_ns: wall_now_ns(),
+            ..SnapshotInfo::default()
+        }
+    }
+
+    /// The snapshot record of a panic: message, location, thread, backtrace.
+    pub(crate) fn from_panic(info: &std::panic::PanicHookInfo<'_>) -> SnapshotInfo {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "Box<dyn Any>".to_string());
+        let mut s = SnapshotInfo::new("panic");
+        s.message = Some(message);
+        s.file = info.location().map(|l| l.file().to_string());
+        s.line = info.location().map(|l| l.line());
+        s.backtrace = Some(std::backtrace::Backtrace::force_capture().to_string());
+        s
+    }
+
+    fn to_cbor(&self, seq: u64, events: usize, forgotten: u64, main_log: Option<&Path>) -> Value {
+        let text = |s: &str| Value::Text(s.to_string());
+        let mut m = vec![
+            (text("reason"), text(&self.reason)),
+            (text("thread"), text(&self.thread)),
+            (text("time_ns"), Value::Integer(self.time_ns.into())),
+            (text("pid"), Value::Integer(std::process::id().into())),
+            (text("seq"), Value::Integer(seq.into())),
+            (text("events"), Value::Integer((events as u64).into())),
+            (text("forgotten"), Value::Integer(forgotten.into())),
+        ];
+        let mut opt = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.push((text(k), text(v)));
+            }
+        };
+        opt("message", &self.message);
+        opt("file", &self.file);
+        opt("backtrace", &self.backtrace);
+        if let Some(line) = self.line {
+            m.push((text("line"), Value::Integer(line.into())));
+        }
+        if let Some(p) = main_log {
+            m.push((text("main_log"), text(&p.display().to_string())));
+        }
+        Value::Map(m)
+    }
+}
+
+pub(crate) fn current_thread_name() -> String {
+    let t = std::thread::current();
+    t.name()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{:?}", t.id()))
+}
+
+/// `SERVICE-PID-20261122T030636.123456789Z-0001-REASON.bin`: unique per process (pid),
+/// instant (ns) and call (sequence number).
+fn file_name(service: &str, info: &SnapshotInfo, seq: u64) -> String {
+    let mut ts = String::new();
+    ttlog_format::format_rfc3339(info.time_ns, &mut ts);
+    let ts: String = ts.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+    let clean = |s: &str| -> String {
+        let s: String = s
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .take(40)
+            .collect();
+        if s.is_empty() {
+            "snapshot".into()
+        } else {
+            s
+        }
+    };
+    format!(
+        "{}-{}-{ts}-{seq:04}-{}.bin",
+        clean(service),
+        std::process::id(),
+        clean(&info.reason)
+    )
+}
+
+/// Writes a snapshot file into `dir`: a temporary file, synced, renamed into place, and the
+/// directory synced, so a reader never sees a partial snapshot and a crash mid-way leaves
+/// only a `.tmp` file behind.
+pub(crate) fn write_snapshot(
+    dir: &Path,
+    base: &Header,
+    info: &SnapshotInfo,
+    recorder: Option<&Recorder>,
+    main_log: Option<&Path>,
+) -> io::Result<PathBuf> {
+    let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1;
+    let events = recorder.map_or(0, Recorder::events);
+    let forgotten = recorder.map_or(0, |r| r.forgotten);
+    let mut header = base.clone();
+    header.created_ns = Some(wall_now_ns());
+    header.rotation_seq = None;
+    header.extra.retain(|(k, _)| k != "snapshot");
+    header.extra.push((
+        "snapshot".into(),
+        info.to_cbor(seq, events, forgotten, main_log),
+    ));
+    let mut bytes = Vec::new();
+    header.encode(&mut bytes);
+    for block in recorder.into_iter().flat_map(Recorder::blocks) {
+        bytes.extend_from_slice(block);
+    }
+
+    fs::create_dir_all(dir)?;
+    let name = file_name(base.service.as_deref().unwrap_or("ttlog"), info, seq);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let path = dir.join(&name);
+    let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+    let written = file.write_all(&bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    // The rename is durable only once the directory itself is synced.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(path)
+}
