@@ -126,7 +126,19 @@ pub fn run(args: &InfoArgs) -> u8 {
             ttlog_reader::format_rfc3339(t, &mut s);
             s
         };
-        let snapshot = h.extra("snapshot").is_some();
+        let snapshot = crate::snapshots::record(&h).map(|rec| {
+            rec.into_iter()
+                .filter(|(k, _)| k != "backtrace")
+                .map(|(k, v)| {
+                    let v = match v {
+                        ciborium::Value::Text(t) => J::String(t),
+                        ciborium::Value::Integer(i) => json!(i128::from(i) as i64),
+                        other => J::String(format!("{other:?}")),
+                    };
+                    (k, v)
+                })
+                .collect::<serde_json::Map<_, _>>()
+        });
         reports.push(json!({
             "file": name,
             "size": size,
@@ -190,8 +202,16 @@ fn print_table(r: &J) {
     ] {
         t.add_row(vec![key.to_string(), text(&r[key])]);
     }
-    if r["snapshot"] == J::Bool(true) {
-        t.add_row(vec!["snapshot".to_string(), "yes".to_string()]);
+    if let Some(snap) = r["snapshot"].as_object() {
+        let field = |k: &str| snap.get(k).map(text).unwrap_or_default();
+        let mut desc = format!("{} in thread '{}'", field("reason"), field("thread"));
+        if !field("message").is_empty() {
+            desc.push_str(&format!("\n{}", field("message")));
+        }
+        if !field("file").is_empty() {
+            desc.push_str(&format!("\nat {}:{}", field("file"), field("line")));
+        }
+        t.add_row(vec!["SNAPSHOT".to_string(), desc]);
     }
     t.add_row(vec![
         "duration".to_string(),

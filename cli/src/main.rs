@@ -9,6 +9,7 @@ mod exit;
 mod info;
 mod output;
 mod recover;
+mod snapshots;
 mod stats;
 mod tail;
 mod verify;
@@ -28,6 +29,7 @@ Examples:
   ttlog-view convert run.bin --to csv -o run.csv  for pandas or a spreadsheet
   ttlog-view info logs/*.bin                      what each file holds
   ttlog-view stats torque --by target run.bin     min, max, mean, percentiles
+  ttlog-view snapshots logs/snapshots             crash snapshots, newest first
 
 Filters (-f, repeatable, all must hold):
   level=ERROR  level>=WARN  target=motor  target=motor::*  thread=main
@@ -74,6 +76,8 @@ enum Command {
     Recover(recover::RecoverArgs),
     /// Count, min, max, mean and percentiles of a numeric field, optionally grouped.
     Stats(stats::StatsArgs),
+    /// List snapshot files (from panics, signals, requests), newest first.
+    Snapshots(snapshots::SnapshotsArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Some(Command::Verify(a)) => verify::run(&a),
         Some(Command::Recover(a)) => recover::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
+        Some(Command::Snapshots(a)) => snapshots::run(&a),
     };
     ExitCode::from(code)
 }

@@ -51,6 +51,17 @@ pub fn run(args: &ViewArgs) -> u8 {
         Err(e) => return output_failed(&e, &Status::default()),
     };
     let mut status = Status::default();
+    // A snapshot's record comes before its events (in text and table output; JSON and CSV
+    // keep one row per event, and `info`/`snapshots` give the record to scripts).
+    if matches!(args.format, Format::Text | Format::Table) {
+        for f in &files {
+            if let Ok(r) = BlockReader::open(f) {
+                if let Some(rec) = crate::snapshots::record(r.header()) {
+                    print!("{}", crate::snapshots::describe(&rec));
+                }
+            }
+        }
+    }
     let parallel = files.len() == 1 && matches!(args.format, Format::Text | Format::Json);
     let result = if parallel {
         one_file_parallel(&files[0], &query, &mut sink, &mut status, args)

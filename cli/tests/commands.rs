@@ -446,3 +446,43 @@ fn a_closed_pipe_on_the_parallel_path_ends_quietly() {
     assert!(start.elapsed() < Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn snapshots_are_listed_newest_first_and_shown_with_their_record() {
+    let _lock = one_logger();
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snapshots");
+    let guard = ttlog::builder()
+        .path(dir.path().join("run.bin"))
+        .snapshot_dir(&snaps)
+        .init()
+        .unwrap();
+    ttlog::info!("before the first");
+    let first = guard.snapshot("first checkpoint").unwrap();
+    ttlog::info!("before the second");
+    let second = ttlog::request_snapshot("second").unwrap();
+    drop(guard);
+    assert_ne!(first, second);
+    let o = view(&["snapshots", snaps.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v[0]["reason"], "second");
+    assert_eq!(v[1]["reason"], "first checkpoint");
+    assert_eq!(v[0]["thread"], v[1]["thread"]);
+    let o = view(&[second.to_str().unwrap()]);
+    let text = out(&o);
+    assert!(text.starts_with("=== snapshot: second in thread"), "{text}");
+    assert!(
+        text.contains("before the first") && text.contains("before the second"),
+        "{text}"
+    );
+    let o = view(&["info", second.to_str().unwrap()]);
+    assert!(out(&o).contains("SNAPSHOT"));
+    // Snapshots live apart from the logs: a glob over the logs does not repeat them.
+    let o = view(&[
+        &format!("{}/*.bin", dir.path().display()),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out(&o).lines().count(), 2);
+}

@@ -74,6 +74,17 @@
 //! leaves a file readable up to its last complete block. Files can rotate by size or age
 //! ([`Builder::rotate_bytes`], [`Builder::rotate_interval`]) with a retention count
 //! ([`Builder::max_files`]); each file of a series is readable on its own.
+//!
+//! ## Crashes
+//!
+//! The writer keeps its most recent blocks in memory (a flight recorder;
+//! [`Builder::flight_recorder`], [`Builder::file_level`], [`Builder::memory_only`]). A panic in
+//! any thread, [`request_snapshot`], or (with [`Builder::snapshot_on_signals`]) SIGUSR1,
+//! SIGTERM or SIGINT flushes the main log and writes a snapshot file: the recent events and a
+//! record of the reason, panic message, location, thread and backtrace, written atomically
+//! under a unique name in [`Builder::snapshot_dir`]. The panic hook chains to the one before
+//! it and never waits more than [`Builder::snapshot_timeout`]. `std::process::exit` and a
+//! forgotten guard still close the log; [`Fsync`] chooses how much reaches the disk itself.
 
 mod callsite;
 mod cbor;

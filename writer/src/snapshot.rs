@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ciborium::Value;
-use ttlog_format::Header;
+use ttlog_format::record::tag;
+use ttlog_format::{BlockBuilder, BlockKind, EndMarker, Header};
 
 use crate::clock::wall_now_ns;
 use crate::recorder::Recorder;
@@ -50,7 +51,9 @@ impl SnapshotInfo {
         s.message = Some(message);
         s.file = info.location().map(|l| l.file().to_string());
         s.line = info.location().map(|l| l.line());
-        s.backtrace = Some(std::backtrace::Backtrace::force_capture().to_string());
+        s.backtrace = Some(trim_backtrace(
+            &std::backtrace::Backtrace::force_capture().to_string(),
+        ));
         s
     }
 
@@ -81,6 +84,46 @@ impl SnapshotInfo {
         }
         Value::Map(m)
     }
+}
+
+/// Drops the leading frames of the panic machinery and this hook, so the backtrace starts
+/// where the application panicked.
+fn trim_backtrace(bt: &str) -> String {
+    const MACHINERY: [&str; 9] = [
+        "ttlog::snapshot::",
+        "ttlog::crash::",
+        "std::panicking::",
+        "core::panicking::",
+        "std::sys::backtrace::",
+        "rust_begin_unwind",
+        "alloc::boxed::",
+        "std::backtrace",
+        "core::ops::function::",
+    ];
+    let mut frames: Vec<Vec<&str>> = Vec::new();
+    for line in bt.lines() {
+        let t = line.trim_start();
+        let starts_frame = t
+            .split_once(": ")
+            .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty());
+        match frames.last_mut() {
+            Some(frame) if !starts_frame => frame.push(line),
+            _ => frames.push(vec![line]),
+        }
+    }
+    let skip = frames
+        .iter()
+        .take_while(|f| MACHINERY.iter().any(|m| f[0].contains(m)))
+        .count();
+    if skip == frames.len() {
+        return bt.to_string();
+    }
+    frames[skip..]
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub(crate) fn current_thread_name() -> String {
@@ -145,9 +188,35 @@ pub(crate) fn write_snapshot(
     ));
     let mut bytes = Vec::new();
     header.encode(&mut bytes);
+    let mut offsets = Vec::new();
     for block in recorder.into_iter().flat_map(Recorder::blocks) {
+        offsets.push(Value::Integer((bytes.len() as u64).into()));
         bytes.extend_from_slice(block);
     }
+    // A trailer and end marker, as a cleanly closed file has.
+    let trailer_at = bytes.len() as u64;
+    let summary = Value::Map(vec![
+        (
+            Value::Text("events".into()),
+            Value::Integer((events as u64).into()),
+        ),
+        (
+            Value::Text("blocks".into()),
+            Value::Integer((offsets.len() as u64).into()),
+        ),
+        (Value::Text("block_offsets".into()), Value::Array(offsets)),
+    ]);
+    let mut body = Vec::new();
+    let _ = ciborium::into_writer(&summary, &mut body);
+    let mut trailer = BlockBuilder::new();
+    trailer.raw_record(tag::TRAILER, &body);
+    trailer.finish(BlockKind::Trailer, &mut bytes);
+    bytes.extend_from_slice(
+        &EndMarker {
+            trailer_offset: trailer_at,
+        }
+        .encode(),
+    );
 
     fs::create_dir_all(dir)?;
     let name = file_name(base.service.as_deref().unwrap_or("ttlog"), info, seq);
@@ -164,4 +233,17 @@ pub(crate) fn write_snapshot(
         let _ = d.sync_all();
     }
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backtrace_starts_at_the_application() {
+        let bt = "   0: ttlog::snapshot::SnapshotInfo::from_panic\n             at ./writer/src/snapshot.rs:53:28\n   1: std::panicking::panic_with_hook\n   2: core::panicking::panic_fmt\n   3: crash::main::{{closure}}\n             at ./writer/examples/crash.rs:66:32\n   4: std::rt::lang_start";
+        let t = trim_backtrace(bt);
+        assert!(t.starts_with("   3: crash::main"), "{t}");
+        assert!(t.contains("crash.rs:66:32") && t.contains("lang_start"));
+    }
 }

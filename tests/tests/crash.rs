@@ -1,0 +1,363 @@
+//! Crash safety, tested on child processes that panic, exit, or are killed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ciborium::Value as C;
+use ttlog_reader::{Error, Events, Value};
+
+fn crasher(mode: &str, dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crasher"))
+        .args([mode, dir.to_str().unwrap()])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap()
+}
+
+fn snapshots(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("snapshots"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn info(path: &Path) -> BTreeMap<String, C> {
+    let events = Events::open(path).unwrap();
+    let Some(C::Map(entries)) = events.header().extra("snapshot").cloned() else {
+        panic!("{} has no snapshot record", path.display());
+    };
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.as_text().unwrap().to_string(), v))
+        .collect()
+}
+
+fn text<'a>(m: &'a BTreeMap<String, C>, k: &str) -> &'a str {
+    m.get(k).and_then(C::as_text).unwrap_or("")
+}
+
+/// All events of a file; panics on any problem but a block cut at the end.
+fn events(path: &Path) -> Vec<ttlog_reader::Event> {
+    let mut out = Vec::new();
+    for item in Events::open(path).unwrap() {
+        match item {
+            Ok(e) => out.push(e),
+            Err(Error::Truncated { .. }) => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    out
+}
+
+#[test]
+fn panic_in_main_writes_a_snapshot_and_keeps_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crasher("panic-main", dir.path());
+    assert_eq!(out.status.code(), Some(101));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Our hook, then the previous (default) hook's message.
+    assert!(
+        stderr.contains("ttlog: panic snapshot written to"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("boom in main"), "{stderr}");
+    let snaps = snapshots(dir.path());
+    assert_eq!(snaps.len(), 1, "{snaps:?}");
+    let i = info(&snaps[0]);
+    assert_eq!(text(&i, "reason"), "panic");
+    assert_eq!(text(&i, "message"), "boom in main");
+    assert_eq!(text(&i, "thread"), "main");
+    assert!(text(&i, "file").ends_with("crasher.rs"));
+    assert!(
+        text(&i, "backtrace").contains("crasher"),
+        "backtrace: {}",
+        text(&i, "backtrace")
+    );
+    assert!(snaps[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .contains("-panic.bin"));
+    assert_eq!(events(&snaps[0]).len(), 3000);
+    assert_eq!(events(&dir.path().join("main.bin")).len(), 3000);
+}
+
+#[test]
+fn panic_in_another_thread_names_it_and_the_program_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crasher("panic-thread", dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snaps = snapshots(dir.path());
+    assert_eq!(snaps.len(), 1);
+    let i = info(&snaps[0]);
+    assert_eq!(text(&i, "thread"), "worker-2");
+    assert!(text(&i, "message").contains("index out of bounds"), "{i:?}");
+    let main: Vec<String> = events(&dir.path().join("main.bin"))
+        .iter()
+        .map(|e| e.message())
+        .collect();
+    assert!(main.contains(&"about to fail".to_string()));
+    assert_eq!(main.last().map(String::as_str), Some("main goes on"));
+}
+
+#[test]
+fn a_panic_in_the_writer_thread_is_snapshotted_and_logging_never_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let out = crasher("panic-writer", dir.path());
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "still running\n");
+    let snaps = snapshots(dir.path());
+    assert_eq!(snaps.len(), 1);
+    let i = info(&snaps[0]);
+    assert_eq!(text(&i, "thread"), "ttlog-writer");
+    assert!(text(&i, "message").contains("injected panic"));
+    // The main log stays readable up to its last block.
+    let _ = events(&dir.path().join("main.bin"));
+}
+
+#[test]
+fn two_panics_at_once_give_two_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crasher("panic-two", dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snaps = snapshots(dir.path());
+    assert_eq!(snaps.len(), 2, "{snaps:?}");
+    let mut threads: Vec<String> = snaps
+        .iter()
+        .map(|p| text(&info(p), "thread").to_string())
+        .collect();
+    threads.sort();
+    assert_eq!(threads, ["t1", "t2"]);
+    for p in &snaps {
+        assert_eq!(events(p).len(), 1000);
+    }
+    // No temporary files are left behind.
+    assert!(std::fs::read_dir(dir.path().join("snapshots"))
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")));
+}
+
+#[test]
+fn process_exit_and_a_forgotten_guard_still_close_the_log() {
+    for (mode, code) in [("exit", 7), ("forget", 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = crasher(mode, dir.path());
+        assert_eq!(out.status.code(), Some(code), "{mode}");
+        let path = dir.path().join("main.bin");
+        let mut reader = Events::open(&path).unwrap();
+        let n = reader.by_ref().filter(|e| e.is_ok()).count();
+        assert_eq!(
+            n, 2000,
+            "{mode}: every event logged before exit is in the file"
+        );
+        assert!(
+            reader.blocks().closed_cleanly(),
+            "{mode}: trailer written at exit"
+        );
+    }
+}
+
+#[test]
+fn memory_only_and_file_level_keep_details_for_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crasher("memory-only", dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("main.bin").exists());
+    let snap = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert_eq!(text(&info(&snap), "reason"), "checkpoint");
+    assert_eq!(events(&snap).len(), 500);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = crasher("file-level", dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let snap = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let levels = |p: &Path| {
+        let mut h: HashMap<String, usize> = HashMap::new();
+        for e in events(p) {
+            *h.entry(e.level_name().into_owned()).or_default() += 1;
+        }
+        h
+    };
+    let main = levels(&dir.path().join("main.bin"));
+    assert_eq!(main.get("INFO"), Some(&100));
+    assert_eq!(main.get("DEBUG"), None, "DEBUG stays out of the file");
+    let snap = levels(&snap);
+    assert_eq!(
+        (snap.get("DEBUG"), snap.get("INFO")),
+        (Some(&100), Some(&100))
+    );
+}
+
+#[test]
+fn signals_snapshot_then_sigterm_ends_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crasher"))
+        .args(["signals", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-USR1", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while snapshots(dir.path()).is_empty() {
+        assert!(Instant::now() < deadline, "no SIGUSR1 snapshot");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGUSR1 does not stop the program"
+    );
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let status = child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(15), "ended by SIGTERM as usual");
+    let snaps = snapshots(dir.path());
+    let reasons: Vec<String> = snaps
+        .iter()
+        .map(|p| text(&info(p), "reason").to_string())
+        .collect();
+    assert!(
+        reasons.contains(&"signal-SIGUSR1".to_string()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"signal-SIGTERM".to_string()),
+        "{reasons:?}"
+    );
+    let mut reader = Events::open(dir.path().join("main.bin")).unwrap();
+    assert!(reader.by_ref().all(|e| e.is_ok()));
+    assert!(reader.blocks().closed_cleanly());
+}
+
+/// SIGKILL at many moments: every time, the file reads back cleanly (at most a cut last
+/// block), and each thread's events are exactly a prefix of what it logged: nothing lost
+/// before the last complete block, nothing garbled.
+#[test]
+fn sigkill_at_random_moments_leaves_a_readable_prefix() {
+    const KILLS: u64 = 24;
+    let mut report = Vec::new();
+    for k in 0..KILLS {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crasher"))
+            .args(["kill-loop", dir.path().to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        // Spread over 1 ms to 200 ms, deterministic but irregular.
+        let wait = 1 + (k * 7919 % 200);
+        std::thread::sleep(Duration::from_millis(wait));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let path = dir.path().join("main.bin");
+        let mut per_thread: HashMap<i128, Vec<i128>> = HashMap::new();
+        let mut cut = 0;
+        for item in Events::open(&path).unwrap() {
+            match item {
+                Ok(e) => {
+                    let (Some(Value::Int(t)), Some(Value::Int(s))) =
+                        (e.field("thread"), e.field("seq"))
+                    else {
+                        panic!("bad event {e:?}")
+                    };
+                    per_thread.entry(*t).or_default().push(*s);
+                }
+                Err(Error::Truncated { .. }) => cut += 1,
+                Err(e) => panic!("kill {k} after {wait} ms: {e}"),
+            }
+        }
+        let mut total = 0;
+        for (t, mut seqs) in per_thread {
+            seqs.sort();
+            let n = seqs.len() as i128;
+            assert_eq!(
+                seqs,
+                (0..n).collect::<Vec<_>>(),
+                "kill {k}: thread {t} has gaps"
+            );
+            total += n;
+        }
+        report.push(format!(
+            "{wait} ms: {total} events{}",
+            if cut > 0 { ", last block cut" } else { "" }
+        ));
+    }
+    eprintln!("SIGKILL points ({KILLS}): {}", report.join("; "));
+}
+
+#[test]
+fn a_full_disk_is_reported_once_and_the_program_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = dir.path().join("small");
+    std::fs::create_dir(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=128k",
+            "tmpfs",
+            mount.to_str().unwrap(),
+        ])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root)");
+        return;
+    }
+    let out = crasher("disk-full", &mount);
+    let _ = Command::new("umount").arg(&mount).status();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("ttlog: writing").count(), 1, "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let nums: Vec<u64> = stdout
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let (written, dropped, errors) = (nums[0], nums[1], nums[2]);
+    assert!(errors > 0 && dropped > 0, "{stdout}");
+    assert_eq!(
+        written + dropped,
+        300_000,
+        "every event is written or counted: {stdout}"
+    );
+}
