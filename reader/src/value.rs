@@ -328,10 +328,14 @@ impl ValueDecoder<'_> {
                             })?;
                         Value::Text(text.clone())
                     }
-                    // Bignums: keep them as integers when they fit.
-                    (2 | 3, Value::Bytes(b)) if b.len() <= 8 => {
-                        let n = b.iter().fold(0i128, |acc, &x| (acc << 8) | i128::from(x));
-                        Value::Int(if arg == 2 { n } else { -1 - n })
+                    // Bignums: integers when they fit in 128 bits, else their bytes.
+                    (2 | 3, Value::Bytes(b)) if b.len() <= 16 => {
+                        let n = b.iter().fold(0u128, |acc, &x| (acc << 8) | u128::from(x));
+                        match i128::try_from(n) {
+                            Ok(n) if arg == 2 => Value::Int(n),
+                            Ok(n) => Value::Int(-1 - n),
+                            Err(_) => inner,
+                        }
                     }
                     _ => inner,
                 }

@@ -131,6 +131,59 @@ pub mod __private {
         }
     }
 
+    /// Whether any callsite of `level` may be recorded: a check before building a callsite
+    /// (for bindings that create callsites at run time).
+    #[inline]
+    pub fn level_may_be_enabled(level: crate::Level) -> bool {
+        crate::filter::level_may_be_enabled(level)
+    }
+
+    /// A callsite made at run time (for bindings to other languages). Its strings are leaked:
+    /// make one per distinct logging statement and keep it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn leak_callsite(
+        level: crate::Level,
+        target: &str,
+        file: &str,
+        line: u32,
+        template: &str,
+        fields: &[&str],
+        n_args: u32,
+    ) -> &'static Callsite {
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        let fields: Vec<&'static str> = fields.iter().map(|f| leak(f)).collect();
+        Box::leak(Box::new(Callsite::new(
+            level,
+            leak(target),
+            leak(file),
+            line,
+            leak(template),
+            Box::leak(fields.into_boxed_slice()),
+            n_args,
+        )))
+    }
+
+    /// Names the calling thread in the log, for threads the standard library did not name
+    /// (threads started by another language's runtime). Takes effect from the thread's
+    /// first event.
+    pub fn name_this_thread(name: &str) {
+        crate::stage::set_thread_name(name);
+    }
+
+    /// Writes a snapshot with a message and a backtrace supplied by the caller (bindings
+    /// pass their own language's exception and traceback).
+    pub fn snapshot_with_details(
+        reason: &str,
+        message: Option<&str>,
+        backtrace: Option<&str>,
+    ) -> Result<std::path::PathBuf, crate::Error> {
+        let shared = crate::logger::active().ok_or(crate::Error::NotRunning)?;
+        let mut info = crate::snapshot::SnapshotInfo::new(reason);
+        info.message = message.map(str::to_string);
+        info.backtrace = backtrace.map(str::to_string);
+        crate::crash::take_snapshot(&shared, info).map_err(crate::Error::Snapshot)
+    }
+
     /// Whether an event of `callsite` is recorded.
     #[inline(always)]
     pub fn enabled(callsite: &'static Callsite) -> bool {

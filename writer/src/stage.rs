@@ -43,6 +43,18 @@ struct Stage {
 
 thread_local! {
     static STAGE: RefCell<Option<Stage>> = const { RefCell::new(None) };
+    static THREAD_NAME: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Sets the name this thread's events carry, when its ring is (re)created.
+pub(crate) fn set_thread_name(name: &str) {
+    let _ = THREAD_NAME.try_with(|n| *n.borrow_mut() = Some(name.to_string()));
+    // A ring created before keeps its old name; make the next event create it afresh.
+    let _ = STAGE.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            *s = None;
+        }
+    });
 }
 
 /// Records one event of `callsite`, its values written by `encode`.
@@ -99,9 +111,11 @@ fn new_stage() -> Option<Stage> {
     let capacity = shared.config.buffer_size;
     let (producer, consumer) = rtrb::RingBuffer::new(capacity);
     let counters = Arc::new(RingCounters::default());
-    let name = std::thread::current()
-        .name()
-        .map(str::to_string)
+    let name = THREAD_NAME
+        .try_with(|n| n.borrow().clone())
+        .ok()
+        .flatten()
+        .or_else(|| std::thread::current().name().map(str::to_string))
         .unwrap_or_else(|| format!("thread-{}", shared.next_thread_number()));
     shared.adopt_ring(RingReader {
         consumer,

@@ -1,0 +1,278 @@
+"""ttlog for Python: structured binary logging for control loops, with crash snapshots.
+
+    import ttlog
+
+    with ttlog.Logger("logs/trial.bin", level="DEBUG", snapshot_dir="logs/snapshots") as log:
+        log.info("motor %s stalled", 2, torque=1.5, mode="hold")
+        knee = log.schema("knee", ["angle", "velocity", "torque"])
+        for tick in range(1000):
+            knee(0.1, 0.2, 0.3)               # one timestamped row per tick
+
+    for event in ttlog.open("logs/trial.bin", filter="level>=WARN"):
+        print(event["ts"], event["msg"], event["fields"])
+
+Importing this module has no side effects: nothing is created, deleted or started until a
+`Logger` is made.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import logging as _logging
+import os as _os
+import sys as _sys
+import threading as _threading
+import traceback as _traceback
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+
+from ._ttlog import CorruptFileError, Error, Schema
+from ._ttlog import Logger as _NativeLogger
+from ._ttlog import Reader as _Reader
+from ._ttlog import columns as _columns
+from ._ttlog import convert as _convert
+
+__all__ = [
+    "Logger",
+    "Schema",
+    "Handler",
+    "Error",
+    "CorruptFileError",
+    "open",
+    "to_csv",
+    "to_json",
+    "columns",
+]
+
+_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL", "FATAL")
+
+
+def _check_level(level: Any, what: str) -> str:
+    if not isinstance(level, str):
+        raise TypeError(f"{what} must be a level name such as 'INFO', not {type(level).__name__}")
+    if level.upper() not in _LEVELS:
+        raise ValueError(f"unknown {what} {level!r}: use TRACE, DEBUG, INFO, WARN, ERROR")
+    return level
+
+
+class Logger(_NativeLogger):
+    """The ttlog writer. One may be open per process.
+
+    Arguments: ``path`` (the ``.bin`` file; its directory is created), ``level``,
+    ``service`` (stored in the header and used as the target of messages),
+    ``rotate_bytes`` and ``max_files`` (rotation), ``flush_interval`` (seconds; events reach
+    the file within it), ``on_full`` (``"block"``: wait, lossless; ``"drop"``: drop and count),
+    ``snapshot_dir`` (where snapshots go; default ``snapshots/`` beside the log),
+    ``file_level`` (keep lower levels in memory for snapshots only), ``memory_only``,
+    ``snapshot_on_signals``, ``snapshot_on_exception`` (install ``sys.excepthook`` and
+    ``threading.excepthook`` to write a snapshot with the traceback), ``close_at_exit``.
+
+    Messages: ``log.info("motor %s stalled", joint, torque=1.5)``. %-style arguments are
+    stored and formatted by readers, not by the caller; keyword fields are stored typed
+    (int, float, bool, None, str, bytes, and lists, tuples and dicts of those; anything else
+    as its ``repr()``).
+    """
+
+    def __new__(cls, path: Union[str, "_os.PathLike[str]", None] = None, level: str = "INFO", **kwargs: Any):
+        _check_level(level, "level")
+        if kwargs.get("file_level") is not None:
+            _check_level(kwargs["file_level"], "file_level")
+        if path is not None and not isinstance(path, (str, _os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+        flush = kwargs.get("flush_interval", 0.1)
+        if isinstance(flush, bool) or not isinstance(flush, (int, float)):
+            raise TypeError(f"flush_interval must be a number of seconds, not {type(flush).__name__}")
+        native = {k: v for k, v in kwargs.items() if k not in ("snapshot_on_exception", "close_at_exit")}
+        if path is not None:
+            native["path"] = _os.fspath(path)
+        return super().__new__(cls, level=level, **native)
+
+    def __init__(self, path: Any = None, level: str = "INFO", *, snapshot_on_exception: bool = True,
+                 close_at_exit: bool = True, **kwargs: Any) -> None:
+        self._tracked: List[tuple] = []
+        self._track_schema: Optional[Schema] = None
+        self._lock = _threading.Lock()
+        self._hooks_installed = False
+        if snapshot_on_exception:
+            self._install_exception_hooks()
+        if close_at_exit:
+            import atexit
+
+            atexit.register(self.close)
+
+    def __enter__(self) -> "Logger":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and not issubclass(exc_type, (KeyboardInterrupt, GeneratorExit)):
+            self._exception_snapshot(exc_type, exc, tb)
+        self.close()
+
+    # -- tracking, in the style of opensourceleg's Logger ---------------------------------
+
+    def track_function(self, fn: Callable[[], Any], name: str) -> None:
+        """Records ``fn()`` under ``name`` at every ``update()``."""
+        if not callable(fn):
+            raise TypeError("track_function needs a callable")
+        if not isinstance(name, str):
+            raise TypeError("name must be a str")
+        with self._lock:
+            self._tracked = [t for t in self._tracked if t[0] != name] + [(name, fn)]
+            self._track_schema = None
+
+    def track_attributes(self, obj: Any, attributes: Sequence[str]) -> None:
+        """Records ``obj.<attribute>`` for each attribute at every ``update()``."""
+        if isinstance(attributes, str):
+            attributes = [attributes]
+        for a in attributes:
+            if not isinstance(a, str):
+                raise TypeError("attribute names must be str")
+            name = f"{type(obj).__name__}.{a}" if not hasattr(obj, "__name__") else f"{obj.__name__}.{a}"
+            self.track_function(lambda o=obj, a=a: getattr(o, a), name)
+
+    def untrack(self, name: str) -> None:
+        """Stops recording ``name``."""
+        with self._lock:
+            self._tracked = [t for t in self._tracked if t[0] != name]
+            self._track_schema = None
+
+    def update(self) -> None:
+        """Reads every tracked getter once and records one row (schema ``tracked``)."""
+        tracked = self._tracked
+        if not tracked:
+            return
+        schema = self._track_schema
+        if schema is None:
+            schema = self._track_schema = self.schema("tracked", [t[0] for t in tracked])
+        values = []
+        for _, fn in tracked:
+            try:
+                values.append(fn())
+            except Exception as e:  # a failing getter records its error, never shifts columns
+                values.append(f"<error: {e!r}>")
+        schema(*values)
+
+    # -- crash safety ------------------------------------------------------------------
+
+    def _exception_snapshot(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.closed:
+            return
+        text = "".join(_traceback.format_exception(exc_type, exc, tb))
+        try:
+            path = self.snapshot("exception", message=f"{exc_type.__name__}: {exc}", traceback=text)
+            print(f"ttlog: exception snapshot written to {path}", file=_sys.stderr)
+        except Exception as e:  # never hide the original exception
+            print(f"ttlog: exception snapshot failed: {e}", file=_sys.stderr)
+
+    def _install_exception_hooks(self) -> None:
+        previous = _sys.excepthook
+        previous_thread = _threading.excepthook
+        me = self
+
+        def excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
+            if not issubclass(exc_type, KeyboardInterrupt):
+                me._exception_snapshot(exc_type, exc, tb)
+                me.flush()
+            previous(exc_type, exc, tb)
+
+        def thread_excepthook(args: Any) -> None:
+            if args.exc_type is not SystemExit:
+                me._exception_snapshot(args.exc_type, args.exc_value, args.exc_traceback)
+            previous_thread(args)
+
+        _sys.excepthook = excepthook
+        _threading.excepthook = thread_excepthook
+        self._hooks_installed = True
+
+
+class Handler(_logging.Handler):
+    """A ``logging.Handler`` writing stdlib log records into ttlog: level, logger name as
+    target, the formatted message, ``extra`` fields, and exception text."""
+
+    _STANDARD = set(vars(_logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+    def __init__(self, logger: Logger, level: int = _logging.NOTSET) -> None:
+        if not isinstance(logger, _NativeLogger):
+            raise TypeError("Handler needs a ttlog.Logger")
+        super().__init__(level)
+        self._log = logger
+
+    def emit(self, record: _logging.LogRecord) -> None:
+        try:
+            if record.levelno >= _logging.ERROR:
+                level = "ERROR"
+            elif record.levelno >= _logging.WARNING:
+                level = "WARN"
+            elif record.levelno >= _logging.INFO:
+                level = "INFO"
+            elif record.levelno >= _logging.DEBUG:
+                level = "DEBUG"
+            else:
+                level = "TRACE"
+            fields = {k: v for k, v in record.__dict__.items() if k not in self._STANDARD}
+            if record.exc_info and record.exc_info[0] is not None:
+                fields["exc_text"] = "".join(_traceback.format_exception(*record.exc_info))
+            elif record.exc_text:
+                fields["exc_text"] = record.exc_text
+            self._log.log_record(level, record.name, record.getMessage(), fields or None)
+        except Exception:
+            self.handleError(record)
+
+
+def _expand(paths: Union[str, "_os.PathLike[str]", Iterable[Any]]) -> List[str]:
+    if isinstance(paths, (str, _os.PathLike)):
+        paths = [paths]
+    out: List[str] = []
+    for p in paths:
+        if not isinstance(p, (str, _os.PathLike)):
+            raise TypeError(f"paths must be str or os.PathLike, not {type(p).__name__}")
+        p = _os.fspath(p)
+        matches = sorted(_glob.glob(p)) if any(c in p for c in "*?[") else []
+        out.extend(matches or [p])
+    return out
+
+
+def _filters(filter: Union[str, Sequence[str], None]) -> Optional[List[str]]:
+    if filter is None:
+        return None
+    if isinstance(filter, str):
+        return [filter]
+    if not all(isinstance(f, str) for f in filter):
+        raise TypeError("filter must be a str or a list of str")
+    return list(filter)
+
+
+def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: bool = False) -> Iterator[Dict[str, Any]]:
+    """Iterates the events of files (paths or globs) as dicts, merged by time, with the keys
+    of the JSON export (``ts``, ``level``, ``target``, ``thread``, ``msg``, ``fields``,
+    ``file``, ``line``) plus ``ts_ns``. ``filter`` takes ttlog-view's expressions
+    (``"level>=WARN and joint=2"``). Damaged data is skipped and listed in ``.problems``, or
+    raises ``CorruptFileError`` with ``strict=True``."""
+    return _Reader(_expand(paths), _filters(filter), strict)
+
+
+def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many."""
+    return _convert(_expand(paths), _os.fspath(out), "json", _filters(filter))
+
+
+def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how many."""
+    return _convert(_expand(paths), _os.fspath(out), "csv", _filters(filter))
+
+
+def columns(paths: Any, name: str, as_numpy: bool = False) -> Any:
+    """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
+    lists, ``ts_ns`` first; numpy arrays with ``as_numpy=True``; see also ``dataframe``."""
+    cols = _columns(_expand(paths), name)
+    if as_numpy:
+        import numpy as np  # optional
+
+        return {k: np.asarray(v) for k, v in cols.items()}
+    return cols
+
+
+def dataframe(paths: Any, name: str) -> Any:
+    """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas)."""
+    import pandas as pd  # optional
+
+    return pd.DataFrame(_columns(_expand(paths), name))

@@ -1,0 +1,270 @@
+//! Reading ttlog files from Python.
+
+use std::fs::File;
+use std::io::BufWriter;
+
+use pyo3::exceptions::{PyFileNotFoundError, PyIOError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use ttlog_reader::{format_rfc3339, CsvExporter, Event, Events, Filter, Merge, Query};
+
+use crate::values::to_py;
+use crate::{CorruptFileError, Error};
+
+fn open_error(path: &str, e: ttlog_reader::Error) -> PyErr {
+    match e {
+        ttlog_reader::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(format!("{path}: no such file"))
+        }
+        ttlog_reader::Error::Io(io) => PyIOError::new_err(format!("{path}: {io}")),
+        other => corrupt(path, &other),
+    }
+}
+
+/// A `CorruptFileError` with `offset` and `path` attributes.
+pub fn corrupt(path: &str, e: &ttlog_reader::Error) -> PyErr {
+    let offset = match e {
+        ttlog_reader::Error::BadBlock { offset, .. }
+        | ttlog_reader::Error::Garbage { offset, .. }
+        | ttlog_reader::Error::Truncated { offset, .. } => Some(*offset),
+        ttlog_reader::Error::Header(_) => Some(0),
+        _ => None,
+    };
+    let err = CorruptFileError::new_err(format!("{path}: {e}"));
+    Python::attach(|py| {
+        let value = err.value(py);
+        let _ = value.setattr("offset", offset);
+        let _ = value.setattr("path", path);
+    });
+    err
+}
+
+fn query(filter: Option<Vec<String>>) -> PyResult<Query> {
+    let mut q = Query::default();
+    for f in filter.unwrap_or_default() {
+        q.filters.push(
+            Filter::parse(&f)
+                .map_err(|e| PyValueError::new_err(format!("{e}\n{}", e.pointer())))?,
+        );
+    }
+    Ok(q)
+}
+
+fn open_all(paths: &[String]) -> PyResult<Vec<Events<File>>> {
+    paths
+        .iter()
+        .map(|p| Events::open(p).map_err(|e| open_error(p, e)))
+        .collect()
+}
+
+/// An event as a dict, with the keys of the JSON export plus `ts_ns`.
+pub fn event_dict<'py>(py: Python<'py>, e: &Event) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let mut ts = String::new();
+    format_rfc3339(e.ts, &mut ts);
+    d.set_item("ts", ts)?;
+    d.set_item("ts_ns", e.ts)?;
+    d.set_item("level", e.level_name().as_ref())?;
+    d.set_item("target", e.target())?;
+    d.set_item("thread", &*e.thread)?;
+    d.set_item("msg", e.message())?;
+    let fields = PyDict::new(py);
+    for (k, v) in e.fields() {
+        fields.set_item(k, to_py(py, v)?)?;
+    }
+    d.set_item("fields", fields)?;
+    if !e.callsite.file.is_empty() {
+        d.set_item("file", &*e.callsite.file)?;
+    }
+    if e.callsite.line != 0 {
+        d.set_item("line", e.callsite.line)?;
+    }
+    Ok(d)
+}
+
+/// Iterates the events of files as dicts, merged by time. Damaged data is skipped and listed
+/// in `problems` (or raised as `CorruptFileError` with `strict=True`).
+#[pyclass(module = "ttlog._ttlog", unsendable)]
+pub struct Reader {
+    merged: Merge<Events<File>>,
+    names: Vec<String>,
+    query: Query,
+    strict: bool,
+    problems: Vec<(String, String, Option<u64>)>,
+}
+
+#[pymethods]
+impl Reader {
+    /// Opens `paths` (already expanded); `filter` is a list of filter expressions.
+    #[new]
+    #[pyo3(signature = (paths, filter=None, strict=false))]
+    fn new(paths: Vec<String>, filter: Option<Vec<String>>, strict: bool) -> PyResult<Reader> {
+        let query = query(filter)?;
+        let mut sources = open_all(&paths)?;
+        for s in &mut sources {
+            let q = query.clone();
+            s.blocks_mut()
+                .set_block_filter(Box::new(move |f| q.block_may_match(f)));
+        }
+        Ok(Reader {
+            merged: Merge::new(sources),
+            names: paths,
+            query,
+            strict,
+            problems: Vec::new(),
+        })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        for (source, item) in self.merged.by_ref() {
+            match item {
+                Ok(e) if self.query.matches(&e) => return event_dict(py, &e).map(Some),
+                Ok(_) => {}
+                Err(e) => {
+                    let name = &self.names[source];
+                    if self.strict {
+                        return Err(corrupt(name, &e));
+                    }
+                    let offset = match &e {
+                        ttlog_reader::Error::BadBlock { offset, .. }
+                        | ttlog_reader::Error::Garbage { offset, .. }
+                        | ttlog_reader::Error::Truncated { offset, .. } => Some(*offset),
+                        _ => None,
+                    };
+                    self.problems.push((name.clone(), e.to_string(), offset));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// What was skipped so far: a list of dicts with `path`, `error` and `offset`.
+    #[getter]
+    fn problems<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for (path, error, offset) in &self.problems {
+            let d = PyDict::new(py);
+            d.set_item("path", path)?;
+            d.set_item("error", error)?;
+            d.set_item("offset", *offset)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+}
+
+/// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns the count.
+#[pyfunction]
+#[pyo3(signature = (paths, out, format, filter=None))]
+pub fn convert(
+    py: Python<'_>,
+    paths: Vec<String>,
+    out: String,
+    format: &str,
+    filter: Option<Vec<String>>,
+) -> PyResult<u64> {
+    if format != "json" && format != "csv" {
+        return Err(PyValueError::new_err(format!(
+            "format must be \"json\" or \"csv\", not {format:?}"
+        )));
+    }
+    let query = query(filter)?;
+    py.detach(|| -> PyResult<u64> {
+        use std::io::Write;
+        let file = File::create(&out).map_err(|e| PyIOError::new_err(format!("{out}: {e}")))?;
+        let mut w = BufWriter::new(file);
+        let mut n = 0u64;
+        let io = |e: std::io::Error| PyIOError::new_err(format!("{out}: {e}"));
+        if format == "json" {
+            let mut line = String::new();
+            for (_, item) in Merge::new(open_all(&paths)?) {
+                if let Ok(e) = item {
+                    if query.matches(&e) {
+                        line.clear();
+                        ttlog_reader::write_json_line(&e, &mut line);
+                        w.write_all(line.as_bytes()).map_err(io)?;
+                        n += 1;
+                    }
+                }
+            }
+            w.flush().map_err(io)?;
+        } else {
+            let mut names: Vec<String> = Vec::new();
+            for (_, item) in Merge::new(open_all(&paths)?) {
+                if let Ok(e) = item {
+                    if query.matches(&e) {
+                        for (k, _) in e.fields() {
+                            if !names.iter().any(|n| n == k) {
+                                names.push(k.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            let mut csv = CsvExporter::new(w, names).map_err(io)?;
+            for (_, item) in Merge::new(open_all(&paths)?) {
+                if let Ok(e) = item {
+                    if query.matches(&e) {
+                        csv.write(&e).map_err(io)?;
+                        n += 1;
+                    }
+                }
+            }
+            csv.finish().map_err(io)?.flush().map_err(io)?;
+        }
+        Ok(n)
+    })
+}
+
+/// The rows of tracked schema `name` as columns: a dict of lists, `ts_ns` first.
+#[pyfunction]
+pub fn columns<'py>(
+    py: Python<'py>,
+    paths: Vec<String>,
+    name: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    let ts = PyList::empty(py);
+    out.set_item("ts_ns", &ts)?;
+    let mut lists: Vec<(String, Bound<'py, PyList>)> = Vec::new();
+    let mut found = false;
+    for (_, item) in Merge::new(open_all(&paths)?) {
+        let Ok(e) = item else { continue };
+        if e.target() != "ttlog.track" || &*e.callsite.template != name {
+            continue;
+        }
+        found = true;
+        ts.append(e.ts)?;
+        for (k, v) in e.fields() {
+            let list = match lists.iter().find(|(n, _)| n == k) {
+                Some((_, l)) => l.clone(),
+                None => {
+                    let l = PyList::empty(py);
+                    // A variable that appears later starts with None for earlier rows.
+                    for _ in 0..ts.len() - 1 {
+                        l.append(py.None())?;
+                    }
+                    out.set_item(k, &l)?;
+                    lists.push((k.to_string(), l.clone()));
+                    l
+                }
+            };
+            list.append(to_py(py, v)?)?;
+        }
+        for (_, l) in &lists {
+            if l.len() < ts.len() {
+                l.append(py.None())?;
+            }
+        }
+    }
+    if !found {
+        return Err(Error::new_err(format!(
+            "no rows of schema {name:?} in these files"
+        )));
+    }
+    Ok(out)
+}

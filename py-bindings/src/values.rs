@@ -1,0 +1,126 @@
+//! Python values into CBOR (through serde), and decoded values back into Python objects.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use ttlog_reader::Value;
+
+/// Deepest nesting converted; deeper (or self-containing) values are stored as `repr()`.
+const MAX_DEPTH: u8 = 32;
+
+/// A Python value, stored typed: None, bool, int, float, str, bytes, and lists, tuples and
+/// dicts of those; anything else (or an int beyond 128 bits) as its `repr()`.
+pub struct PyValue<'a, 'py> {
+    obj: &'a Bound<'py, PyAny>,
+    depth: u8,
+}
+
+impl<'a, 'py> PyValue<'a, 'py> {
+    pub fn new(obj: &'a Bound<'py, PyAny>) -> Self {
+        PyValue { obj, depth: 0 }
+    }
+}
+
+impl Serialize for PyValue<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let o = self.obj;
+        if o.is_none() {
+            return s.serialize_none();
+        }
+        if let Ok(b) = o.cast::<PyBool>() {
+            return s.serialize_bool(b.is_true());
+        }
+        if let Ok(f) = o.cast::<PyFloat>() {
+            return s.serialize_f64(f.value());
+        }
+        if let Ok(i) = o.cast::<PyInt>() {
+            if let Ok(v) = i.extract::<i64>() {
+                return s.serialize_i64(v);
+            }
+            if let Ok(v) = i.extract::<i128>() {
+                return s.serialize_i128(v);
+            }
+            return repr(o, s);
+        }
+        if let Ok(t) = o.cast::<PyString>() {
+            return match t.to_str() {
+                Ok(text) => s.serialize_str(text),
+                Err(_) => s.serialize_str(&t.to_string_lossy()),
+            };
+        }
+        if let Ok(b) = o.cast::<PyBytes>() {
+            return s.serialize_bytes(b.as_bytes());
+        }
+        if self.depth < MAX_DEPTH {
+            let depth = self.depth + 1;
+            if let Ok(l) = o.cast::<PyList>() {
+                let mut seq = s.serialize_seq(Some(l.len()))?;
+                for item in l.iter() {
+                    seq.serialize_element(&PyValue { obj: &item, depth })?;
+                }
+                return seq.end();
+            }
+            if let Ok(t) = o.cast::<PyTuple>() {
+                let mut seq = s.serialize_seq(Some(t.len()))?;
+                for item in t.iter() {
+                    seq.serialize_element(&PyValue { obj: &item, depth })?;
+                }
+                return seq.end();
+            }
+            if let Ok(d) = o.cast::<PyDict>() {
+                let mut map = s.serialize_map(Some(d.len()))?;
+                for (k, v) in d.iter() {
+                    map.serialize_entry(&PyValue { obj: &k, depth }, &PyValue { obj: &v, depth })?;
+                }
+                return map.end();
+            }
+        }
+        // numpy and other numbers: through __index__ or __float__.
+        if let Ok(v) = o.extract::<i64>() {
+            return s.serialize_i64(v);
+        }
+        if let Ok(v) = o.extract::<f64>() {
+            return s.serialize_f64(v);
+        }
+        repr(o, s)
+    }
+}
+
+fn repr<S: Serializer>(o: &Bound<'_, PyAny>, s: S) -> Result<S::Ok, S::Error> {
+    match o.repr() {
+        Ok(r) => s.serialize_str(&r.to_string_lossy()),
+        Err(_) => s.serialize_str("<unrepresentable>"),
+    }
+}
+
+/// A decoded value as a Python object.
+pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => PyFloat::new(py, *f).into_any(),
+        Value::Text(t) => PyString::new(py, t).into_any(),
+        Value::Bytes(b) => PyBytes::new(py, b).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for i in items {
+                list.append(to_py(py, i)?)?;
+            }
+            list.into_any()
+        }
+        Value::Map(entries) => {
+            let d = PyDict::new(py);
+            for (k, v) in entries {
+                let key = to_py(py, k)?;
+                let key = if key.hash().is_ok() {
+                    key
+                } else {
+                    key.str()?.into_any()
+                };
+                d.set_item(key, to_py(py, v)?)?;
+            }
+            d.into_any()
+        }
+    })
+}

@@ -1,0 +1,390 @@
+"""Tests of the ttlog Python package: writer, tracking, stdlib bridge, OSL drop-in, reader,
+crash safety, threads and bad input."""
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import ttlog
+
+
+@pytest.fixture
+def logdir(tmp_path):
+    return tmp_path
+
+
+def events(path, **kw):
+    return list(ttlog.open(str(path), **kw))
+
+
+def test_import_has_no_side_effects(tmp_path):
+    code = "import os, threading, ttlog, ttlog.osl; print(len(os.listdir('.')), threading.active_count())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "1"]
+
+
+def test_messages_and_every_value_type_round_trip(logdir):
+    path = logdir / "t.bin"
+    with ttlog.Logger(path, level="TRACE", service="knee") as log:
+        log.trace("t")
+        log.debug("joint %d at %.2f rad", 3, 0.7071)
+        log.info("motor %s stalled", "left", torque=1.5, mode="hold")
+        log.warning("w", big=2**100, neg=-(2**63), none=None, flag=False, raw=b"\x00\xff")
+        log.warn("w2", items=[1, "two", 3.5, None], pair=(1, 2), nested={"a": {"b": [True]}})
+        log.error("e", obj=object)
+        log.critical("c")
+    ev = events(path)
+    assert [e["level"] for e in ev] == ["TRACE", "DEBUG", "INFO", "WARN", "WARN", "ERROR", "ERROR"]
+    assert ev[1]["msg"] == "joint 3 at 0.71 rad"
+    assert ev[2]["msg"] == "motor left stalled"
+    assert ev[2]["fields"] == {"torque": 1.5, "mode": "hold"}
+    assert ev[2]["target"] == "knee"
+    assert ev[2]["thread"] == "MainThread"
+    assert ev[3]["fields"] == {"big": 2**100, "neg": -(2**63), "none": None, "flag": False, "raw": b"\x00\xff"}
+    assert ev[4]["fields"] == {"items": [1, "two", 3.5, None], "pair": [1, 2], "nested": {"a": {"b": [True]}}}
+    assert ev[5]["fields"]["obj"] == "<class 'object'>"
+    assert ev[0]["ts_ns"] <= ev[-1]["ts_ns"]
+    assert ev[0]["ts"].endswith("Z")
+
+
+def test_percent_templates_are_rendered_by_readers(logdir):
+    path = logdir / "p.bin"
+    with ttlog.Logger(path) as log:
+        log.info("%r %5d|%-4s|%x %% {braces} %s", "q", 42, "ab", 255, 1.5)
+        log.info("odd %q end %", )
+        log.info("%.3f %e", 3.14159, 1234.5)
+    assert [e["msg"] for e in events(path)] == [
+        "\"q\"    42|ab  |ff % {braces} 1.5",
+        "odd %q end %",
+        "3.142 1.2345e3",
+    ]
+
+
+def test_levels_flush_stats_and_close(logdir):
+    path = logdir / "l.bin"
+    log = ttlog.Logger(path, level="INFO", flush_interval=3600)
+    log.debug("hidden")
+    log.info("shown")
+    assert log.flush(5.0)
+    assert [e["msg"] for e in events(path)] == ["shown"]
+    log.set_level("DEBUG")
+    log.debug("now shown")
+    log.set_level("OFF")
+    log.error("off")
+    s = log.stats()
+    assert set(s) == {"events_written", "events_dropped", "blocks_written", "bytes_written", "io_errors", "files"}
+    log.close()
+    log.close()
+    assert log.closed
+    log.info("after close goes nowhere")
+    assert [e["msg"] for e in events(path)] == ["shown", "now shown"]
+    with pytest.raises(ValueError):
+        log.set_level("LOUD")
+
+
+def test_one_logger_at_a_time(logdir):
+    with ttlog.Logger(logdir / "a.bin"):
+        with pytest.raises(ttlog.Error, match="already running"):
+            ttlog.Logger(logdir / "b.bin")
+    with ttlog.Logger(logdir / "c.bin") as log:
+        log.info("fine")
+
+
+def test_schema_rows_and_columns(logdir):
+    path = logdir / "s.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "velocity", "torque"])
+        assert knee.fields == ["angle", "velocity", "torque"] and knee.name == "knee"
+        for i in range(100):
+            knee(i * 0.5, -i, 1.0 / (i + 1))
+        knee.record([1.0, 2.0, 3.0])
+        with pytest.raises(TypeError):
+            knee(1.0, 2.0)
+        with pytest.raises(ValueError):
+            knee.record([1.0])
+        with pytest.raises(TypeError):
+            knee.record(["a", "b", "c"])
+        with pytest.raises(ValueError):
+            log.schema("dup", ["a", "a"])
+    cols = ttlog.columns(path, "knee")
+    assert cols["angle"][:3] == [0.0, 0.5, 1.0]
+    assert cols["velocity"][99] == -99
+    assert len(cols["ts_ns"]) == 101
+    assert cols["ts_ns"] == sorted(cols["ts_ns"])
+    with pytest.raises(ttlog.Error):
+        ttlog.columns(path, "hip")
+
+
+def test_osl_style_tracking(logdir):
+    path = logdir / "u.bin"
+
+    class Actuator:
+        def __init__(self):
+            self.angle = 0.0
+            self.current = 1.0
+
+    act = Actuator()
+    with ttlog.Logger(path) as log:
+        log.track_attributes(act, ["angle", "current"])
+        calls = []
+        log.track_function(lambda: len(calls), "n")
+        failing = iter([1, 2])
+        log.track_function(lambda: next(failing), "flaky")
+        for tick in range(5):
+            act.angle = tick * 0.1
+            calls.append(tick)
+            log.update()
+    cols = ttlog.columns(path, "tracked")
+    assert cols["Actuator.angle"] == [0.0, 0.1, 0.2, pytest.approx(0.3), 0.4]
+    assert cols["n"] == [1, 2, 3, 4, 5]
+    # A failing getter records its error: the columns never shift.
+    assert cols["flaky"][:2] == [1, 2] and cols["flaky"][2].startswith("<error")
+
+
+def test_stdlib_handler(logdir):
+    path = logdir / "h.bin"
+    with ttlog.Logger(path, level="DEBUG") as log:
+        lib = logging.getLogger("thirdparty.driver")
+        lib.setLevel(logging.DEBUG)
+        handler = ttlog.Handler(log)
+        lib.addHandler(handler)
+        lib.warning("bus voltage %.1f V", 11.2, extra={"bus": "can0"})
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            lib.exception("failed")
+        lib.removeHandler(handler)
+    ev = events(path)
+    assert ev[0]["target"] == "thirdparty.driver"
+    assert ev[0]["level"] == "WARN"
+    assert ev[0]["msg"] == "bus voltage 11.2 V"
+    assert ev[0]["fields"] == {"bus": "can0"}
+    assert ev[1]["level"] == "ERROR"
+    assert "ZeroDivisionError" in ev[1]["fields"]["exc_text"]
+    with pytest.raises(TypeError):
+        ttlog.Handler("not a logger")
+
+
+def test_reader_filters_export_and_damage(logdir):
+    path = logdir / "r.bin"
+    with ttlog.Logger(path, level="DEBUG") as log:
+        for i in range(200):
+            log.info("tick", i=i, joint=i % 3)
+        log.error("fault", code=7)
+    assert [e["fields"]["code"] for e in events(path, filter="level=ERROR")] == [7]
+    assert len(events(path, filter=["joint=2", "i<100"])) == 33
+    with pytest.raises(ValueError, match="unknown level"):
+        events(path, filter="level>=LOUD")
+    with pytest.raises(TypeError):
+        events(path, filter=[1])
+    n = ttlog.to_json(path, logdir / "r.jsonl", filter="joint=1")
+    lines = (logdir / "r.jsonl").read_text().splitlines()
+    assert n == len(lines) == 67 and json.loads(lines[0])["fields"]["joint"] == 1
+    assert ttlog.to_csv(path, logdir / "r.csv") == 201
+    assert (logdir / "r.csv").read_text().splitlines()[0] == "ts,level,target,thread,msg,i,joint,code,file,line"
+    # Damage: cut the file in the middle; what was complete still reads, the cut is listed.
+    data = path.read_bytes()
+    cut = logdir / "cut.bin"
+    cut.write_bytes(data[: len(data) // 2])
+    reader = ttlog.open(cut)
+    got = list(reader)
+    assert isinstance(got, list)
+    with pytest.raises(ttlog.CorruptFileError) as info:
+        list(ttlog.open(cut, strict=True))
+    assert info.value.offset is not None and info.value.offset > 0
+    bad = logdir / "bad.bin"
+    bad.write_text("hello")
+    with pytest.raises(ttlog.CorruptFileError) as info:
+        list(ttlog.open(bad))
+    assert info.value.offset == 0
+    with pytest.raises(FileNotFoundError):
+        list(ttlog.open(logdir / "missing.bin"))
+    # Globs.
+    assert len(events(str(logdir / "r*.bin"))) == 201
+
+
+def test_bad_arguments_raise_type_and_value_errors(logdir):
+    with pytest.raises(TypeError):
+        ttlog.Logger(42)
+    with pytest.raises(TypeError):
+        ttlog.Logger(logdir / "x.bin", level=3)
+    with pytest.raises(ValueError):
+        ttlog.Logger(logdir / "x.bin", level="LOUD")
+    with pytest.raises(TypeError):
+        ttlog.Logger(logdir / "x.bin", flush_interval="fast")
+    with pytest.raises(ValueError):
+        ttlog.Logger(logdir / "x.bin", flush_interval=-1)
+    with pytest.raises(ValueError):
+        ttlog.Logger(logdir / "x.bin", on_full="sometimes")
+    with pytest.raises(ValueError):
+        ttlog.Logger()
+    (logdir / "file").write_text("")
+    with pytest.raises(ttlog.Error):
+        ttlog.Logger(logdir / "file" / "x.bin")
+    with ttlog.Logger(logdir / "ok.bin") as log:
+        with pytest.raises(TypeError):
+            log.info(123)
+        with pytest.raises(TypeError):
+            log.track_function(5, "x")
+        with pytest.raises(TypeError):
+            log.schema("s", "notalist")
+
+
+def test_many_threads_every_event(logdir):
+    path = logdir / "threads.bin"
+    with ttlog.Logger(path) as log:
+        def work(t):
+            for i in range(2000):
+                log.info("w", t=t, i=i)
+        threads = [threading.Thread(target=work, args=(t,), name=f"py-{t}") for t in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    ev = events(path)
+    assert len(ev) == 16000
+    seen = {(e["fields"]["t"], e["fields"]["i"]) for e in ev}
+    assert len(seen) == 16000
+    assert {e["thread"] for e in ev} == {f"py-{t}" for t in range(8)}
+
+
+def test_drop_policy_counts_losses(logdir):
+    path = logdir / "drop.bin"
+    with ttlog.Logger(path, on_full="drop", buffer_size=4096) as log:
+        for i in range(50000):
+            log.info("burst", i=i, pad="x" * 40)
+        log.flush()
+        dropped = log.stats()["events_dropped"]
+    ev = events(path)
+    logged = sum(1 for e in ev if e["target"] != "ttlog")
+    reported = sum(e["fields"]["dropped"] for e in ev if e["target"] == "ttlog")
+    assert logged + reported == 50000
+    assert reported == dropped
+
+
+def run_child(code, cwd, **kw):
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True, **kw)
+
+
+def test_uncaught_exception_writes_a_snapshot_with_the_traceback(tmp_path):
+    out = run_child(
+        """
+        import ttlog
+        log = ttlog.Logger("logs/run.bin", snapshot_dir="logs/snapshots")
+        for i in range(100):
+            log.info("step", i=i)
+        def controller():
+            raise RuntimeError("knee overheated")
+        controller()
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 1
+    assert "knee overheated" in out.stderr and "ttlog: exception snapshot written" in out.stderr
+    snaps = os.listdir(tmp_path / "logs" / "snapshots")
+    assert len(snaps) == 1 and snaps[0].endswith("-exception.bin")
+    snap = tmp_path / "logs" / "snapshots" / snaps[0]
+    assert len(events(snap)) == 100
+    view = subprocess.run([sys.executable, "-c", "import ttlog"], capture_output=True)
+    assert view.returncode == 0
+    # The main log was closed at exit with every event.
+    assert len(events(tmp_path / "logs" / "run.bin")) == 100
+    header = (snap).read_bytes()[:4096]
+    assert b"knee overheated" in header and b"controller" in header
+
+
+def test_exception_in_a_thread_and_in_a_with_block(tmp_path):
+    out = run_child(
+        """
+        import threading, ttlog
+        log = ttlog.Logger("run.bin", snapshot_dir="snaps")
+        log.info("start")
+        t = threading.Thread(target=lambda: 1 / 0, name="ctrl")
+        t.start(); t.join()
+        try:
+            with log:
+                log.info("in block")
+                raise ValueError("bad gain")
+        except ValueError:
+            pass
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    snaps = sorted(os.listdir(tmp_path / "snaps"))
+    assert len(snaps) == 2
+
+
+def test_sigkill_leaves_a_readable_log(tmp_path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(
+            """
+            import sys, ttlog
+            log = ttlog.Logger("run.bin", flush_interval=0.005)
+            knee = log.schema("knee", ["tick", "angle"])
+            print("ready", flush=True)
+            i = 0
+            while True:
+                knee(i, i * 0.001)
+                i += 1
+            """)],
+        cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+    )
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    reader = ttlog.open(tmp_path / "run.bin")
+    ticks = [e["fields"]["tick"] for e in reader]
+    assert len(ticks) > 100
+    assert ticks == list(range(len(ticks))), "an unbroken prefix"
+    assert all(p["error"].startswith("file ends inside") for p in reader.problems)
+
+
+def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
+    out = run_child(
+        """
+        import math
+        from ttlog.osl import LOGGER, Logger, LogLevel
+
+        class Knee:
+            def __init__(self):
+                self.angle = 0.0
+                self.velocity = 0.0
+            def step(self, t):
+                self.angle = math.sin(t)
+                self.velocity = math.cos(t)
+
+        logger = Logger(log_path="./osl_logs", file_name="trial", stream_level=LogLevel.WARNING)
+        assert logger is Logger() and LOGGER.file_level == LogLevel.DEBUG
+        knee = Knee()
+        logger.track_attributes(knee, ["angle", "velocity"])
+        logger.track_function(lambda: 12.5, "torque")
+        for tick in range(200):
+            knee.step(tick / 200)
+            logger.update()
+            if tick == 100:
+                logger.info("halfway")
+        logger.warning("done at %d", 200)
+        logger.flush_buffer()
+        logger.close()
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "WARNING: done at 200" in out.stdout
+    csv_lines = (tmp_path / "osl_logs" / "trial.csv").read_text().splitlines()
+    assert csv_lines[0] == "Knee.angle,Knee.velocity,torque"
+    assert len(csv_lines) == 201
+    import math
+    assert csv_lines[2].split(",") == [str(math.sin(1 / 200)), str(math.cos(1 / 200)), "12.5"]
+    msgs = [e["msg"] for e in events(tmp_path / "osl_logs" / "trial.bin") if e["target"] != "ttlog.track"]
+    assert msgs == ["halfway", "done at 200"]
