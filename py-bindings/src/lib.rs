@@ -113,6 +113,36 @@ fn percent_to_braces(t: &str) -> String {
     out
 }
 
+/// The callsite cache's key is already a hash (Python's cached string hash): mixing it
+/// once is enough, where SipHash showed up in profiles of the logging call.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn write_isize(&mut self, v: isize) {
+        self.write_u64(v as u64);
+    }
+}
+
+type KeyHash = std::hash::BuildHasherDefault<KeyHasher>;
+
 /// Level, target, template, field names and argument count of a run-time callsite.
 type DynamicKey = (u8, String, String, Vec<String>, u32);
 
@@ -129,7 +159,7 @@ struct CachedCallsite {
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     target: String,
-    callsites: Mutex<HashMap<(u8, isize, usize), Vec<CachedCallsite>>>,
+    callsites: Mutex<HashMap<(u8, isize, usize), Vec<CachedCallsite>, KeyHash>>,
 }
 
 thread_local! {
@@ -219,7 +249,7 @@ impl Logger {
         Ok(Logger {
             guard: Mutex::new(Some(guard)),
             target,
-            callsites: Mutex::new(HashMap::new()),
+            callsites: Mutex::new(HashMap::default()),
         })
     }
 

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Python logging, side by side in one run, one thread, each library writing to a file.
+
+    .venv/bin/python py-bindings/benches/bench.py [--messages 200000] [--ticks 1000000]
+
+1. A message with 3 fields (id, user_id, duration_ms): ns per call, end to end (until the
+   file is complete), for stdlib logging, picologging, structlog + orjson, ttlog; each
+   file is read back and counted.
+2. 10 float variables per tick: ttlog's schema fast path, every tick timed (p50, p99, max),
+   against the floor of packing 10 floats with struct.pack.
+3. OSL style: update() with 10 tracked getters, ttlog.osl against opensourceleg's Logger
+   when it is installed.
+Libraries that are not installed are skipped and said so.
+"""
+
+import argparse
+import gc
+import logging
+import os
+import struct
+import sys
+import tempfile
+import time
+
+import ttlog
+
+
+def per_call(total_ns, n):
+    return total_ns / n
+
+
+def bench_stdlib(path, n):
+    log = logging.getLogger("bench.stdlib")
+    log.handlers.clear()
+    h = logging.FileHandler(path)
+    h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(h)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    t = time.perf_counter_ns()
+    for i in range(n):
+        log.info("request handled id=%s user_id=%s duration_ms=%s", i, 1000 + (i & 31), i % 17)
+    h.close()
+    dt = time.perf_counter_ns() - t
+    return dt, sum(1 for _ in open(path))
+
+
+def bench_picologging(path, n):
+    import picologging
+
+    log = picologging.getLogger("bench.pico")
+    h = picologging.FileHandler(path)
+    h.setFormatter(picologging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(h)
+    log.setLevel(picologging.INFO)
+    t = time.perf_counter_ns()
+    for i in range(n):
+        log.info("request handled id=%s user_id=%s duration_ms=%s", i, 1000 + (i & 31), i % 17)
+    h.close()
+    dt = time.perf_counter_ns() - t
+    return dt, sum(1 for _ in open(path))
+
+
+def bench_structlog(path, n):
+    import orjson
+    import structlog
+
+    f = open(path, "wb")
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"),
+                    structlog.processors.JSONRenderer(serializer=orjson.dumps)],
+        logger_factory=structlog.BytesLoggerFactory(file=f),
+        cache_logger_on_first_use=True,
+    )
+    log = structlog.get_logger()
+    t = time.perf_counter_ns()
+    for i in range(n):
+        log.info("request handled", id=i, user_id=1000 + (i & 31), duration_ms=i % 17)
+    f.close()
+    dt = time.perf_counter_ns() - t
+    return dt, sum(1 for _ in open(path, "rb"))
+
+
+def bench_ttlog(path, n):
+    log = ttlog.Logger(path, close_at_exit=False, snapshot_on_exception=False)
+    info = log.info
+    t = time.perf_counter_ns()
+    for i in range(n):
+        info("request handled", id=i, user_id=1000 + (i & 31), duration_ms=i % 17)
+    log.close()
+    dt = time.perf_counter_ns() - t
+    return dt, sum(1 for _ in ttlog.open(path))
+
+
+def timed_ticks(fn, ticks):
+    """Runs fn(i) ticks times, timing each call; returns sorted per-call ns."""
+    clock = time.perf_counter_ns
+    samples = [0] * ticks
+    for i in range(ticks):
+        t0 = clock()
+        fn(i)
+        samples[i] = clock() - t0
+    samples.sort()
+    return samples
+
+
+def pct(samples, p):
+    return samples[min(len(samples) - 1, int(len(samples) * p))]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--messages", type=int, default=200_000)
+    ap.add_argument("--ticks", type=int, default=1_000_000)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ttlog-pybench-")
+    n = args.messages
+    print(f"Python {sys.version.split()[0]}, one thread, files in {tmp}\n")
+    print(f"1. message with 3 fields, {n} calls, end to end to a file")
+    results = {}
+    for name, fn in [("stdlib logging", bench_stdlib), ("picologging", bench_picologging),
+                     ("structlog + orjson", bench_structlog), ("ttlog", bench_ttlog)]:
+        try:
+            gc.collect()
+            dt, count = fn(os.path.join(tmp, name.split()[0] + ".log"), n)
+        except ImportError as e:
+            print(f"   {name:<20} skipped ({e.name} not installed)")
+            continue
+        results[name] = per_call(dt, n)
+        print(f"   {name:<20} {results[name]:8.0f} ns/call   {count} of {n} records in the file")
+    if "ttlog" in results:
+        for name, ns in results.items():
+            if name != "ttlog":
+                print(f"   ttlog is {ns / results['ttlog']:.1f}x faster than {name}")
+
+    ticks = args.ticks
+    print(f"\n2. 10 float variables per tick, {ticks} ticks, every tick timed")
+    baseline = timed_ticks(lambda i: None, 200_000)
+    floor = timed_ticks(lambda i, p=struct.pack: p("10d", i, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0), 200_000)
+    log = ttlog.Logger(os.path.join(tmp, "ticks.bin"), close_at_exit=False, snapshot_on_exception=False)
+    row = log.schema("knee", [f"v{k}" for k in range(10)])
+    samples = timed_ticks(lambda i: row(i * 0.001, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0), ticks)
+    log.close()
+    rows = len(ttlog.columns(os.path.join(tmp, "ticks.bin"), "knee")["ts_ns"])
+    b = pct(baseline, 0.5)
+    print(f"   timer overhead {b} ns (subtracted below)")
+    print(f"   struct.pack floor   p50 {pct(floor, 0.5) - b:6d} ns")
+    print(f"   ttlog schema row    p50 {pct(samples, 0.5) - b:6d} ns   p99 {pct(samples, 0.99) - b:6d} ns   "
+          f"p99.9 {pct(samples, 0.999) - b:6d} ns   worst {samples[-1] - b} ns   ({rows} of {ticks} rows read back)")
+
+    print("\n3. OSL update() with 10 tracked getters, 100000 ticks")
+    from ttlog import osl as tosl
+
+    class Joint:
+        pass
+
+    j = Joint()
+    for k in range(10):
+        setattr(j, f"v{k}", float(k))
+    tl = tosl.Logger(log_path=tmp, file_name="osl_ttlog", enable_csv_logging=False)
+    tl.track_attributes(j, [f"v{k}" for k in range(10)])
+    t = time.perf_counter_ns()
+    for _ in range(100_000):
+        tl.update()
+    tl.close()
+    ours = (time.perf_counter_ns() - t) / 100_000
+    print(f"   ttlog.osl             {ours:8.0f} ns/tick")
+    try:
+        from opensourceleg.logging.logger import Logger as OSLLogger
+
+        ol = OSLLogger(log_path=tmp, file_name="osl_own")
+        for k in range(10):
+            ol.track_function(lambda k=k: getattr(j, f"v{k}"), f"v{k}")
+        t = time.perf_counter_ns()
+        for _ in range(100_000):
+            ol.update()
+        ol.flush_buffer()
+        theirs = (time.perf_counter_ns() - t) / 100_000
+        print(f"   opensourceleg Logger  {theirs:8.0f} ns/tick   (ttlog.osl {theirs / ours:.1f}x faster)")
+    except ImportError:
+        print("   opensourceleg         skipped (not installed)")
+
+
+if __name__ == "__main__":
+    main()
