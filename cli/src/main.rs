@@ -25,7 +25,7 @@ Examples:
   ttlog-view logs/*.bin --filter level=ERROR      errors from every file, merged by time
   ttlog-view run.bin -f 'level>=WARN and target=motor::*' --since -10m
   ttlog-view run.bin -f 'torque>1.5 or msg~~=stall' --format json
-  ttlog-view tail -n 20 -F logs/run.bin           last 20 events, then follow
+  ttlog-view tail -n 20 -f logs/run.bin           last 20 events, then follow
   ttlog-view convert run.bin --to csv -o run.csv  for pandas or a spreadsheet
   ttlog-view info logs/*.bin                      what each file holds
   ttlog-view stats torque --by target run.bin     min, max, mean, percentiles

@@ -16,17 +16,17 @@ use crate::output::{Color, Format, Formatter};
 const AFTER_HELP: &str = "\
 Examples:
   ttlog-view tail logs/run.bin                    the last 10 events
-  ttlog-view tail -n 50 -f level>=WARN logs/run.bin
-  ttlog-view tail -F logs/run.000001.bin          follow, through rotation, until Ctrl-C
+  ttlog-view tail -n 50 --filter 'level>=WARN' logs/run.bin
+  ttlog-view tail -f logs/run.000001.bin          follow, through rotation, until Ctrl-C
 
 Only the end of each file is read, so this is fast on files of any size. With --follow,
 new events appear as the writer appends blocks (within its flush interval, 100 ms by
 default); a truncated or replaced file is read again from its start, and when the writer
 rotates to the next file of a series (run.000002.bin) following moves there.";
 
-/// Arguments of `tail`.
+/// Arguments of `tail`. As in tail(1), `-f` follows here; filters are `--filter` only.
 #[derive(Args, Debug)]
-#[command(after_help = AFTER_HELP)]
+#[command(after_help = AFTER_HELP, mut_arg("filters", |a| a.short(None)))]
 pub struct TailArgs {
     /// Files to read.
     #[arg(required = true, value_name = "FILES")]
@@ -36,8 +36,8 @@ pub struct TailArgs {
     #[arg(short = 'n', long = "lines", default_value_t = 10, value_name = "N")]
     pub count: usize,
 
-    /// Keep printing new events as they are written, until Ctrl-C.
-    #[arg(short = 'F', long)]
+    /// Keep printing new events as they are written, until Ctrl-C (-F is the same).
+    #[arg(short = 'f', long, visible_short_alias = 'F')]
     pub follow: bool,
 
     #[command(flatten)]

@@ -143,6 +143,9 @@ impl std::hash::Hasher for KeyHasher {
 
 type KeyHash = std::hash::BuildHasherDefault<KeyHasher>;
 
+/// Cached callsites by (level, template hash, keyword and argument counts).
+type CallsiteCache = HashMap<(u8, isize, usize), Vec<CachedCallsite>, KeyHash>;
+
 /// Level, target, template, field names and argument count of a run-time callsite.
 type DynamicKey = (u8, String, String, Vec<String>, u32);
 
@@ -159,7 +162,7 @@ struct CachedCallsite {
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     target: String,
-    callsites: Mutex<HashMap<(u8, isize, usize), Vec<CachedCallsite>, KeyHash>>,
+    callsites: Mutex<CallsiteCache>,
 }
 
 thread_local! {

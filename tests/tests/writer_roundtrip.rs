@@ -476,3 +476,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_unwritable_snapshot_directory_is_an_error_not_a_crash() {
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let guard = ttlog::builder()
+        .path(dir.path().join("run.bin"))
+        .snapshot_dir(file.join("snapshots"))
+        .init()
+        .unwrap();
+    info!("before");
+    let err = ttlog::request_snapshot("checkpoint").unwrap_err();
+    assert!(matches!(err, ttlog::Error::Snapshot(_)), "{err}");
+    assert!(err.to_string().contains("not-a-dir"), "{err}");
+    info!("the program goes on");
+    drop(guard);
+    assert_eq!(read_clean(&dir.path().join("run.bin")).len(), 2);
+    assert!(matches!(
+        ttlog::request_snapshot("none running"),
+        Err(ttlog::Error::NotRunning)
+    ));
+}
