@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use ttlog_reader::{for_each_block_parallel, BlockContent, BlockReader};
 
 use crate::args::{expand, field_list, SelectArgs};
 use crate::exit::{output_failed, Status};
 use crate::output::{columns, Color, Format, Formatter, Sink};
+use crate::pipeline::{default_threads, write_lines_parallel, write_merged};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -102,17 +102,25 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let parallel = files.len() == 1 && format == Format::Json;
     let bar = progress(total, parallel);
     let result = if parallel {
-        json_parallel(
+        let formatter = Formatter::new(Format::Json, Color::Never, fields);
+        let threads = args.threads.unwrap_or_else(default_threads);
+        write_lines_parallel(
             &files[0],
             &query,
+            &formatter,
+            threads,
             &mut sink,
             &mut status,
-            fields,
-            args.threads,
-            &bar,
+            |end| bar.set_position(end),
         )
     } else {
-        merged(&files, &query, &mut sink, &mut status, &bar)
+        let mut written = 0u64;
+        write_merged(&files, &query, &mut sink, &mut status, || {
+            written += 1;
+            if written % 65_536 == 0 {
+                bar.set_position(written);
+            }
+        })
     };
     bar.finish_and_clear();
     if let Err(e) = result.and_then(|()| sink.finish()) {
@@ -144,111 +152,4 @@ fn progress(total: u64, by_bytes: bool) -> ProgressBar {
         );
         bar
     }
-}
-
-fn merged<W: Write>(
-    files: &[PathBuf],
-    query: &ttlog_reader::Query,
-    sink: &mut Sink<W>,
-    status: &mut Status,
-    bar: &ProgressBar,
-) -> io::Result<()> {
-    let mut sources = Vec::new();
-    let mut names = Vec::new();
-    for path in files {
-        match ttlog_reader::Events::open(path) {
-            Ok(mut events) => {
-                let q = query.clone();
-                events
-                    .blocks_mut()
-                    .set_block_filter(Box::new(move |f| q.block_may_match(f)));
-                sources.push(events);
-                names.push(path.display().to_string());
-            }
-            Err(e) => status.problem(&path.display().to_string(), &e),
-        }
-    }
-    let mut written = 0u64;
-    for (source, item) in ttlog_reader::Merge::new(sources) {
-        match item {
-            Ok(event) if query.matches(&event) => {
-                sink.write(&event)?;
-                written += 1;
-                if written % 65_536 == 0 {
-                    bar.set_position(written);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => status.problem(&names[source], &e),
-        }
-    }
-    Ok(())
-}
-
-fn json_parallel<W: Write>(
-    path: &PathBuf,
-    query: &ttlog_reader::Query,
-    sink: &mut Sink<W>,
-    status: &mut Status,
-    fields: Option<Vec<String>>,
-    threads: Option<usize>,
-    bar: &ProgressBar,
-) -> io::Result<()> {
-    let name = path.display().to_string();
-    let mut blocks = match BlockReader::open(path) {
-        Ok(b) => b,
-        Err(e) => {
-            status.problem(&name, &e);
-            return Ok(());
-        }
-    };
-    let q = query.clone();
-    blocks.set_block_filter(Box::new(move |f| q.block_may_match(f)));
-    let formatter = Formatter::new(Format::Json, Color::Never, fields);
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let mut result = Ok(());
-    for_each_block_parallel(
-        &mut blocks,
-        threads,
-        |block| {
-            let end = block.offset + block.frame.block_len() as u64;
-            match ttlog_reader::decode_block_levels(
-                &block.frame,
-                &block.payload,
-                query.level_mask(),
-            ) {
-                Ok(BlockContent::Events(mut events)) => {
-                    events.sort_by_key(|e| e.ts);
-                    let mut text = String::with_capacity(events.len() * 200);
-                    for e in events.iter().filter(|e| query.matches(e)) {
-                        formatter.line(e, &mut text);
-                    }
-                    Ok((text, end))
-                }
-                Ok(_) => Ok((String::new(), end)),
-                Err(source) => Err(ttlog_reader::Error::BadBlock {
-                    offset: block.offset,
-                    source,
-                }),
-            }
-        },
-        |item| match item.and_then(|r| r) {
-            Ok((text, end)) => {
-                bar.set_position(end);
-                match sink.write_raw(text.as_bytes()) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        result = Err(e);
-                        false
-                    }
-                }
-            }
-            Err(e) => {
-                status.problem(&name, &e);
-                true
-            }
-        },
-    );
-    result
 }

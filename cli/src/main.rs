@@ -8,6 +8,7 @@ mod convert;
 mod exit;
 mod info;
 mod output;
+mod pipeline;
 mod recover;
 mod snapshots;
 mod stats;

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use ttlog_reader::{Event, Events, Merge, Value};
+use ttlog_reader::{Event, Value};
 
 use crate::args::{expand, SelectArgs};
 use crate::exit::Status;
+use crate::pipeline::open_merged;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -70,23 +71,9 @@ pub fn run(args: &StatsArgs) -> u8 {
         Err(code) => return code,
     };
     let mut status = Status::default();
-    let mut sources = Vec::new();
-    let mut names = Vec::new();
-    for path in expand(&args.files) {
-        match Events::open(&path) {
-            Ok(mut events) => {
-                let q = query.clone();
-                events
-                    .blocks_mut()
-                    .set_block_filter(Box::new(move |f| q.block_may_match(f)));
-                sources.push(events);
-                names.push(path.display().to_string());
-            }
-            Err(e) => status.problem(&path.display().to_string(), &e),
-        }
-    }
+    let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
     let mut groups: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for (source, item) in Merge::new(sources) {
+    for (source, item) in merged {
         match item {
             Ok(e) if query.matches(&e) => {
                 let Some(x) = e.field(&args.field).and_then(Value::as_f64) else {

@@ -65,23 +65,7 @@ impl BlockReader<File> {
 impl<R: Read> BlockReader<R> {
     /// Reads the header from `src`; fails if it is not a readable ttlog header.
     pub fn new(src: R) -> Result<BlockReader<R>, Error> {
-        let mut r = BlockReader {
-            src,
-            buf: Vec::new(),
-            start: 0,
-            base: 0,
-            eof: false,
-            header: Header::default(),
-            header_len: 0,
-            finished: false,
-            closed_cleanly: false,
-            quiet_skip: false,
-            after_trailer: false,
-            scratch: Vec::new(),
-            keep_stored: false,
-            filter: None,
-            skipped_blocks: 0,
-        };
+        let mut r = BlockReader::blank(src);
         r.fill(64)?;
         loop {
             match Header::decode(&r.buf[r.start..]) {
@@ -102,6 +86,14 @@ impl<R: Read> BlockReader<R> {
     /// then empty.
     pub fn headerless(src: R) -> BlockReader<R> {
         BlockReader {
+            quiet_skip: true,
+            ..BlockReader::blank(src)
+        }
+    }
+
+    /// A reader at byte 0 that has read nothing.
+    fn blank(src: R) -> BlockReader<R> {
+        BlockReader {
             src,
             buf: Vec::new(),
             start: 0,
@@ -111,7 +103,7 @@ impl<R: Read> BlockReader<R> {
             header_len: 0,
             finished: false,
             closed_cleanly: false,
-            quiet_skip: true,
+            quiet_skip: false,
             after_trailer: false,
             scratch: Vec::new(),
             keep_stored: false,

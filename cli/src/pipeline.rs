@@ -1,0 +1,129 @@
+//! Reading shared by the commands that print or convert events.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use ttlog_reader::{for_each_block_parallel, BlockContent, BlockReader, Events, Merge, Query};
+
+use crate::exit::Status;
+use crate::output::{Formatter, Sink};
+
+/// Opens `files` to be read merged by time, skipping blocks the query cannot match. Files
+/// that cannot be opened are reported in `status` and left out. Returns the merge and the
+/// name of each source.
+pub fn open_merged(
+    files: &[PathBuf],
+    query: &Query,
+    status: &mut Status,
+) -> (Merge<Events<File>>, Vec<String>) {
+    let mut sources = Vec::new();
+    let mut names = Vec::new();
+    for path in files {
+        match Events::open(path) {
+            Ok(mut events) => {
+                let q = query.clone();
+                events
+                    .blocks_mut()
+                    .set_block_filter(Box::new(move |f| q.block_may_match(f)));
+                sources.push(events);
+                names.push(path.display().to_string());
+            }
+            Err(e) => status.problem(&path.display().to_string(), &e),
+        }
+    }
+    (Merge::new(sources), names)
+}
+
+/// Writes the selected events of `files`, merged by time, to `sink`; calls `written` after
+/// each event written.
+pub fn write_merged<W: Write>(
+    files: &[PathBuf],
+    query: &Query,
+    sink: &mut Sink<W>,
+    status: &mut Status,
+    mut written: impl FnMut(),
+) -> io::Result<()> {
+    let (merged, names) = open_merged(files, query, status);
+    for (source, item) in merged {
+        match item {
+            Ok(event) if query.matches(&event) => {
+                sink.write(&event)?;
+                written();
+            }
+            Ok(_) => {}
+            Err(e) => status.problem(&names[source], &e),
+        }
+    }
+    Ok(())
+}
+
+/// Writes the selected events of one file as text or JSON lines, decoding and formatting
+/// blocks on `threads` threads, in file order. Calls `progress` with the byte offset reached
+/// after each block.
+pub fn write_lines_parallel<W: Write>(
+    path: &Path,
+    query: &Query,
+    formatter: &Formatter,
+    threads: usize,
+    sink: &mut Sink<W>,
+    status: &mut Status,
+    mut progress: impl FnMut(u64),
+) -> io::Result<()> {
+    let name = path.display().to_string();
+    let mut blocks = match BlockReader::open(path) {
+        Ok(b) => b,
+        Err(e) => {
+            status.problem(&name, &e);
+            return Ok(());
+        }
+    };
+    let q = query.clone();
+    blocks.set_block_filter(Box::new(move |f| q.block_may_match(f)));
+    let mask = query.level_mask();
+    let mut result = Ok(());
+    for_each_block_parallel(
+        &mut blocks,
+        threads,
+        |block| {
+            let end = block.offset + block.frame.block_len() as u64;
+            match ttlog_reader::decode_block_levels(&block.frame, &block.payload, mask) {
+                Ok(BlockContent::Events(mut events)) => {
+                    events.sort_by_key(|e| e.ts);
+                    let mut text = String::with_capacity(events.len() * 160);
+                    for e in events.iter().filter(|e| query.matches(e)) {
+                        formatter.line(e, &mut text);
+                    }
+                    Ok((text, end))
+                }
+                Ok(_) => Ok((String::new(), end)),
+                Err(source) => Err(ttlog_reader::Error::BadBlock {
+                    offset: block.offset,
+                    source,
+                }),
+            }
+        },
+        |item| match item.and_then(|r| r) {
+            Ok((text, end)) => {
+                progress(end);
+                match sink.write_raw(text.as_bytes()) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        result = Err(e);
+                        false
+                    }
+                }
+            }
+            Err(e) => {
+                status.problem(&name, &e);
+                true
+            }
+        },
+    );
+    result
+}
+
+/// Worker threads for decoding: every core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
