@@ -169,8 +169,8 @@ def main():
         from opensourceleg.logging.logger import Logger as OSLLogger
 
         ol = OSLLogger(log_path=tmp, file_name="osl_own")
-        for k in range(10):
-            ol.track_function(lambda k=k: getattr(j, f"v{k}"), f"v{k}")
+        # The same tracking call on both sides: each library's own getters.
+        ol.track_attributes(j, [f"v{k}" for k in range(10)])
         t = time.perf_counter_ns()
         for _ in range(100_000):
             ol.update()

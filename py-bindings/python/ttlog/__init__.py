@@ -17,6 +17,7 @@ Importing this module has no side effects: nothing is created, deleted or starte
 
 from __future__ import annotations
 
+import functools as _functools
 import glob as _glob
 import logging as _logging
 import os as _os
@@ -89,6 +90,7 @@ class Logger(_NativeLogger):
     def __init__(self, path: Any = None, level: str = "INFO", *, snapshot_on_exception: bool = True,
                  close_at_exit: bool = True, **kwargs: Any) -> None:
         self._tracked: List[tuple] = []
+        self._getters: List[Callable[[], Any]] = []
         self._track_schema: Optional[Schema] = None
         self._lock = _threading.Lock()
         self._hooks_installed = False
@@ -117,6 +119,7 @@ class Logger(_NativeLogger):
             raise TypeError("name must be a str")
         with self._lock:
             self._tracked = [t for t in self._tracked if t[0] != name] + [(name, fn)]
+            self._getters = [t[1] for t in self._tracked]
             self._track_schema = None
 
     def track_attributes(self, obj: Any, attributes: Sequence[str]) -> None:
@@ -127,12 +130,14 @@ class Logger(_NativeLogger):
             if not isinstance(a, str):
                 raise TypeError("attribute names must be str")
             name = f"{type(obj).__name__}.{a}" if not hasattr(obj, "__name__") else f"{obj.__name__}.{a}"
-            self.track_function(lambda o=obj, a=a: getattr(o, a), name)
+            # partial of the builtin getattr runs in C: cheaper per tick than a lambda.
+            self.track_function(_functools.partial(getattr, obj, a), name)
 
     def untrack(self, name: str) -> None:
         """Stops recording ``name``."""
         with self._lock:
             self._tracked = [t for t in self._tracked if t[0] != name]
+            self._getters = [t[1] for t in self._tracked]
             self._track_schema = None
 
     def update(self) -> None:
@@ -143,12 +148,15 @@ class Logger(_NativeLogger):
         schema = self._track_schema
         if schema is None:
             schema = self._track_schema = self.schema("tracked", [t[0] for t in tracked])
-        values = []
-        for _, fn in tracked:
-            try:
-                values.append(fn())
-            except Exception as e:  # a failing getter records its error, never shifts columns
-                values.append(f"<error: {e!r}>")
+        try:
+            values = [fn() for fn in self._getters]
+        except Exception:
+            values = []
+            for fn in self._getters:
+                try:
+                    values.append(fn())
+                except Exception as e:  # a failing getter records its error, never shifts columns
+                    values.append(f"<error: {e!r}>")
         schema(*values)
 
     # -- crash safety ------------------------------------------------------------------

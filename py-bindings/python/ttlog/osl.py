@@ -11,6 +11,7 @@ with a timestamp column. ``LOGGER`` creates its files on first use, not at impor
 from __future__ import annotations
 
 import csv as _csv
+import functools as _functools
 import os as _os
 import sys as _sys
 import time as _time
@@ -134,7 +135,7 @@ class Logger:
     def track_attributes(self, obj: Any, attributes: Sequence[str]) -> None:
         for a in ([attributes] if isinstance(attributes, str) else attributes):
             name = f"{type(obj).__name__}.{a}" if not hasattr(obj, "__name__") else f"{obj.__name__}.{a}"
-            self.track_function(lambda o=obj, a=a: getattr(o, a), name)
+            self.track_function(_functools.partial(getattr, obj, a), name)
 
     def untrack_variable(self, name: str) -> None:
         self._tracked = [t for t in self._tracked if t[0] != name]
@@ -142,7 +143,10 @@ class Logger:
             self._log.untrack(name)
 
     def update(self) -> None:
-        if self._tracked:
+        log = self._log
+        if log is not None and not log.closed:
+            log.update()
+        elif self._tracked:
             self._ensure().update()
 
     def flush_buffer(self) -> None:
