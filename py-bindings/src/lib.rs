@@ -158,7 +158,7 @@ struct CachedCallsite {
 }
 
 /// The ttlog writer, for Python. One may be open per process.
-#[pyclass(subclass, module = "ttlog._ttlog")]
+#[pyclass(subclass, frozen, module = "ttlog._ttlog")]
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     target: String,
