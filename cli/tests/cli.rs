@@ -1,33 +1,11 @@
 //! `ttlog-view` tested as a process: output, exit codes and messages over the fixtures.
 
 use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/v1")
-        .join(name)
-}
+mod common;
 
-fn view(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
-        .args(args)
-        .output()
-        .expect("run ttlog-view")
-}
-
-fn path(name: &str) -> String {
-    fixture(name).to_string_lossy().into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+use common::{err as stderr, fixture, fixture as path, out as stdout, view};
 
 #[test]
 fn json_output_is_the_fixture_expectation() {

@@ -2,37 +2,18 @@
 //! a live writer is appending to.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/v1")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
+mod common;
+
+use common::{err, fixture, out, view};
 
 /// The logger is process-wide: tests that start one take this lock first.
 fn one_logger() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn view(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
-        .args(args)
-        .output()
-        .expect("run ttlog-view")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 fn expected(name: &str) -> Vec<String> {

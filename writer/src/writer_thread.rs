@@ -448,45 +448,32 @@ impl Encoder {
     }
 
     fn rotate(&mut self) {
-        let Some(output) = self.output.as_mut() else {
-            return;
-        };
-        match output.rotate() {
-            Ok(n) => {
-                self.shared
-                    .counters
-                    .bytes_written
-                    .fetch_add(n, Ordering::Relaxed);
-            }
-            Err(e) => {
-                self.shared
-                    .counters
-                    .io_errors
-                    .fetch_add(1, Ordering::Relaxed);
-                eprintln!("ttlog: rotating to a new file failed: {e}");
-            }
+        if let Some(output) = self.output.as_mut() {
+            let result = output.rotate();
+            self.account(result, || "rotating to a new file".to_string());
         }
     }
 
     fn close(&mut self) {
         self.write_block();
         self.finish_memory_block();
-        let Some(output) = self.output.as_mut() else {
-            return;
-        };
-        match output.close() {
+        if let Some(output) = self.output.as_mut() {
+            let path = output.path().display().to_string();
+            let result = output.close();
+            self.account(result, || format!("closing {path}"));
+        }
+    }
+
+    /// Counts the bytes of a file operation that wrote, or its failure (reported on stderr).
+    fn account(&self, result: std::io::Result<u64>, what: impl FnOnce() -> String) {
+        let c = &self.shared.counters;
+        match result {
             Ok(n) => {
-                self.shared
-                    .counters
-                    .bytes_written
-                    .fetch_add(n, Ordering::Relaxed);
+                c.bytes_written.fetch_add(n, Ordering::Relaxed);
             }
             Err(e) => {
-                self.shared
-                    .counters
-                    .io_errors
-                    .fetch_add(1, Ordering::Relaxed);
-                eprintln!("ttlog: closing {} failed: {e}", output.path().display());
+                c.io_errors.fetch_add(1, Ordering::Relaxed);
+                eprintln!("ttlog: {} failed: {e}", what());
             }
         }
     }
