@@ -4,10 +4,13 @@
 //! Rust transition: look up the statement's callsite (cached by the template and keyword
 //! names), convert the values to CBOR into the thread's staging ring, return.
 
+mod callsites;
+#[allow(unsafe_code)]
+mod fastcall;
 mod reader;
+mod template;
 mod values;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,6 +22,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use ttlog::__private::{self as private, Callsite};
 use ttlog::Level;
 
+use crate::callsites::{Callsites, Resolved};
 use crate::values::PyValue;
 
 create_exception!(_ttlog, Error, PyException, "Base class of ttlog's errors.");
@@ -38,131 +42,11 @@ fn level_from(py_level: &str) -> PyResult<Level> {
     }
 }
 
-/// Converts a %-style template (`"motor %s at %.2f"`) to ttlog's `{}` style, once per
-/// callsite. Unknown conversions are kept as text.
-fn percent_to_braces(t: &str) -> String {
-    let mut out = String::with_capacity(t.len() + 4);
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' => out.push_str("{{"),
-            '}' => out.push_str("}}"),
-            '%' => {
-                let mut spec = String::new();
-                while let Some(&n) = chars.peek() {
-                    if n.is_ascii_digit()
-                        || n == '.'
-                        || n == '-'
-                        || n == '+'
-                        || n == ' '
-                        || n == '#'
-                    {
-                        spec.push(n);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                match chars.next() {
-                    Some('%') if spec.is_empty() => out.push('%'),
-                    Some('s' | 'd' | 'i' | 'u') => {
-                        let width = spec.trim_start_matches(['-', '+', ' ', '#']);
-                        if width.is_empty() {
-                            out.push_str("{}");
-                        } else if spec.starts_with('-') {
-                            out.push_str(&format!("{{:<{width}}}"));
-                        } else {
-                            out.push_str(&format!("{{:>{width}}}"));
-                        }
-                    }
-                    Some('r') => out.push_str("{:?}"),
-                    Some(conv @ ('f' | 'F' | 'e' | 'E' | 'g' | 'G')) => {
-                        let (width, prec) = spec.split_once('.').unwrap_or((spec.as_str(), ""));
-                        let prec = if prec.is_empty() && matches!(conv, 'f' | 'F') {
-                            "6"
-                        } else {
-                            prec
-                        };
-                        let kind = match conv {
-                            'e' => "e",
-                            'E' => "E",
-                            _ => "",
-                        };
-                        let width = width.trim_start_matches(['-', '+', ' ', '#']);
-                        if prec.is_empty() {
-                            out.push_str(&format!("{{:{width}{kind}}}"));
-                        } else {
-                            out.push_str(&format!("{{:{width}.{prec}{kind}}}"));
-                        }
-                    }
-                    Some(conv @ ('x' | 'X' | 'o')) => out.push_str(&format!("{{:{conv}}}")),
-                    Some(other) => {
-                        out.push('%');
-                        out.push_str(&spec);
-                        out.push(other);
-                    }
-                    None => {
-                        out.push('%');
-                        out.push_str(&spec);
-                    }
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The callsite cache's key is already a hash (Python's cached string hash): mixing it
-/// once is enough, where SipHash showed up in profiles of the logging call.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
-    fn write_isize(&mut self, v: isize) {
-        self.write_u64(v as u64);
-    }
-}
-
-type KeyHash = std::hash::BuildHasherDefault<KeyHasher>;
-
-/// Cached callsites by (level, template hash, keyword and argument counts).
-type CallsiteCache = HashMap<(u8, isize, usize), Vec<CachedCallsite>, KeyHash>;
-
-/// Level, target, template, field names and argument count of a run-time callsite.
-type DynamicKey = (u8, String, String, Vec<String>, u32);
-
-/// A cached callsite: the Python objects it was made for, compared by identity first.
-struct CachedCallsite {
-    template: Py<PyString>,
-    keys: Vec<Py<PyString>>,
-    n_args: usize,
-    callsite: &'static Callsite,
-}
-
 /// The ttlog writer, for Python. One may be open per process.
 #[pyclass(subclass, frozen, module = "ttlog._ttlog")]
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
-    target: String,
-    callsites: Mutex<CallsiteCache>,
+    callsites: Callsites,
 }
 
 thread_local! {
@@ -251,86 +135,8 @@ impl Logger {
         })?;
         Ok(Logger {
             guard: Mutex::new(Some(guard)),
-            target,
-            callsites: Mutex::new(HashMap::default()),
+            callsites: Callsites::new(target),
         })
-    }
-
-    /// Logs at TRACE. `msg % args` is formatted lazily (by readers); keywords become fields.
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn trace(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Trace, msg, args, kwargs)
-    }
-
-    /// Logs at DEBUG.
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn debug(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Debug, msg, args, kwargs)
-    }
-
-    /// Logs at INFO.
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn info(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Info, msg, args, kwargs)
-    }
-
-    /// Logs at WARN.
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn warning(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Warn, msg, args, kwargs)
-    }
-
-    /// Logs at WARN (alias of `warning`).
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn warn(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Warn, msg, args, kwargs)
-    }
-
-    /// Logs at ERROR.
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn error(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Error, msg, args, kwargs)
-    }
-
-    /// Logs at ERROR (ttlog has no separate CRITICAL level).
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn critical(
-        &self,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        self.emit(Level::Error, msg, args, kwargs)
     }
 
     /// Logs at `level` (a name) with an explicit `target` (used by `ttlog.Handler`).
@@ -358,7 +164,7 @@ impl Logger {
         let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         // Messages from the stdlib are already formatted: stored as one argument, so a
         // varying message does not make a callsite per distinct text.
-        let cs = self.dynamic_callsite(level, target, "{}", &key_refs, 1);
+        let cs = callsites::dynamic_callsite(level, target, &key_refs);
         if !private::enabled(cs) {
             return Ok(());
         }
@@ -489,113 +295,71 @@ impl Logger {
         }
     }
 
-    fn dynamic_callsite(
-        &self,
-        level: Level,
-        target: &str,
-        template: &str,
-        keys: &[&str],
-        n_args: u32,
-    ) -> &'static Callsite {
-        static DYNAMIC: Mutex<Option<HashMap<DynamicKey, &'static Callsite>>> = Mutex::new(None);
-        let mut map = DYNAMIC.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (
-            level.as_u8(),
-            target.to_string(),
-            template.to_string(),
-            keys.iter().map(|k| k.to_string()).collect(),
-            n_args,
-        );
-        map.get_or_insert_with(HashMap::new)
-            .entry(key)
-            .or_insert_with(|| private::leak_callsite(level, target, "", 0, template, keys, n_args))
-    }
-
-    fn emit(
-        &self,
-        level: Level,
-        msg: &Bound<'_, PyString>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
+    /// One call of a level method (see `fastcall`): `msg, *args, **fields`.
+    pub(crate) fn emit_call(&self, level: Level, call: &fastcall::Args<'_, '_>) -> PyResult<()> {
         if !private::level_may_be_enabled(level) {
             return Ok(());
         }
-        let py = msg.py();
-        self.name_thread(py);
-        let cs = self.callsite(level, msg, args.len(), kwargs)?;
-        if !private::enabled(cs) {
-            return Ok(());
+        if call.positional() == 0 {
+            return Err(PyTypeError::new_err(
+                "a logging call needs a message: log.info(\"text %s\", arg, field=value)",
+            ));
         }
-        private::emit(cs, |enc| {
-            for a in args.iter() {
-                enc.value(&PyValue::new(&a));
-            }
-            if let Some(kw) = kwargs {
-                for (_, v) in kw.iter() {
-                    enc.value(&PyValue::new(&v));
+        let msg = call.get(0);
+        let msg = msg.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "the message must be a str, not {}",
+                msg.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
+            ))
+        })?;
+        self.name_thread(msg.py());
+        let n_args = call.positional() - 1;
+        match self
+            .callsites
+            .resolve(level, &msg, n_args, call.kwnames())?
+        {
+            Resolved::Callsite(cs) => {
+                if private::enabled(cs) {
+                    private::emit(cs, |enc| {
+                        for v in call.rest() {
+                            enc.value(&PyValue::new(&v));
+                        }
+                    });
                 }
             }
-        });
+            Resolved::Formatted(cs) => {
+                if private::enabled(cs) {
+                    let text = format_now(&msg, call)?;
+                    private::emit(cs, |enc| {
+                        enc.value(&PyValue::new(text.as_any()));
+                        for v in call.rest().skip(n_args) {
+                            enc.value(&PyValue::new(&v));
+                        }
+                    });
+                }
+            }
+        }
         Ok(())
     }
+}
 
-    /// The callsite of (level, template, number of args, keyword names), made once.
-    fn callsite(
-        &self,
-        level: Level,
-        msg: &Bound<'_, PyString>,
-        n_args: usize,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<&'static Callsite> {
-        let py = msg.py();
-        let hash = msg.hash()?;
-        let n_keys = kwargs.map_or(0, |k| k.len());
-        let key = (level.as_u8(), hash, n_keys * 256 + n_args);
-        let mut cache = self
-            .callsites
-            .lock()
-            .map_err(|_| Error::new_err("callsite cache poisoned"))?;
-        let entries = cache.entry(key).or_default();
-        'entries: for e in entries.iter() {
-            if e.n_args != n_args || e.keys.len() != n_keys {
-                continue;
-            }
-            if !e.template.bind(py).is(msg) && e.template.bind(py).to_str()? != msg.to_str()? {
-                continue;
-            }
-            if let Some(kw) = kwargs {
-                for ((k, _), want) in kw.iter().zip(&e.keys) {
-                    let want = want.bind(py);
-                    if !want.is(&k) && want.as_any().ne(&k)? {
-                        continue 'entries;
-                    }
-                }
-            }
-            return Ok(e.callsite);
-        }
-        let mut keys = Vec::with_capacity(n_keys);
-        let mut names = Vec::with_capacity(n_keys);
-        if let Some(kw) = kwargs {
-            for (k, _) in kw.iter() {
-                let k = k
-                    .cast_into::<PyString>()
-                    .map_err(|_| PyTypeError::new_err("keyword names must be strings"))?;
-                names.push(k.to_str()?.to_string());
-                keys.push(k.unbind());
-            }
-        }
-        let template = percent_to_braces(msg.to_str()?);
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let callsite =
-            private::leak_callsite(level, &self.target, "", 0, &template, &refs, n_args as u32);
-        entries.push(CachedCallsite {
-            template: msg.clone().unbind(),
-            keys,
-            n_args,
-            callsite,
-        });
-        Ok(callsite)
+/// `msg % args` as the stdlib would show it; on a formatting error, the template followed
+/// by the arguments' repr, so nothing is lost.
+fn format_now<'py>(
+    msg: &Bound<'py, PyString>,
+    call: &fastcall::Args<'_, 'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let n_args = call.positional() - 1;
+    if n_args == 0 {
+        return Ok(msg.clone().into_any());
+    }
+    let args: Vec<_> = call.rest().take(n_args).collect();
+    let args = PyTuple::new(msg.py(), args)?;
+    match msg.as_any().rem(&args) {
+        Ok(text) => Ok(text),
+        Err(_) => Ok(PyString::new(msg.py(), &format!("{msg} {}", args.repr()?)).into_any()),
     }
 }
 
@@ -675,6 +439,7 @@ impl Schema {
 #[pymodule]
 fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Logger>()?;
+    fastcall::install(m.py())?;
     m.add_class::<Schema>()?;
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;

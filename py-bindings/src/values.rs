@@ -24,6 +24,18 @@ impl<'a, 'py> PyValue<'a, 'py> {
 impl Serialize for PyValue<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let o = self.obj;
+        // The common exact types first: each check is one pointer comparison, where the
+        // subclass-aware checks below call into the interpreter.
+        if o.is_exact_instance_of::<PyFloat>() {
+            if let Ok(f) = o.cast::<PyFloat>() {
+                return s.serialize_f64(f.value());
+            }
+        }
+        if o.is_exact_instance_of::<PyInt>() {
+            if let Ok(v) = o.extract::<i64>() {
+                return s.serialize_i64(v);
+            }
+        }
         if o.is_none() {
             return s.serialize_none();
         }

@@ -68,6 +68,44 @@ def test_percent_templates_are_rendered_by_readers(logdir):
     ]
 
 
+def test_call_shapes_share_or_split_callsites_correctly(logdir):
+    path = logdir / "shapes.bin"
+    with ttlog.Logger(path) as log:
+        for i in range(3):
+            text = "".join(["built ", "at run time %s"])  # equal text, a new object each time
+            log.info(text, i)
+            log.info("same %s", i, a=1, b=2)
+            log.info("same %s", i, **{"b": 2, "a": 1})  # another keyword order: own callsite
+            log.info("same %s", i, i)  # another argument count
+        with pytest.raises(TypeError):
+            log.info()
+        with pytest.raises(TypeError):
+            log.info(msg="keyword message")
+        try:
+            raise KeyError("lost")
+        except KeyError:
+            log.exception("failed %s", "op", step=3)
+    ev = events(path)
+    assert [e["msg"] for e in ev[:4]] == ["built at run time 0", "same 0", "same 0", "same 0"]
+    assert ev[1]["fields"] == {"a": 1, "b": 2} and list(ev[2]["fields"]) == ["b", "a"]
+    assert len(ev) == 13
+    assert ev[-1]["level"] == "ERROR" and ev[-1]["msg"] == "failed op"
+    assert ev[-1]["fields"]["step"] == 3 and "KeyError: 'lost'" in ev[-1]["fields"]["exc_text"]
+
+
+def test_unbounded_distinct_templates_are_formatted_eagerly(logdir):
+    path = logdir / "fstrings.bin"
+    n = 10_050  # past the limit of distinct templates (10,000) with callsites of their own
+    with ttlog.Logger(path) as log:
+        for i in range(n):
+            log.info(f"step {i}: %s of %d", "done", n, k=i)
+        log.info(f"bad %d {n}", "x")  # a formatting error keeps the text and the arguments
+    ev = events(path)
+    assert len(ev) == n + 1
+    assert all(e["msg"] == f"step {i}: done of {n}" and e["fields"] == {"k": i} for i, e in enumerate(ev[:n]))
+    assert ev[-1]["msg"] == f"bad %d {n} ('x',)"
+
+
 def test_levels_flush_stats_and_close(logdir):
     path = logdir / "l.bin"
     log = ttlog.Logger(path, level="INFO", flush_interval=3600)

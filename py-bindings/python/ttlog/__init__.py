@@ -109,6 +109,13 @@ class Logger(_NativeLogger):
             self._exception_snapshot(exc_type, exc, tb)
         self.close()
 
+    def exception(self, msg: str, *args: Any, **fields: Any) -> None:
+        """Logs at ERROR with the exception being handled as field ``exc_text``, as
+        ``logging.Logger.exception`` does; call it from an ``except`` block."""
+        if _sys.exc_info()[0] is not None:
+            fields["exc_text"] = _traceback.format_exc()
+        self.error(msg, *args, **fields)
+
     # -- tracking, in the style of opensourceleg's Logger ---------------------------------
 
     def track_function(self, fn: Callable[[], Any], name: str) -> None:
