@@ -9,6 +9,7 @@ mod callsites;
 mod fastcall;
 mod reader;
 mod template;
+mod tracking;
 mod values;
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ use ttlog::__private::{self as private, Callsite};
 use ttlog::Level;
 
 use crate::callsites::{Callsites, Resolved};
+use crate::tracking::Tracker;
 use crate::values::PyValue;
 
 create_exception!(_ttlog, Error, PyException, "Base class of ttlog's errors.");
@@ -47,6 +49,7 @@ fn level_from(py_level: &str) -> PyResult<Level> {
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     callsites: Callsites,
+    tracker: Tracker,
 }
 
 thread_local! {
@@ -136,6 +139,7 @@ impl Logger {
         Ok(Logger {
             guard: Mutex::new(Some(guard)),
             callsites: Callsites::new(target),
+            tracker: Tracker::default(),
         })
     }
 
@@ -202,6 +206,41 @@ impl Logger {
             name: name.to_string(),
             fields,
         })
+    }
+
+    /// Records `fn()` under `name` at every `update()`; tracking a name again replaces it.
+    fn track_function(&self, r#fn: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.tracker.track_function(r#fn, name)
+    }
+
+    /// Records `obj.<a>` for each attribute (a name or a list of names) at every
+    /// `update()`, as column `<prefix>.<a>`; the prefix defaults to the object's
+    /// `__name__`, or its type's name. A missing attribute raises `AttributeError`.
+    #[pyo3(signature = (obj, attributes, prefix=None))]
+    fn track_attributes(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        attributes: &Bound<'_, PyAny>,
+        prefix: Option<&str>,
+    ) -> PyResult<()> {
+        self.tracker.track_attributes(obj, attributes, prefix)
+    }
+
+    /// Stops recording `name`.
+    fn untrack(&self, py: Python<'_>, name: &str) {
+        self.tracker.untrack(py, name);
+    }
+
+    /// The tracked names, in column order.
+    #[getter]
+    fn tracked(&self) -> Vec<String> {
+        self.tracker.names()
+    }
+
+    /// Reads every tracked getter once and records one row (schema `"tracked"`); a getter
+    /// that raises records `"<error: …>"` in its column.
+    fn update(&self, py: Python<'_>) {
+        self.tracker.update(py);
     }
 
     /// Writes everything logged so far to the file; False if that took over `timeout` s.

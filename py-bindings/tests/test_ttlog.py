@@ -400,12 +400,23 @@ def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
             def step(self, t):
                 self.angle = math.sin(t)
                 self.velocity = math.cos(t)
+            def __str__(self):  # OSL names tracked attributes f"{obj}.{attribute}"
+                return "knee"
 
         logger = Logger(log_path="./osl_logs", file_name="trial", stream_level=LogLevel.WARNING)
         assert logger is Logger() and LOGGER.file_level == LogLevel.DEBUG
         knee = Knee()
         logger.track_attributes(knee, ["angle", "velocity"])
         logger.track_function(lambda: 12.5, "torque")
+        logger.track_function([lambda: 1, lambda: 2], ["spare", "torque2"])
+        logger.untrack_variable("spare")
+        try:
+            logger.track_function([lambda: 1], ["a", "b"])
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("mismatched lists accepted")
+        assert logger.get_tracked_variables()[-1] == ("torque2", 2)
         for tick in range(200):
             knee.step(tick / 200)
             logger.update()
@@ -420,9 +431,9 @@ def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "WARNING: done at 200" in out.stdout
     csv_lines = (tmp_path / "osl_logs" / "trial.csv").read_text().splitlines()
-    assert csv_lines[0] == "Knee.angle,Knee.velocity,torque"
+    assert csv_lines[0] == "knee.angle,knee.velocity,torque,torque2"
     assert len(csv_lines) == 201
     import math
-    assert csv_lines[2].split(",") == [str(math.sin(1 / 200)), str(math.cos(1 / 200)), "12.5"]
+    assert csv_lines[2].split(",") == [str(math.sin(1 / 200)), str(math.cos(1 / 200)), "12.5", "2"]
     msgs = [e["msg"] for e in events(tmp_path / "osl_logs" / "trial.bin") if e["target"] != "ttlog.track"]
     assert msgs == ["halfway", "done at 200"]

@@ -17,14 +17,13 @@ Importing this module has no side effects: nothing is created, deleted or starte
 
 from __future__ import annotations
 
-import functools as _functools
 import glob as _glob
 import logging as _logging
 import os as _os
 import sys as _sys
 import threading as _threading
 import traceback as _traceback
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from ._ttlog import CorruptFileError, Error, Schema
 from ._ttlog import Logger as _NativeLogger
@@ -89,10 +88,6 @@ class Logger(_NativeLogger):
 
     def __init__(self, path: Any = None, level: str = "INFO", *, snapshot_on_exception: bool = True,
                  close_at_exit: bool = True, **kwargs: Any) -> None:
-        self._tracked: List[tuple] = []
-        self._getters: List[Callable[[], Any]] = []
-        self._track_schema: Optional[Schema] = None
-        self._lock = _threading.Lock()
         self._hooks_installed = False
         if snapshot_on_exception:
             self._install_exception_hooks()
@@ -115,56 +110,6 @@ class Logger(_NativeLogger):
         if _sys.exc_info()[0] is not None:
             fields["exc_text"] = _traceback.format_exc()
         self.error(msg, *args, **fields)
-
-    # -- tracking, in the style of opensourceleg's Logger ---------------------------------
-
-    def track_function(self, fn: Callable[[], Any], name: str) -> None:
-        """Records ``fn()`` under ``name`` at every ``update()``."""
-        if not callable(fn):
-            raise TypeError("track_function needs a callable")
-        if not isinstance(name, str):
-            raise TypeError("name must be a str")
-        with self._lock:
-            self._tracked = [t for t in self._tracked if t[0] != name] + [(name, fn)]
-            self._getters = [t[1] for t in self._tracked]
-            self._track_schema = None
-
-    def track_attributes(self, obj: Any, attributes: Sequence[str]) -> None:
-        """Records ``obj.<attribute>`` for each attribute at every ``update()``."""
-        if isinstance(attributes, str):
-            attributes = [attributes]
-        for a in attributes:
-            if not isinstance(a, str):
-                raise TypeError("attribute names must be str")
-            name = f"{type(obj).__name__}.{a}" if not hasattr(obj, "__name__") else f"{obj.__name__}.{a}"
-            # partial of the builtin getattr runs in C: cheaper per tick than a lambda.
-            self.track_function(_functools.partial(getattr, obj, a), name)
-
-    def untrack(self, name: str) -> None:
-        """Stops recording ``name``."""
-        with self._lock:
-            self._tracked = [t for t in self._tracked if t[0] != name]
-            self._getters = [t[1] for t in self._tracked]
-            self._track_schema = None
-
-    def update(self) -> None:
-        """Reads every tracked getter once and records one row (schema ``tracked``)."""
-        tracked = self._tracked
-        if not tracked:
-            return
-        schema = self._track_schema
-        if schema is None:
-            schema = self._track_schema = self.schema("tracked", [t[0] for t in tracked])
-        try:
-            values = [fn() for fn in self._getters]
-        except Exception:
-            values = []
-            for fn in self._getters:
-                try:
-                    values.append(fn())
-                except Exception as e:  # a failing getter records its error, never shifts columns
-                    values.append(f"<error: {e!r}>")
-        schema(*values)
 
     # -- crash safety ------------------------------------------------------------------
 

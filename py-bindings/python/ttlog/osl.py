@@ -11,12 +11,11 @@ with a timestamp column. ``LOGGER`` creates its files on first use, not at impor
 from __future__ import annotations
 
 import csv as _csv
-import functools as _functools
 import os as _os
 import sys as _sys
 import time as _time
 from enum import Enum
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, List, Optional
 
 import ttlog as _ttlog
 
@@ -94,8 +93,12 @@ class Logger:
                 rotate_bytes=self._file_max_bytes or None,
                 max_files=self._file_backup_count if self._file_max_bytes else None,
             )
-            for name, fn in self._tracked:
-                self._log.track_function(fn, name)
+            for name, how in self._tracked:
+                if how[0] == "fn":
+                    self._log.track_function(how[1], name)
+                else:
+                    self._log.track_attributes(how[1], how[2], how[3])
+            self.update = self._log.update  # type: ignore[method-assign]
         return self._log
 
     # -- messages -------------------------------------------------------------------------
@@ -128,25 +131,53 @@ class Logger:
 
     # -- tracking ---------------------------------------------------------------------------
 
-    def track_function(self, fn: Callable[[], Any], name: str) -> None:
-        self._tracked = [t for t in self._tracked if t[0] != name] + [(name, fn)]
-        self._ensure().track_function(fn, name)
+    def track_function(self, var_func: Any, name: Any) -> None:
+        """Records ``var_func()`` under ``name`` at every ``update()``; like OSL, both may be
+        lists of equal length."""
+        if isinstance(var_func, list) and isinstance(name, list):
+            if len(var_func) != len(name):
+                raise ValueError("The number of variable functions and names must match.")
+            pairs = list(zip(var_func, name))
+        elif callable(var_func) and isinstance(name, str):
+            pairs = [(var_func, name)]
+        else:
+            raise TypeError(
+                "Invalid input: var_func and name must both be either single values or lists of equal length."
+            )
+        for fn, n in pairs:
+            self._ensure().track_function(fn, n)
+            self._tracked = [t for t in self._tracked if t[0] != n] + [(n, ("fn", fn))]
 
-    def track_attributes(self, obj: Any, attributes: Sequence[str]) -> None:
-        for a in ([attributes] if isinstance(attributes, str) else attributes):
-            name = f"{type(obj).__name__}.{a}" if not hasattr(obj, "__name__") else f"{obj.__name__}.{a}"
-            self.track_function(_functools.partial(getattr, obj, a), name)
+    def track_attributes(self, obj: Any, attributes: Any) -> None:
+        """Records ``obj.<attribute>`` at every ``update()``, named ``f"{obj}.{attribute}"``
+        as OSL names them; a missing attribute raises ``AttributeError``."""
+        if isinstance(attributes, str):
+            attributes = [attributes]
+        prefix = str(obj)
+        self._ensure().track_attributes(obj, attributes, prefix)
+        for a in attributes:
+            n = f"{prefix}.{a}"
+            self._tracked = [t for t in self._tracked if t[0] != n] + [(n, ("attr", obj, a, prefix))]
 
     def untrack_variable(self, name: str) -> None:
         self._tracked = [t for t in self._tracked if t[0] != name]
         if self._log is not None:
             self._log.untrack(name)
 
+    def get_tracked_variables(self) -> List[tuple]:
+        """``(name, current value)`` of every tracked variable."""
+        out = []
+        for name, how in self._tracked:
+            try:
+                out.append((name, how[1]() if how[0] == "fn" else getattr(how[1], how[2])))
+            except Exception:
+                out.append((name, "ERROR"))
+        return out
+
     def update(self) -> None:
-        log = self._log
-        if log is not None and not log.closed:
-            log.update()
-        elif self._tracked:
+        """Records one row of every tracked variable. While a file is open this method is
+        replaced on the instance by the native ``update`` (no Python frame per tick)."""
+        if self._tracked:
             self._ensure().update()
 
     def flush_buffer(self) -> None:
@@ -154,6 +185,7 @@ class Logger:
             self._log.flush()
 
     def close(self) -> None:
+        self.__dict__.pop("update", None)
         if self._log is None or self._log.closed:
             return
         self._log.close()
