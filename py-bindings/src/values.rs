@@ -9,7 +9,9 @@ use ttlog_reader::Value;
 const MAX_DEPTH: u8 = 32;
 
 /// A Python value, stored typed: None, bool, int, float, str, bytes, and lists, tuples and
-/// dicts of those; anything else (or an int beyond 128 bits) as its `repr()`.
+/// dicts of those; numbers that convert through `__index__`/`__float__` (numpy scalars);
+/// objects with `tolist()` (numpy arrays) as lists; anything else (or an int beyond 128
+/// bits) as its `repr()`.
 pub struct PyValue<'a, 'py> {
     obj: &'a Bound<'py, PyAny>,
     depth: u8,
@@ -87,7 +89,20 @@ impl Serialize for PyValue<'_, '_> {
                 return map.end();
             }
         }
-        // numpy and other numbers: through __index__ or __float__.
+        // numpy arrays and scalars (and anything else with `tolist`): as the plain Python
+        // values they convert to, so a numpy bool stays a bool.
+        if self.depth < MAX_DEPTH {
+            if let Ok(plain) = o.call_method0("tolist") {
+                if !plain.is_exact_instance(&o.get_type()) {
+                    return PyValue {
+                        obj: &plain,
+                        depth: self.depth + 1,
+                    }
+                    .serialize(s);
+                }
+            }
+        }
+        // Other numbers: through __index__ or __float__.
         if let Ok(v) = o.extract::<i64>() {
             return s.serialize_i64(v);
         }

@@ -161,6 +161,34 @@ def test_schema_rows_and_columns(logdir):
         ttlog.columns(path, "hip")
 
 
+def test_numpy_values_rows_and_columns(logdir):
+    np = pytest.importorskip("numpy")
+    path = logdir / "np.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "velocity", "torque"])
+        knee.record(np.array([0.5, 1.5, 2.5]))
+        knee(np.float64(1.0), np.int64(-2), np.float32(0.25))
+        log.info("sensors", imu=np.array([[1.0, 2.0], [3.0, 4.0]]), count=np.int32(7), flag=np.bool_(True))
+    cols = ttlog.columns(path, "knee", as_numpy=True)
+    assert isinstance(cols["angle"], np.ndarray) and cols["angle"].tolist() == [0.5, 1.0]
+    assert cols["velocity"].tolist() == [1.5, -2] and cols["ts_ns"].dtype == np.int64
+    msg = [e for e in events(path) if e["target"] != "ttlog.track"][0]
+    assert msg["fields"] == {"imu": [[1.0, 2.0], [3.0, 4.0]], "count": 7, "flag": True}
+
+
+def test_pandas_dataframe(logdir):
+    pd = pytest.importorskip("pandas")
+    path = logdir / "pd.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "torque"])
+        for i in range(50):
+            knee(i * 0.1, float(i))
+    df = ttlog.dataframe(path, "knee")
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["ts_ns", "angle", "torque"] and len(df) == 50
+    assert df["torque"].sum() == sum(range(50))
+
+
 def test_osl_style_tracking(logdir):
     path = logdir / "u.bin"
 
