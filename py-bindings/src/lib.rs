@@ -176,7 +176,7 @@ impl Logger {
             Some(f) => f.values().iter().collect(),
             None => Vec::new(),
         };
-        private::emit(cs, |enc| {
+        record_event(msg.py(), cs, |enc| {
             enc.value(&PyValue::new(msg.as_any()));
             for v in &values {
                 enc.value(&PyValue::new(v));
@@ -361,7 +361,7 @@ impl Logger {
         {
             Resolved::Callsite(cs) => {
                 if private::enabled(cs) {
-                    private::emit(cs, |enc| {
+                    record_event(msg.py(), cs, |enc| {
                         for v in call.rest() {
                             enc.value(&PyValue::new(&v));
                         }
@@ -371,7 +371,7 @@ impl Logger {
             Resolved::Formatted(cs) => {
                 if private::enabled(cs) {
                     let text = format_now(&msg, call)?;
-                    private::emit(cs, |enc| {
+                    record_event(msg.py(), cs, |enc| {
                         enc.value(&PyValue::new(text.as_any()));
                         for v in call.rest().skip(n_args) {
                             enc.value(&PyValue::new(&v));
@@ -381,6 +381,18 @@ impl Logger {
             }
         }
         Ok(())
+    }
+}
+
+/// Records an event. Where the thread's ring is full and the policy is to wait, the wait
+/// happens with the GIL released, so other Python threads run meanwhile.
+fn record_event<F: FnOnce(&mut ttlog::Encoder<'_>)>(
+    py: Python<'_>,
+    callsite: &'static Callsite,
+    encode: F,
+) {
+    if !private::try_emit(callsite, encode) {
+        py.detach(private::finish_pending);
     }
 }
 
@@ -428,7 +440,7 @@ impl Schema {
         if !private::enabled(self.callsite) {
             return Ok(());
         }
-        private::emit(self.callsite, |enc| {
+        record_event(values.py(), self.callsite, |enc| {
             for v in values.iter() {
                 enc.value(&PyValue::new(&v));
             }
@@ -453,7 +465,7 @@ impl Schema {
         if !private::enabled(self.callsite) {
             return Ok(());
         }
-        private::emit(self.callsite, |enc| {
+        record_event(values.py(), self.callsite, |enc| {
             for v in &items {
                 enc.value(v);
             }

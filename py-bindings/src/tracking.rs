@@ -182,7 +182,7 @@ impl Tracker {
                 })
             })
             .collect();
-        private::emit(callsite, |enc| {
+        crate::record_event(py, callsite, |enc| {
             for v in &values {
                 enc.value(&PyValue::new(v));
             }

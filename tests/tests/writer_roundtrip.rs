@@ -233,6 +233,40 @@ fn block_policy_loses_nothing_with_a_tiny_buffer() {
 }
 
 #[test]
+fn try_emit_hands_back_the_wait_and_loses_nothing() {
+    use ttlog::__private as private;
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("try.bin");
+    const N: u64 = 50_000;
+    let guard = ttlog::builder()
+        .path(&path)
+        .buffer_size(4096)
+        .init()
+        .unwrap();
+    let cs = private::leak_callsite(ttlog::Level::Info, "bind", "", 0, "n {}", &[], 1);
+    let mut handed_back = 0;
+    for i in 0..N {
+        if !private::try_emit(cs, |enc| enc.value(&i)) {
+            handed_back += 1;
+            // Every other time the caller forgets: the next event pushes it first.
+            if handed_back % 2 == 0 {
+                private::finish_pending();
+            }
+        }
+    }
+    private::finish_pending();
+    let stats = guard.stats();
+    drop(guard);
+    let events = read_clean(&path);
+    assert!(handed_back > 0, "a 4 KiB ring never filled");
+    assert_eq!(stats.events_dropped, 0);
+    let seen: Vec<String> = events.iter().map(|e| e.message()).collect();
+    let want: Vec<String> = (0..N).map(|i| format!("n {i}")).collect();
+    assert_eq!(seen, want, "every event, once, in order");
+}
+
+#[test]
 fn oversized_records_are_counted_not_staged() {
     let _lock = one_logger_at_a_time();
     let dir = tempfile::tempdir().unwrap();

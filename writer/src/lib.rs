@@ -119,7 +119,7 @@ pub fn builder() -> Builder {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::callsite::Callsite;
-    pub use crate::stage::emit;
+    pub use crate::stage::{emit, finish_pending, try_emit};
 
     /// Makes the writer thread panic at its next loop, to test what a dying writer leaves.
     pub fn inject_writer_panic() {

@@ -39,6 +39,8 @@ struct Stage {
     half: usize,
     max_record: usize,
     woke_writer: bool,
+    /// `scratch` holds an event that `try_emit` could not push yet.
+    pending: bool,
 }
 
 thread_local! {
@@ -60,6 +62,36 @@ pub(crate) fn set_thread_name(name: &str) {
 /// Records one event of `callsite`, its values written by `encode`.
 #[inline]
 pub fn emit<F: FnOnce(&mut Encoder<'_>)>(callsite: &'static Callsite, encode: F) {
+    stage_event(callsite, encode, true);
+}
+
+/// Like [`emit`], except that where `emit` would wait for room (`OnFull::Block` and a full
+/// ring) it returns `false` and keeps the encoded event, to be pushed by
+/// [`finish_pending`]. A binding holding a lock (Python's GIL) releases it in between, so
+/// that a thread waiting for the writer does not stop every other thread.
+#[inline]
+pub fn try_emit<F: FnOnce(&mut Encoder<'_>)>(callsite: &'static Callsite, encode: F) -> bool {
+    stage_event(callsite, encode, false)
+}
+
+/// Waits for room and pushes the event that [`try_emit`] kept; nothing if there is none.
+pub fn finish_pending() {
+    let _ = STAGE.try_with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return;
+        };
+        if let Some(stage) = slot.as_mut() {
+            stage.push_pending();
+        }
+    });
+}
+
+#[inline]
+fn stage_event<F: FnOnce(&mut Encoder<'_>)>(
+    callsite: &'static Callsite,
+    encode: F,
+    wait: bool,
+) -> bool {
     let ts = clock::raw();
     let id = callsite.id();
     let staged = STAGE.try_with(|cell| {
@@ -68,7 +100,11 @@ pub fn emit<F: FnOnce(&mut Encoder<'_>)>(callsite: &'static Callsite, encode: F)
         let mut scratch = match cell.try_borrow_mut() {
             Ok(mut stage) => stage
                 .as_mut()
-                .map(|s| std::mem::take(&mut s.scratch))
+                .map(|s| {
+                    // A caller that skipped `finish_pending` still loses nothing.
+                    s.push_pending();
+                    std::mem::take(&mut s.scratch)
+                })
                 .unwrap_or_default(),
             Err(_) => Vec::new(),
         };
@@ -81,17 +117,23 @@ pub fn emit<F: FnOnce(&mut Encoder<'_>)>(callsite: &'static Callsite, encode: F)
         scratch[..4].copy_from_slice(&len.to_le_bytes());
         let Ok(mut slot) = cell.try_borrow_mut() else {
             logger::count_unstaged();
-            return;
+            return true;
         };
-        if let Some(stage) = current_stage(&mut slot) {
-            stage.push(&scratch);
-            stage.scratch = scratch;
+        match current_stage(&mut slot) {
+            Some(stage) => {
+                let done = stage.push(&scratch, wait);
+                stage.pending = !done;
+                stage.scratch = scratch;
+                done
+            }
+            None => true,
         }
     });
-    if staged.is_err() {
+    staged.unwrap_or_else(|_| {
         // The thread is exiting and its ring is gone.
         logger::count_unstaged();
-    }
+        true
+    })
 }
 
 /// The thread's stage for the running logger, (re)creating it when the logger changed.
@@ -131,16 +173,28 @@ fn new_stage() -> Option<Stage> {
         shared,
         scratch: Vec::with_capacity(256),
         woke_writer: false,
+        pending: false,
     })
 }
 
 impl Stage {
+    fn push_pending(&mut self) {
+        if self.pending {
+            self.pending = false;
+            let scratch = std::mem::take(&mut self.scratch);
+            self.push(&scratch, true);
+            self.scratch = scratch;
+        }
+    }
+
+    /// Pushes `record`, or counts it lost. When the ring is full under `OnFull::Block`,
+    /// waits if `wait`, else returns false with nothing pushed.
     #[inline]
-    fn push(&mut self, record: &[u8]) {
+    fn push(&mut self, record: &[u8], wait: bool) -> bool {
         let n = record.len();
         if n > self.max_record {
             self.counters.too_large.fetch_add(1, Ordering::Relaxed);
-            return;
+            return true;
         }
         let mut spins = 0u32;
         loop {
@@ -154,9 +208,12 @@ impl Stage {
             }
             if self.shared.config.on_full == OnFull::Drop || !self.shared.accepting() {
                 self.counters.full.fetch_add(1, Ordering::Relaxed);
-                return;
+                return true;
             }
             self.shared.wake_writer();
+            if !wait {
+                return false;
+            }
             backoff(&mut spins);
         }
         if self.producer.slots() < self.half {
@@ -167,6 +224,7 @@ impl Stage {
         } else {
             self.woke_writer = false;
         }
+        true
     }
 }
 
