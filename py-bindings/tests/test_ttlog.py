@@ -437,6 +437,7 @@ def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
         logger.track_attributes(knee, ["angle", "velocity"])
         logger.track_function(lambda: 12.5, "torque")
         logger.track_function([lambda: 1, lambda: 2], ["spare", "torque2"])
+        logger.track_function(lambda: 1 / 0, "broken")
         logger.untrack_variable("spare")
         try:
             logger.track_function([lambda: 1], ["a", "b"])
@@ -444,7 +445,7 @@ def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
             pass
         else:
             raise AssertionError("mismatched lists accepted")
-        assert logger.get_tracked_variables()[-1] == ("torque2", 2)
+        assert logger.get_tracked_variables()[-2:] == [("torque2", 2), ("broken", "ERROR")]
         for tick in range(200):
             knee.step(tick / 200)
             logger.update()
@@ -459,9 +460,9 @@ def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "WARNING: done at 200" in out.stdout
     csv_lines = (tmp_path / "osl_logs" / "trial.csv").read_text().splitlines()
-    assert csv_lines[0] == "knee.angle,knee.velocity,torque,torque2"
+    assert csv_lines[0] == "knee.angle,knee.velocity,torque,torque2,broken"
     assert len(csv_lines) == 201
     import math
-    assert csv_lines[2].split(",") == [str(math.sin(1 / 200)), str(math.cos(1 / 200)), "12.5", "2"]
+    assert csv_lines[2].split(",") == [str(math.sin(1 / 200)), str(math.cos(1 / 200)), "12.5", "2", "ERROR"]
     msgs = [e["msg"] for e in events(tmp_path / "osl_logs" / "trial.bin") if e["target"] != "ttlog.track"]
     assert msgs == ["halfway", "done at 200"]

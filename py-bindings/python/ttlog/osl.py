@@ -37,6 +37,13 @@ def _name(level: Any) -> str:
     return {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR", 50: "ERROR"}[int(level)]
 
 
+def _cell(value: Any) -> str:
+    # A getter that raised is stored as "<error: ...>" in the .bin; OSL's CSV says ERROR.
+    if isinstance(value, str) and value.startswith("<error: "):
+        return "ERROR"
+    return str(value)
+
+
 class Logger:
     """opensourceleg's ``Logger``: one instance per process (a singleton), the same
     constructor arguments, methods, setters and properties."""
@@ -200,7 +207,8 @@ class Logger:
 
     def export_csv(self, path: Optional[str] = None, timestamp: bool = False) -> str:
         """Writes OSL's CSV: a header of variable names, one row per update, ``str(value)``
-        cells, and a first ``timestamp`` column (seconds) when asked."""
+        cells (``ERROR`` where a getter raised), and a first ``timestamp`` column (seconds)
+        when asked."""
         src = self._base + ".bin"
         path = path or self._base + ".csv"
         cols = _ttlog.columns(src, "tracked")
@@ -209,7 +217,7 @@ class Logger:
             w = _csv.writer(f)
             w.writerow((["timestamp"] if timestamp else []) + names)
             for i, ts in enumerate(cols["ts_ns"]):
-                row = [str(cols[n][i]) for n in names]
+                row = [_cell(cols[n][i]) for n in names]
                 w.writerow(([f"{ts / 1e9:.6f}"] if timestamp else []) + row)
         return path
 
