@@ -30,6 +30,12 @@ use crate::values::PyValue;
 create_exception!(_ttlog, Error, PyException, "Base class of ttlog's errors.");
 create_exception!(
     _ttlog,
+    DamagedDataWarning,
+    pyo3::exceptions::PyUserWarning,
+    "Damaged data was skipped while reading (see the reader's `problems`)."
+);
+create_exception!(
+    _ttlog,
     CorruptFileError,
     Error,
     "A ttlog file is damaged or not a ttlog file; `offset` is the byte offset, when known."
@@ -497,5 +503,9 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reader::columns, m)?)?;
     m.add("Error", m.py().get_type::<Error>())?;
     m.add("CorruptFileError", m.py().get_type::<CorruptFileError>())?;
+    m.add(
+        "DamagedDataWarning",
+        m.py().get_type::<DamagedDataWarning>(),
+    )?;
     Ok(())
 }

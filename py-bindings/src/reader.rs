@@ -9,7 +9,7 @@ use pyo3::types::{PyDict, PyList};
 use ttlog_reader::{format_rfc3339, CsvExporter, Event, Events, Filter, Merge, Query};
 
 use crate::values::to_py;
-use crate::{CorruptFileError, Error};
+use crate::{CorruptFileError, DamagedDataWarning, Error};
 
 fn open_error(path: &str, e: ttlog_reader::Error) -> PyErr {
     match e {
@@ -57,6 +57,45 @@ fn open_all(paths: &[String]) -> PyResult<Vec<Events<File>>> {
         .collect()
 }
 
+/// Damaged data met while reading: (path, error, byte offset).
+type Problem = (String, String, Option<u64>);
+
+fn problem(path: &str, e: &ttlog_reader::Error) -> Problem {
+    let offset = match e {
+        ttlog_reader::Error::BadBlock { offset, .. }
+        | ttlog_reader::Error::Garbage { offset, .. }
+        | ttlog_reader::Error::Truncated { offset, .. } => Some(*offset),
+        _ => None,
+    };
+    (path.to_string(), e.to_string(), offset)
+}
+
+/// Says, as a `DamagedDataWarning`, that damaged data was skipped: never silent.
+fn warn_damaged(py: Python<'_>, problems: &[Problem]) -> PyResult<()> {
+    let (path, error, _) = &problems[0];
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" (and {} more; see `problems`)", n - 1),
+    };
+    let msg = std::ffi::CString::new(format!(
+        "ttlog: skipped damaged data in {path}: {error}{more}"
+    ))
+    .unwrap_or_default();
+    PyErr::warn(py, &py.get_type::<DamagedDataWarning>(), &msg, 1)
+}
+
+fn problems_list<'py>(py: Python<'py>, problems: &[Problem]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for (path, error, offset) in problems {
+        let d = PyDict::new(py);
+        d.set_item("path", path)?;
+        d.set_item("error", error)?;
+        d.set_item("offset", *offset)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
 /// An event as a dict, with the keys of the JSON export plus `ts_ns`.
 pub fn event_dict<'py>(py: Python<'py>, e: &Event) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
@@ -90,7 +129,8 @@ pub struct Reader {
     names: Vec<String>,
     query: Query,
     strict: bool,
-    problems: Vec<(String, String, Option<u64>)>,
+    problems: Vec<Problem>,
+    warned: bool,
 }
 
 #[pymethods]
@@ -112,6 +152,7 @@ impl Reader {
             query,
             strict,
             problems: Vec::new(),
+            warned: false,
         })
     }
 
@@ -129,15 +170,13 @@ impl Reader {
                     if self.strict {
                         return Err(corrupt(name, &e));
                     }
-                    let offset = match &e {
-                        ttlog_reader::Error::BadBlock { offset, .. }
-                        | ttlog_reader::Error::Garbage { offset, .. }
-                        | ttlog_reader::Error::Truncated { offset, .. } => Some(*offset),
-                        _ => None,
-                    };
-                    self.problems.push((name.clone(), e.to_string(), offset));
+                    self.problems.push(problem(name, &e));
                 }
             }
+        }
+        if !self.problems.is_empty() && !self.warned {
+            self.warned = true;
+            warn_damaged(py, &self.problems)?;
         }
         Ok(None)
     }
@@ -145,35 +184,50 @@ impl Reader {
     /// What was skipped so far: a list of dicts with `path`, `error` and `offset`.
     #[getter]
     fn problems<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let list = PyList::empty(py);
-        for (path, error, offset) in &self.problems {
-            let d = PyDict::new(py);
-            d.set_item("path", path)?;
-            d.set_item("error", error)?;
-            d.set_item("offset", *offset)?;
-            list.append(d)?;
-        }
-        Ok(list)
+        problems_list(py, &self.problems)
     }
 }
 
-/// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns the count.
+/// Every event of `paths` that `query` keeps, merged by time, passed to `each`; damaged
+/// data is collected as problems (or, with `strict`, ends the read with an error).
+fn for_each_event(
+    paths: &[String],
+    query: &Query,
+    strict: bool,
+    problems: &mut Vec<Problem>,
+    mut each: impl FnMut(&Event) -> PyResult<()>,
+) -> PyResult<()> {
+    for (source, item) in Merge::new(open_all(paths)?) {
+        match item {
+            Ok(e) if query.matches(&e) => each(&e)?,
+            Ok(_) => {}
+            Err(e) if strict => return Err(corrupt(&paths[source], &e)),
+            Err(e) => problems.push(problem(&paths[source], &e)),
+        }
+    }
+    Ok(())
+}
+
+/// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns the count
+/// and the damaged data skipped (a list of dicts with `path`, `error`, `offset`).
 #[pyfunction]
-#[pyo3(signature = (paths, out, format, filter=None))]
-pub fn convert(
-    py: Python<'_>,
+#[pyo3(signature = (paths, out, format, filter=None, strict=false))]
+pub fn convert<'py>(
+    py: Python<'py>,
     paths: Vec<String>,
     out: String,
     format: &str,
     filter: Option<Vec<String>>,
-) -> PyResult<u64> {
+    strict: bool,
+) -> PyResult<(u64, Bound<'py, PyList>)> {
     if format != "json" && format != "csv" {
         return Err(PyValueError::new_err(format!(
             "format must be \"json\" or \"csv\", not {format:?}"
         )));
     }
     let query = query(filter)?;
-    py.detach(|| -> PyResult<u64> {
+    let mut problems = Vec::new();
+    let n = py.detach(|| -> PyResult<u64> {
         use std::io::Write;
         let file = File::create(&out).map_err(|e| PyIOError::new_err(format!("{out}: {e}")))?;
         let mut w = BufWriter::new(file);
@@ -181,61 +235,59 @@ pub fn convert(
         let io = |e: std::io::Error| PyIOError::new_err(format!("{out}: {e}"));
         if format == "json" {
             let mut line = String::new();
-            for (_, item) in Merge::new(open_all(&paths)?) {
-                if let Ok(e) = item {
-                    if query.matches(&e) {
-                        line.clear();
-                        ttlog_reader::write_json_line(&e, &mut line);
-                        w.write_all(line.as_bytes()).map_err(io)?;
-                        n += 1;
-                    }
-                }
-            }
+            for_each_event(&paths, &query, strict, &mut problems, |e| {
+                line.clear();
+                ttlog_reader::write_json_line(e, &mut line);
+                n += 1;
+                w.write_all(line.as_bytes()).map_err(io)
+            })?;
             w.flush().map_err(io)?;
         } else {
+            // Two passes: the CSV header needs every field name first.
             let mut names: Vec<String> = Vec::new();
-            for (_, item) in Merge::new(open_all(&paths)?) {
-                if let Ok(e) = item {
-                    if query.matches(&e) {
-                        for (k, _) in e.fields() {
-                            if !names.iter().any(|n| n == k) {
-                                names.push(k.to_string());
-                            }
-                        }
+            let mut first_pass = Vec::new();
+            for_each_event(&paths, &query, strict, &mut first_pass, |e| {
+                for (k, _) in e.fields() {
+                    if !names.iter().any(|n| n == k) {
+                        names.push(k.to_string());
                     }
                 }
-            }
+                Ok(())
+            })?;
             let mut csv = CsvExporter::new(w, names).map_err(io)?;
-            for (_, item) in Merge::new(open_all(&paths)?) {
-                if let Ok(e) = item {
-                    if query.matches(&e) {
-                        csv.write(&e).map_err(io)?;
-                        n += 1;
-                    }
-                }
-            }
+            for_each_event(&paths, &query, strict, &mut problems, |e| {
+                n += 1;
+                csv.write(e).map_err(io)
+            })?;
             csv.finish().map_err(io)?.flush().map_err(io)?;
         }
         Ok(n)
-    })
+    })?;
+    if !problems.is_empty() {
+        warn_damaged(py, &problems)?;
+    }
+    Ok((n, problems_list(py, &problems)?))
 }
 
-/// The rows of tracked schema `name` as columns: a dict of lists, `ts_ns` first.
+/// The rows of tracked schema `name` as columns (a dict of lists, `ts_ns` first), and the
+/// damaged data skipped.
 #[pyfunction]
+#[pyo3(signature = (paths, name, strict=false))]
 pub fn columns<'py>(
     py: Python<'py>,
     paths: Vec<String>,
     name: &str,
-) -> PyResult<Bound<'py, PyDict>> {
+    strict: bool,
+) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyList>)> {
     let out = PyDict::new(py);
     let ts = PyList::empty(py);
     out.set_item("ts_ns", &ts)?;
     let mut lists: Vec<(String, Bound<'py, PyList>)> = Vec::new();
     let mut found = false;
-    for (_, item) in Merge::new(open_all(&paths)?) {
-        let Ok(e) = item else { continue };
+    let mut problems = Vec::new();
+    for_each_event(&paths, &Query::default(), strict, &mut problems, |e| {
         if e.target() != "ttlog.track" || &*e.callsite.template != name {
-            continue;
+            return Ok(());
         }
         found = true;
         ts.append(e.ts)?;
@@ -260,11 +312,15 @@ pub fn columns<'py>(
                 l.append(py.None())?;
             }
         }
-    }
+        Ok(())
+    })?;
     if !found {
         return Err(Error::new_err(format!(
             "no rows of schema {name:?} in these files"
         )));
     }
-    Ok(out)
+    if !problems.is_empty() {
+        warn_damaged(py, &problems)?;
+    }
+    Ok((out, problems_list(py, &problems)?))
 }

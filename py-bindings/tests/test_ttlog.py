@@ -261,11 +261,18 @@ def test_reader_filters_export_and_damage(logdir):
     cut = logdir / "cut.bin"
     cut.write_bytes(data[: len(data) // 2])
     reader = ttlog.open(cut)
-    got = list(reader)
-    assert isinstance(got, list)
+    with pytest.warns(ttlog.DamagedDataWarning, match="cut.bin"):
+        got = list(reader)
+    assert isinstance(got, list) and len(reader.problems) == 1 and reader.problems[0]["offset"] > 0
     with pytest.raises(ttlog.CorruptFileError) as info:
         list(ttlog.open(cut, strict=True))
     assert info.value.offset is not None and info.value.offset > 0
+    with pytest.warns(ttlog.DamagedDataWarning):
+        assert ttlog.to_json(cut, logdir / "cut.jsonl") == len(got)
+    with pytest.warns(ttlog.DamagedDataWarning):
+        assert ttlog.to_csv(cut, logdir / "cut.csv") == len(got)
+    with pytest.raises(ttlog.CorruptFileError):
+        ttlog.to_json(cut, logdir / "cut.jsonl", strict=True)
     bad = logdir / "bad.bin"
     bad.write_text("hello")
     with pytest.raises(ttlog.CorruptFileError) as info:

@@ -25,7 +25,7 @@ import threading as _threading
 import traceback as _traceback
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
-from ._ttlog import CorruptFileError, Error, Schema
+from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 from ._ttlog import Logger as _NativeLogger
 from ._ttlog import Reader as _Reader
 from ._ttlog import columns as _columns
@@ -37,6 +37,7 @@ __all__ = [
     "Handler",
     "Error",
     "CorruptFileError",
+    "DamagedDataWarning",
     "open",
     "to_csv",
     "to_json",
@@ -205,25 +206,29 @@ def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: boo
     """Iterates the events of files (paths or globs) as dicts, merged by time, with the keys
     of the JSON export (``ts``, ``level``, ``target``, ``thread``, ``msg``, ``fields``,
     ``file``, ``line``) plus ``ts_ns``. ``filter`` takes ttlog-view's expressions
-    (``"level>=WARN and joint=2"``). Damaged data is skipped and listed in ``.problems``, or
-    raises ``CorruptFileError`` with ``strict=True``."""
+    (``"level>=WARN and joint=2"``). Damaged data is skipped, listed in ``.problems`` and
+    reported once as a ``DamagedDataWarning`` at the end, or raises ``CorruptFileError``
+    with ``strict=True``."""
     return _Reader(_expand(paths), _filters(filter), strict)
 
 
-def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None) -> int:
-    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many."""
-    return _convert(_expand(paths), _os.fspath(out), "json", _filters(filter))
+def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False) -> int:
+    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many. Damaged
+    data: as in ``open``."""
+    return _convert(_expand(paths), _os.fspath(out), "json", _filters(filter), strict)[0]
 
 
-def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None) -> int:
-    """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how many."""
-    return _convert(_expand(paths), _os.fspath(out), "csv", _filters(filter))
+def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False) -> int:
+    """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how
+    many. Damaged data: as in ``open``."""
+    return _convert(_expand(paths), _os.fspath(out), "csv", _filters(filter), strict)[0]
 
 
-def columns(paths: Any, name: str, as_numpy: bool = False) -> Any:
+def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False) -> Any:
     """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
-    lists, ``ts_ns`` first; numpy arrays with ``as_numpy=True``; see also ``dataframe``."""
-    cols = _columns(_expand(paths), name)
+    lists, ``ts_ns`` first; numpy arrays with ``as_numpy=True``; see also ``dataframe``.
+    Damaged data: as in ``open``."""
+    cols = _columns(_expand(paths), name, strict)[0]
     if as_numpy:
         import numpy as np  # optional
 
@@ -231,8 +236,8 @@ def columns(paths: Any, name: str, as_numpy: bool = False) -> Any:
     return cols
 
 
-def dataframe(paths: Any, name: str) -> Any:
+def dataframe(paths: Any, name: str, strict: bool = False) -> Any:
     """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas)."""
     import pandas as pd  # optional
 
-    return pd.DataFrame(_columns(_expand(paths), name))
+    return pd.DataFrame(_columns(_expand(paths), name, strict)[0])
