@@ -1,8 +1,10 @@
 //! Python bindings of ttlog (module `ttlog._ttlog`; the package `ttlog` wraps it).
 //!
 //! The logging methods are implemented here, not in Python, so a call costs one Python-to-
-//! Rust transition: look up the statement's callsite (cached by the template and keyword
-//! names), convert the values to CBOR into the thread's staging ring, return.
+//! Rust transition: look up the statement's callsite (`callsites`), convert the values to
+//! CBOR into the thread's staging ring, return. The level methods are raw `METH_FASTCALL`
+//! methods (`fastcall`, the crate's only `unsafe`) so that CPython builds no tuple or dict
+//! per call. Tracking (`tracking`) and the reader (`reader`) are their own modules.
 
 mod callsites;
 #[allow(unsafe_code)]
