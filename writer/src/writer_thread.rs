@@ -175,10 +175,12 @@ pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
     let mut idle = Duration::from_micros(50);
     let mut flushed = 0;
     loop {
-        // Read both requests before draining: everything logged before them is in a ring by
-        // now, so one drain covers it.
+        // Read every request before draining: everything logged before a request is in a
+        // ring by now, so this drain covers it. A request read after the drain could miss
+        // the events logged just before it (a snapshot lost its last events that way).
         let shutdown = shared.shutdown_requested();
         let flush = shared.flush_requested();
+        let snapshot = shared.snapshot_pending.load(Ordering::Acquire);
         if shared.inject_panic.swap(false, Ordering::Relaxed) {
             panic!("ttlog writer thread: injected panic (test hook)");
         }
@@ -208,7 +210,8 @@ pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
             flushed = flush;
             shared.ack_flush(flush);
         }
-        if shared.snapshot_pending.load(Ordering::Acquire) {
+        // Still wanted: a requester that timed out withdraws and writes its own.
+        if snapshot && shared.snapshot_pending.load(Ordering::Acquire) {
             let result = enc.snapshot();
             shared.finish_snapshot(result);
         }
