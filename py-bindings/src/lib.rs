@@ -7,6 +7,7 @@
 //! per call. Tracking (`tracking`) and the reader (`reader`) are their own modules.
 
 mod callsites;
+mod columns;
 #[allow(unsafe_code)]
 mod fastcall;
 mod reader;
@@ -502,7 +503,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;
-    m.add_function(wrap_pyfunction!(reader::columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::columns, m)?)?;
     m.add("Error", m.py().get_type::<Error>())?;
     m.add("CorruptFileError", m.py().get_type::<CorruptFileError>())?;
     m.add(

@@ -9,7 +9,7 @@ use pyo3::types::{PyDict, PyList};
 use ttlog_reader::{format_rfc3339, CsvExporter, Event, Events, Filter, Merge, Query};
 
 use crate::values::to_py;
-use crate::{CorruptFileError, DamagedDataWarning, Error};
+use crate::{CorruptFileError, DamagedDataWarning};
 
 fn open_error(path: &str, e: ttlog_reader::Error) -> PyErr {
     match e {
@@ -58,7 +58,7 @@ fn open_all(paths: &[String]) -> PyResult<Vec<Events<File>>> {
 }
 
 /// Damaged data met while reading: (path, error, byte offset).
-type Problem = (String, String, Option<u64>);
+pub(crate) type Problem = (String, String, Option<u64>);
 
 fn problem(path: &str, e: &ttlog_reader::Error) -> Problem {
     let offset = match e {
@@ -71,7 +71,7 @@ fn problem(path: &str, e: &ttlog_reader::Error) -> Problem {
 }
 
 /// Says, as a `DamagedDataWarning`, that damaged data was skipped: never silent.
-fn warn_damaged(py: Python<'_>, problems: &[Problem]) -> PyResult<()> {
+pub(crate) fn warn_damaged(py: Python<'_>, problems: &[Problem]) -> PyResult<()> {
     let (path, error, _) = &problems[0];
     let more = match problems.len() {
         1 => String::new(),
@@ -84,7 +84,10 @@ fn warn_damaged(py: Python<'_>, problems: &[Problem]) -> PyResult<()> {
     PyErr::warn(py, &py.get_type::<DamagedDataWarning>(), &msg, 1)
 }
 
-fn problems_list<'py>(py: Python<'py>, problems: &[Problem]) -> PyResult<Bound<'py, PyList>> {
+pub(crate) fn problems_list<'py>(
+    py: Python<'py>,
+    problems: &[Problem],
+) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for (path, error, offset) in problems {
         let d = PyDict::new(py);
@@ -190,7 +193,7 @@ impl Reader {
 
 /// Every event of `paths` that `query` keeps, merged by time, passed to `each`; damaged
 /// data is collected as problems (or, with `strict`, ends the read with an error).
-fn for_each_event(
+pub(crate) fn for_each_event(
     paths: &[String],
     query: &Query,
     strict: bool,
@@ -267,60 +270,4 @@ pub fn convert<'py>(
         warn_damaged(py, &problems)?;
     }
     Ok((n, problems_list(py, &problems)?))
-}
-
-/// The rows of tracked schema `name` as columns (a dict of lists, `ts_ns` first), and the
-/// damaged data skipped.
-#[pyfunction]
-#[pyo3(signature = (paths, name, strict=false))]
-pub fn columns<'py>(
-    py: Python<'py>,
-    paths: Vec<String>,
-    name: &str,
-    strict: bool,
-) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyList>)> {
-    let out = PyDict::new(py);
-    let ts = PyList::empty(py);
-    out.set_item("ts_ns", &ts)?;
-    let mut lists: Vec<(String, Bound<'py, PyList>)> = Vec::new();
-    let mut found = false;
-    let mut problems = Vec::new();
-    for_each_event(&paths, &Query::default(), strict, &mut problems, |e| {
-        if e.target() != "ttlog.track" || &*e.callsite.template != name {
-            return Ok(());
-        }
-        found = true;
-        ts.append(e.ts)?;
-        for (k, v) in e.fields() {
-            let list = match lists.iter().find(|(n, _)| n == k) {
-                Some((_, l)) => l.clone(),
-                None => {
-                    let l = PyList::empty(py);
-                    // A variable that appears later starts with None for earlier rows.
-                    for _ in 0..ts.len() - 1 {
-                        l.append(py.None())?;
-                    }
-                    out.set_item(k, &l)?;
-                    lists.push((k.to_string(), l.clone()));
-                    l
-                }
-            };
-            list.append(to_py(py, v)?)?;
-        }
-        for (_, l) in &lists {
-            if l.len() < ts.len() {
-                l.append(py.None())?;
-            }
-        }
-        Ok(())
-    })?;
-    if !found {
-        return Err(Error::new_err(format!(
-            "no rows of schema {name:?} in these files"
-        )));
-    }
-    if !problems.is_empty() {
-        warn_damaged(py, &problems)?;
-    }
-    Ok((out, problems_list(py, &problems)?))
 }

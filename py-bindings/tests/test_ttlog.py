@@ -213,6 +213,28 @@ def test_osl_style_tracking(logdir):
     assert cols["n"] == [1, 2, 3, 4, 5]
     # A failing getter records its error: the columns never shift.
     assert cols["flaky"][:2] == [1, 2] and cols["flaky"][2].startswith("<error")
+    assert list(cols) == ["ts_ns", "Actuator.angle", "Actuator.current", "n", "flaky"]
+    assert len(cols["ts_ns"]) == 5 and all(isinstance(t, int) for t in cols["ts_ns"])
+
+
+def test_columns_when_the_tracked_set_changes(logdir):
+    path = logdir / "changes.bin"
+    with ttlog.Logger(path) as log:
+        log.track_function(lambda: 1.5, "a")
+        log.update()
+        log.track_function(lambda: 7, "b")  # from the second row on
+        log.update()
+        log.untrack("a")  # gone in the third row
+        log.update()
+        log.track_function(lambda: "text", "a")  # back, with another type
+        log.update()
+    cols = ttlog.columns(path, "tracked")
+    assert cols["a"] == [1.5, 1.5, None, "text"]
+    assert cols["b"] == [None, 7, 7, 7]
+    np = pytest.importorskip("numpy")
+    arrays = ttlog.columns(path, "tracked", as_numpy=True)
+    assert arrays["ts_ns"].dtype == np.int64 and len(arrays["ts_ns"]) == 4
+    assert arrays["b"].tolist() == [None, 7, 7, 7]
 
 
 def test_stdlib_handler(logdir):

@@ -17,6 +17,7 @@ Importing this module has no side effects: nothing is created, deleted or starte
 
 from __future__ import annotations
 
+import array as _array
 import glob as _glob
 import logging as _logging
 import os as _os
@@ -224,20 +225,31 @@ def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None,
     return _convert(_expand(paths), _os.fspath(out), "csv", _filters(filter), strict)[0]
 
 
-def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False) -> Any:
-    """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
-    lists, ``ts_ns`` first; numpy arrays with ``as_numpy=True``; see also ``dataframe``.
-    Damaged data: as in ``open``."""
-    cols = _columns(_expand(paths), name, strict)[0]
+def _column(kind: str, data: Any, as_numpy: bool) -> Any:
+    # Float and int columns arrive as one native-endian buffer: no Python object per value.
+    if kind == "o":
+        if as_numpy:
+            import numpy as np  # optional
+
+            return np.asarray(data)
+        return data
     if as_numpy:
         import numpy as np  # optional
 
-        return {k: np.asarray(v) for k, v in cols.items()}
-    return cols
+        return np.frombuffer(data, dtype=np.float64 if kind == "f" else np.int64)
+    return _array.array("d" if kind == "f" else "q", data).tolist()
+
+
+def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False) -> Any:
+    """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
+    lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet; numpy arrays
+    with ``as_numpy=True``; see also ``dataframe``. Damaged data: as in ``open``."""
+    raw = _columns(_expand(paths), name, strict)[0]
+    return {k: _column(kind, data, as_numpy) for k, (kind, data) in raw.items()}
 
 
 def dataframe(paths: Any, name: str, strict: bool = False) -> Any:
-    """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas)."""
+    """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas and numpy)."""
     import pandas as pd  # optional
 
-    return pd.DataFrame(_columns(_expand(paths), name, strict)[0])
+    return pd.DataFrame(columns(paths, name, as_numpy=True, strict=strict))
