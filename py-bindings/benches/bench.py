@@ -10,12 +10,15 @@
    ticks over 50 and 100 us), beside the floor of packing 10 floats with struct.pack and a
    tick that does nothing (what the machine itself adds to the tail), with the steal time
    of each run on a VM.
-3. OSL style: update() with 10 tracked getters, ttlog.osl against opensourceleg's Logger
+3. Analysis: the rows of section 2 read back into a pandas DataFrame, from the .bin with
+   ttlog.dataframe against pandas.read_csv of the same rows as a text CSV.
+4. OSL style: update() with 10 tracked getters, ttlog.osl against opensourceleg's Logger
    when it is installed.
 Libraries that are not installed are skipped and said so.
 """
 
 import argparse
+import csv
 import gc
 import logging
 import os
@@ -189,7 +192,36 @@ def main():
     print(tick_line("ttlog schema row", samples, b))
     print(f"   {rows} of {ticks + 1} ttlog rows read back")
 
-    print("\n3. OSL update() with 10 tracked getters, 100000 ticks")
+    print(f"\n3. reading the {rows} rows of section 2 back for analysis, as a pandas DataFrame")
+    try:
+        import pandas as pd
+
+        bin_path = os.path.join(tmp, "ticks.bin")
+        csv_path = os.path.join(tmp, "ticks.csv")
+        cols = ttlog.columns(bin_path, "knee")
+        names = [k for k in cols if k != "ts_ns"]
+        with open(csv_path, "w", newline="") as f:  # the text CSV a Python logger writes
+            w = csv.writer(f)
+            w.writerow(["timestamp"] + names)
+            for i, ts in enumerate(cols["ts_ns"]):
+                w.writerow([f"{ts / 1e9:.6f}"] + [str(cols[n][i]) for n in names])
+        del cols
+
+        def load(fn):
+            t = time.perf_counter()
+            frame = fn()
+            return time.perf_counter() - t, len(frame)
+
+        ours, n_ours = median_of(args.runs, lambda: load(lambda: ttlog.dataframe(bin_path, "knee")))
+        theirs, n_theirs = median_of(args.runs, lambda: load(lambda: pd.read_csv(csv_path)))
+        mb = lambda p: os.path.getsize(p) / 1e6
+        print(f"   ttlog.dataframe(.bin)   {ours:6.2f} s   {n_ours} rows   file {mb(bin_path):6.1f} MB")
+        print(f"   pandas.read_csv(.csv)   {theirs:6.2f} s   {n_theirs} rows   file {mb(csv_path):6.1f} MB   "
+              f"(ttlog {theirs / ours:.1f}x faster, {mb(csv_path) / mb(bin_path):.1f}x smaller)")
+    except ImportError:
+        print("   skipped (pandas not installed)")
+
+    print("\n4. OSL update() with 10 tracked getters, 100000 ticks")
     from ttlog import osl as tosl
 
     class Joint:
