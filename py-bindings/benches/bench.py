@@ -48,7 +48,7 @@ def bench_stdlib(path, n):
         log.info("request handled id=%s user_id=%s duration_ms=%s", i, 1000 + (i & 31), i % 17)
     h.close()
     dt = time.perf_counter_ns() - t
-    return dt, sum(1 for _ in open(path))
+    return dt, sum(1 for _ in open(path, "rb"))
 
 
 def bench_picologging(path, n):
@@ -65,7 +65,7 @@ def bench_picologging(path, n):
     h.close()
     log.removeHandler(h)
     dt = time.perf_counter_ns() - t
-    return dt, sum(1 for _ in open(path))
+    return dt, sum(1 for _ in open(path, "rb"))
 
 
 def bench_structlog(path, n):
