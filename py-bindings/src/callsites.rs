@@ -7,7 +7,8 @@
 //!   every run (the literal and the compiler's kwnames tuple), so the usual call is found
 //!   by comparing two pointers, with no lock and no hashing of text;
 //! - per logger, a map keyed by value, behind a mutex, that also holds a strong reference
-//!   to every object whose identity the thread tables remember. An object kept alive
+//!   to every object whose identity the thread tables remember (the literal of each call
+//!   site with that text, up to a bound). An object kept alive
 //!   cannot be freed, so its address cannot be reused by another string: a pointer match is
 //!   sound. Entries of an older logger never match (each logger has its own `id`).
 //!
@@ -71,11 +72,17 @@ type KeyHash = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// A callsite with the Python objects it was made for (kept alive, see the module docs).
 struct Cached {
-    template: Py<PyString>,
-    keys: Option<Py<PyTuple>>,
+    /// The (template, keyword names) objects this callsite is known by: the pair that made
+    /// it, then up to [`MAX_ALIASES`] equal pairs (the same text at other call sites, which
+    /// the compiler gives objects of their own).
+    objects: Vec<(Py<PyString>, Option<Py<PyTuple>>)>,
     n_args: usize,
     callsite: &'static Callsite,
 }
+
+/// Equal pairs remembered per callsite. Bounded because a message built at run time is a
+/// new object on every call: past this, such calls find their callsite by value each time.
+const MAX_ALIASES: usize = 8;
 
 #[derive(Default)]
 struct Map {
@@ -175,36 +182,35 @@ impl Callsites {
         let n_keys = keys.map_or(0, |k| k.len());
         let key = (level.as_u8(), msg.hash()?, (n_keys << 16) | n_args);
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let mut found = None;
-        if let Some(entries) = map.entries.get(&key) {
-            for e in entries {
-                if e.n_args != n_args {
+        let same = |a: &Option<Py<PyTuple>>| match (a, keys) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.bind(py).is(b),
+            _ => false,
+        };
+        if let Some(entries) = map.entries.get_mut(&key) {
+            for e in entries.iter_mut().filter(|e| e.n_args == n_args) {
+                if e.objects.iter().any(|(t, k)| t.bind(py).is(msg) && same(k)) {
+                    return Ok((Resolved::Callsite(e.callsite), true));
+                }
+                let (template, names) = &e.objects[0];
+                if template.bind(py).to_str()? != msg.to_str()? {
                     continue;
                 }
-                let same_template = e.template.bind(py).is(msg);
-                if !same_template && e.template.bind(py).to_str()? != msg.to_str()? {
-                    continue;
-                }
-                let (same_keys, equal_keys) = match (&e.keys, keys) {
-                    (None, None) => (true, true),
-                    (Some(a), Some(b)) => {
-                        let a = a.bind(py);
-                        if a.is(b) {
-                            (true, true)
-                        } else {
-                            (false, a.as_any().eq(b)?)
-                        }
-                    }
-                    _ => (false, false),
+                let equal_keys = match (names, keys) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => a.bind(py).as_any().eq(b)?,
+                    _ => false,
                 };
-                if equal_keys {
-                    found = Some((e.callsite, same_template && same_keys));
-                    break;
+                if !equal_keys {
+                    continue;
                 }
+                if e.objects.len() > MAX_ALIASES {
+                    return Ok((Resolved::Callsite(e.callsite), false));
+                }
+                e.objects
+                    .push((msg.clone().unbind(), keys.map(|k| k.clone().unbind())));
+                return Ok((Resolved::Callsite(e.callsite), true));
             }
-        }
-        if let Some((cs, identical)) = found {
-            return Ok((Resolved::Callsite(cs), identical));
         }
         let names: Vec<String> = match keys {
             Some(k) => k
@@ -228,8 +234,7 @@ impl Callsites {
             private::leak_callsite(level, &self.target, "", 0, &template, &refs, n_args as u32);
         map.count += 1;
         map.entries.entry(key).or_default().push(Cached {
-            template: msg.clone().unbind(),
-            keys: keys.map(|k| k.clone().unbind()),
+            objects: vec![(msg.clone().unbind(), keys.map(|k| k.clone().unbind()))],
             n_args,
             callsite,
         });
