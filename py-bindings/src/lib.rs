@@ -280,6 +280,11 @@ impl Logger {
         self.guard.lock().map(|g| g.is_none()).unwrap_or(true)
     }
 
+    /// Whether messages at `level` are recorded now: a check before costly work.
+    fn is_enabled(&self, level: &str) -> PyResult<bool> {
+        Ok(!self.closed() && private::level_may_be_enabled(level_from(level)?))
+    }
+
     /// Sets the least severe level recorded (`"DEBUG"`, `"INFO"`, …, or `"OFF"`).
     fn set_level(&self, level: &str) -> PyResult<()> {
         if level.eq_ignore_ascii_case("off") {

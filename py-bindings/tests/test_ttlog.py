@@ -81,6 +81,13 @@ def test_call_shapes_share_or_split_callsites_correctly(logdir):
             log.info()
         with pytest.raises(TypeError):
             log.info(msg="keyword message")
+        log.log(logging.WARNING, "by number %d", 30)
+        log.log("debug", "below the level")
+        assert log.is_enabled("WARN") and not log.is_enabled("DEBUG")
+        with pytest.raises(TypeError):
+            log.log(None, "x")
+        with pytest.raises(ValueError):
+            log.is_enabled("LOUD")
         try:
             raise KeyError("lost")
         except KeyError:
@@ -88,7 +95,7 @@ def test_call_shapes_share_or_split_callsites_correctly(logdir):
     ev = events(path)
     assert [e["msg"] for e in ev[:4]] == ["built at run time 0", "same 0", "same 0", "same 0"]
     assert ev[1]["fields"] == {"a": 1, "b": 2} and list(ev[2]["fields"]) == ["b", "a"]
-    assert len(ev) == 13
+    assert len(ev) == 14 and ev[-2]["level"] == "WARN" and ev[-2]["msg"] == "by number 30"
     assert ev[-1]["level"] == "ERROR" and ev[-1]["msg"] == "failed op"
     assert ev[-1]["fields"]["step"] == 3 and "KeyError: 'lost'" in ev[-1]["fields"]["exc_text"]
 

@@ -56,6 +56,21 @@ def _check_level(level: Any, what: str) -> str:
     return level
 
 
+def _method_of(level: Any) -> str:
+    """The level method for a level name or a stdlib level number."""
+    if isinstance(level, bool) or not isinstance(level, (int, str)):
+        raise TypeError(f"level must be a name or a logging level number, not {type(level).__name__}")
+    if isinstance(level, int):
+        for floor, method in ((_logging.ERROR, "error"), (_logging.WARNING, "warning"), (_logging.INFO, "info"),
+                              (_logging.DEBUG, "debug")):
+            if level >= floor:
+                return method
+        return "trace"
+    _check_level(level, "level")
+    return {"TRACE": "trace", "DEBUG": "debug", "INFO": "info", "WARN": "warning", "WARNING": "warning"}.get(
+        level.upper(), "error")
+
+
 class Logger(_NativeLogger):
     """The ttlog writer. One may be open per process.
 
@@ -112,6 +127,10 @@ class Logger(_NativeLogger):
         if _sys.exc_info()[0] is not None:
             fields["exc_text"] = _traceback.format_exc()
         self.error(msg, *args, **fields)
+
+    def log(self, level: Union[int, str], msg: str, *args: Any, **fields: Any) -> None:
+        """Logs at ``level``: a name (``"WARN"``) or a stdlib number (``logging.WARNING``)."""
+        getattr(self, _method_of(level))(msg, *args, **fields)
 
     # -- crash safety ------------------------------------------------------------------
 
