@@ -14,7 +14,7 @@ use crate::{CorruptFileError, DamagedDataWarning};
 fn open_error(path: &str, e: ttlog_reader::Error) -> PyErr {
     match e {
         ttlog_reader::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
-            PyFileNotFoundError::new_err(format!("{path}: no such file"))
+            PyFileNotFoundError::new_err((2, "No such file or directory", path.to_string()))
         }
         ttlog_reader::Error::Io(io) => PyIOError::new_err(format!("{path}: {io}")),
         other => corrupt(path, &other),

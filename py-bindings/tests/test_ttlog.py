@@ -307,8 +307,13 @@ def test_reader_filters_export_and_damage(logdir):
     with pytest.raises(ttlog.CorruptFileError) as info:
         list(ttlog.open(bad))
     assert info.value.offset == 0
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as missing:
         list(ttlog.open(logdir / "missing.bin"))
+    assert isinstance(missing.value, ttlog.MissingFileError) and isinstance(missing.value, ttlog.Error)
+    assert missing.value.filename == str(logdir / "missing.bin")
+    for read in (lambda p: ttlog.to_json(p, logdir / "x.jsonl"), lambda p: ttlog.columns(p, "knee")):
+        with pytest.raises(ttlog.MissingFileError):
+            read(logdir / "missing.bin")
     # Globs.
     assert len(events(str(logdir / "r*.bin"))) == 201
 

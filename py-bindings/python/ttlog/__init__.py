@@ -24,7 +24,7 @@ import os as _os
 import sys as _sys
 import threading as _threading
 import traceback as _traceback
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 from ._ttlog import Logger as _NativeLogger
@@ -38,12 +38,28 @@ __all__ = [
     "Handler",
     "Error",
     "CorruptFileError",
+    "MissingFileError",
     "DamagedDataWarning",
     "open",
     "to_csv",
     "to_json",
     "columns",
 ]
+
+class MissingFileError(Error, FileNotFoundError):
+    """A file to read does not exist. Both a ``ttlog.Error`` and a ``FileNotFoundError``,
+    with ``filename`` set."""
+
+
+def _reading(call: Callable[..., Any], *args: Any) -> Any:
+    """Runs a native reading call, raising a missing file as ``MissingFileError``."""
+    try:
+        return call(*args)
+    except FileNotFoundError as e:
+        if isinstance(e, MissingFileError):
+            raise
+        raise MissingFileError(e.errno, e.strerror, e.filename) from None
+
 
 _LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL", "FATAL")
 
@@ -229,19 +245,19 @@ def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: boo
     (``"level>=WARN and joint=2"``). Damaged data is skipped, listed in ``.problems`` and
     reported once as a ``DamagedDataWarning`` at the end, or raises ``CorruptFileError``
     with ``strict=True``."""
-    return _Reader(_expand(paths), _filters(filter), strict)
+    return _reading(_Reader, _expand(paths), _filters(filter), strict)
 
 
 def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False) -> int:
     """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many. Damaged
     data: as in ``open``."""
-    return _convert(_expand(paths), _os.fspath(out), "json", _filters(filter), strict)[0]
+    return _reading(_convert, _expand(paths), _os.fspath(out), "json", _filters(filter), strict)[0]
 
 
 def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False) -> int:
     """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how
     many. Damaged data: as in ``open``."""
-    return _convert(_expand(paths), _os.fspath(out), "csv", _filters(filter), strict)[0]
+    return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict)[0]
 
 
 def _column(kind: str, data: Any, as_numpy: bool) -> Any:
@@ -263,7 +279,7 @@ def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False)
     """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
     lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet; numpy arrays
     with ``as_numpy=True``; see also ``dataframe``. Damaged data: as in ``open``."""
-    raw = _columns(_expand(paths), name, strict)[0]
+    raw = _reading(_columns, _expand(paths), name, strict)[0]
     return {k: _column(kind, data, as_numpy) for k, (kind, data) in raw.items()}
 
 
