@@ -113,6 +113,14 @@ fn decode_data(frame: &Frame, raw: &[u8], level_mask: u8) -> Result<Vec<Event>, 
                 let (callsite, thread) = (callsite.clone(), thread.clone());
                 let decoder = ValueDecoder { strings: &strings };
                 let count = callsite.n_args + callsite.field_names.len();
+                // Every value takes at least one byte: a callsite that declares more values
+                // than the record has bytes is damage, caught before allocating for them.
+                if count > e.values.len() {
+                    return Err(FormatError::BadRecord {
+                        tag: tag::EVENT,
+                        reason: "fewer values than its callsite declares",
+                    });
+                }
                 let mut values = Vec::with_capacity(count);
                 let mut rest = e.values;
                 for _ in 0..count {
@@ -219,4 +227,30 @@ fn decode_trailer(raw: &[u8]) -> Result<Trailer, FormatError> {
         }
     }
     Ok(trailer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ttlog_format::BlockBuilder;
+
+    /// Found by the `decode_block` fuzz target: a CRC-valid block whose callsite declared
+    /// 2^32 values made the reader allocate for all of them and abort.
+    #[test]
+    fn a_callsite_declaring_billions_of_values_is_an_error_not_an_abort() {
+        let mut b = BlockBuilder::new();
+        b.thread(1, "main");
+        b.callsite(1, 2, 0, u32::MAX, "app", "", "{}", std::iter::empty());
+        b.event(5, 2, 1, 1, &[0xf6]);
+        let mut out = Vec::new();
+        let frame = b.finish(BlockKind::Data, &mut out);
+        let mut scratch = Vec::new();
+        let raw = frame
+            .decode_payload(&out[Frame::LEN..], &mut scratch)
+            .unwrap();
+        assert!(matches!(
+            decode_block(&frame, raw),
+            Err(FormatError::BadRecord { .. })
+        ));
+    }
 }
