@@ -361,3 +361,44 @@ fn a_full_disk_is_reported_once_and_the_program_goes_on() {
         "every event is written or counted: {stdout}"
     );
 }
+
+#[test]
+fn a_forked_child_neither_hangs_nor_writes_into_its_parents_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crasher"))
+        .args(["fork", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A hang is the failure this test is about: give up after 60 s rather than wait forever.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the forked child hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let messages = |p: &Path| -> Vec<String> {
+        events(p)
+            .iter()
+            .map(|e| e.callsite.template.to_string())
+            .collect()
+    };
+    let parent = messages(&dir.path().join("main.bin"));
+    assert_eq!(
+        parent.len(),
+        200,
+        "the parent's 200 events, none of the child's"
+    );
+    assert!(parent.iter().all(|m| m.starts_with("parent")));
+    let child_log = messages(&dir.path().join("child.bin"));
+    assert_eq!(child_log, vec!["child, own logger".to_string(); 10]);
+}

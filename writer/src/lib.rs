@@ -85,16 +85,23 @@
 //! under a unique name in [`Builder::snapshot_dir`]. The panic hook chains to the one before
 //! it and never waits more than [`Builder::snapshot_timeout`]. `std::process::exit` and a
 //! forgotten guard still close the log; [`Fsync`] chooses how much reaches the disk itself.
+//!
+//! ## Fork
+//!
+//! A child made by `fork` (without `exec`) inherits the logger but not its writer thread.
+//! Logging stops in the child at the fork: nothing it logs reaches the parent's file, and
+//! nothing waits for a writer that is not there. Dropping the inherited guard in the child
+//! does not touch the parent's log, and the child may open a logger of its own.
 
 mod callsite;
 mod cbor;
 mod clock;
 mod crash;
-mod exit_hook;
 mod filter;
 mod logger;
 mod macros;
 mod output;
+mod process_hooks;
 mod recorder;
 mod snapshot;
 mod stage;

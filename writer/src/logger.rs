@@ -152,6 +152,9 @@ pub(crate) struct SnapshotSettings {
 /// State shared by the logging threads and the writer thread.
 pub(crate) struct Shared {
     pub generation: u64,
+    /// The process that started the logger: a child made by `fork` shares this memory but
+    /// not the writer thread, and must neither wait for it nor stop it.
+    pub pid: u32,
     pub config: Config,
     pub counters: Counters,
     pub recorder: Mutex<crate::recorder::Recorder>,
@@ -174,6 +177,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// False in a child made by `fork` after this logger started (a system call: cold
+    /// paths only).
+    pub(crate) fn is_ours(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
     pub(crate) fn next_thread_number(&self) -> u64 {
         self.thread_numbers.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -275,18 +284,24 @@ pub(crate) fn active_generation() -> u64 {
     ACTIVE_GENERATION.load(Ordering::Acquire)
 }
 
+/// The running logger of this process (not one inherited through `fork`).
 pub(crate) fn active() -> Option<Arc<Shared>> {
-    ACTIVE.read().unwrap_or_else(|e| e.into_inner()).clone()
+    ACTIVE
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .filter(|s| s.is_ours())
 }
 
 /// The running logger, if it can be had without waiting (from a panic hook, which must
 /// never block on a lock a dying thread may hold).
 pub(crate) fn active_nonblocking() -> Option<Arc<Shared>> {
-    match ACTIVE.try_read() {
+    let shared = match ACTIVE.try_read() {
         Ok(a) => a.clone(),
         Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().clone(),
         Err(std::sync::TryLockError::WouldBlock) => None,
-    }
+    };
+    shared.filter(|s| s.is_ours())
 }
 
 /// Stops the running logger (final block, trailer) without its guard, waiting at most
@@ -531,7 +546,8 @@ impl Builder {
             return Err(Error::InvalidConfig("max_files must be at least 1".into()));
         }
         let mut active = ACTIVE.write().unwrap_or_else(|e| e.into_inner());
-        if active.is_some() {
+        // A logger inherited through `fork` is not running here: the child may open its own.
+        if active.as_ref().is_some_and(|a| a.is_ours()) {
             return Err(Error::AlreadyInitialized);
         }
         let anchor = crate::clock::Anchor::now();
@@ -587,6 +603,7 @@ impl Builder {
                 main_log: output.as_ref().map(|o| o.path().to_path_buf()),
             },
             snapshot_gate: Mutex::new(()),
+            pid: std::process::id(),
             snapshot_job: Mutex::new(crate::crash::Job::default()),
             snapshot_pending: AtomicBool::new(false),
             inject_panic: AtomicBool::new(false),
@@ -631,7 +648,7 @@ impl Builder {
         ACTIVE_GENERATION.store(generation, Ordering::Release);
         filter::install(self.rules, true);
         crate::crash::install_panic_hook();
-        crate::exit_hook::register();
+        crate::process_hooks::register();
         Ok(Guard {
             shared,
             writer: Some(handle),
@@ -664,7 +681,7 @@ impl Guard {
     /// Writes every event logged so far, by any thread, to the file. Returns false if that
     /// did not finish within `timeout` or the writer thread is gone.
     pub fn flush(&self, timeout: Duration) -> bool {
-        self.shared.flush(timeout)
+        self.shared.is_ours() && self.shared.flush(timeout)
     }
 
     /// The logger's counters.
@@ -674,6 +691,9 @@ impl Guard {
 
     /// Writes a snapshot now; see [`request_snapshot`](crate::request_snapshot).
     pub fn snapshot(&self, reason: &str) -> Result<PathBuf, Error> {
+        if !self.shared.is_ours() {
+            return Err(Error::NotRunning);
+        }
         crate::crash::take_snapshot(&self.shared, crate::snapshot::SnapshotInfo::new(reason))
             .map_err(Error::Snapshot)
     }
@@ -681,6 +701,21 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        if !self.shared.is_ours() {
+            // A copy inherited through `fork`: the writer and signal threads are the
+            // parent's. Stopping them from here would wait forever; the parent goes on.
+            if let Ok(mut active) = ACTIVE.try_write() {
+                if active
+                    .as_ref()
+                    .is_some_and(|a| Arc::ptr_eq(a, &self.shared))
+                {
+                    *active = None;
+                }
+            }
+            std::mem::forget(self.writer.take());
+            std::mem::forget(self.signals.take());
+            return;
+        }
         if let Some(signals) = self.signals.take() {
             signals.close();
         }

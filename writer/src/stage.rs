@@ -206,7 +206,12 @@ impl Stage {
                 chunk.commit_all();
                 break;
             }
-            if self.shared.config.on_full == OnFull::Drop || !self.shared.accepting() {
+            // A forked child's ring has no writer: never wait for it (a system call, but
+            // only on a full ring).
+            if self.shared.config.on_full == OnFull::Drop
+                || !self.shared.accepting()
+                || !self.shared.is_ours()
+            {
                 self.counters.full.fetch_add(1, Ordering::Relaxed);
                 return true;
             }

@@ -106,6 +106,50 @@ fn main() {
             println!("ready");
             log_from_threads(3, u64::MAX);
         }
+        "fork" => {
+            // The parent logs, forks, and goes on; the child inherits a logger whose writer
+            // thread it does not have. The child must not hang (a 4 KiB ring with
+            // OnFull::Block would fill at once), may open its own log, and exits.
+            let guard = builder.buffer_size(4096).init().unwrap();
+            for i in 0..100u32 {
+                info!("parent before fork", i = i);
+            }
+            // SAFETY: fork in a test program; the child only runs code that takes no lock
+            // the writer thread could hold (logging is off there) until it opens its own log.
+            #[allow(unsafe_code)]
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                for i in 0..300_000u32 {
+                    info!("child, inherited logger", i = i);
+                }
+                assert!(
+                    !guard.flush(Duration::from_millis(100)),
+                    "not the child's writer"
+                );
+                drop(guard);
+                let own = ttlog::builder().path(dir.join("child.bin")).init().unwrap();
+                for i in 0..10u32 {
+                    info!("child, own logger", i = i);
+                }
+                drop(own);
+                std::process::exit(0);
+            }
+            let mut status = 0;
+            // SAFETY: waits for the child just forked; `status` is a valid out pointer.
+            #[allow(unsafe_code)]
+            let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+            assert_eq!(waited, pid);
+            assert!(
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+                "child failed"
+            );
+            for i in 0..100u32 {
+                info!("parent after fork", i = i);
+            }
+            drop(guard);
+            println!("child exited cleanly");
+        }
         "memory-only" => {
             let _guard = ttlog::builder()
                 .memory_only()
