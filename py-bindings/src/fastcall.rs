@@ -49,6 +49,11 @@ impl<'a, 'py> Args<'a, 'py> {
         unsafe { Borrowed::from_ptr(self.py, self.vector[i]) }
     }
 
+    /// The interpreter.
+    pub fn py(&self) -> Python<'py> {
+        self.py
+    }
+
     /// Every argument after the first (the message).
     pub fn rest(&self) -> impl Iterator<Item = Borrowed<'a, 'py, PyAny>> + '_ {
         (1..self.vector.len()).map(|i| self.get(i))

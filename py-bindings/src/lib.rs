@@ -16,6 +16,7 @@ mod tracking;
 mod values;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -59,6 +60,9 @@ pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     callsites: Callsites,
     tracker: Tracker,
+    /// Set in a child made by `fork`: the log belongs to the parent (see `after_fork_in_child`).
+    forked: AtomicBool,
+    fork_warned: AtomicBool,
 }
 
 thread_local! {
@@ -149,6 +153,8 @@ impl Logger {
             guard: Mutex::new(Some(guard)),
             callsites: Callsites::new(target),
             tracker: Tracker::default(),
+            forked: AtomicBool::new(false),
+            fork_warned: AtomicBool::new(false),
         })
     }
 
@@ -248,8 +254,12 @@ impl Logger {
 
     /// Reads every tracked getter once and records one row (schema `"tracked"`); a getter
     /// that raises records `"<error: …>"` in its column.
-    fn update(&self, py: Python<'_>) {
+    fn update(&self, py: Python<'_>) -> PyResult<()> {
+        if self.forked.load(Ordering::Relaxed) {
+            return self.warn_forked(py);
+        }
         self.tracker.update(py);
+        Ok(())
     }
 
     /// Writes everything logged so far to the file; False if that took over `timeout` s.
@@ -277,7 +287,19 @@ impl Logger {
     /// True until `close`.
     #[getter]
     fn closed(&self) -> bool {
-        self.guard.lock().map(|g| g.is_none()).unwrap_or(true)
+        self.forked.load(Ordering::Relaxed)
+            || self.guard.lock().map(|g| g.is_none()).unwrap_or(true)
+    }
+
+    /// Called by the package in a child made by `fork`: the writer thread stayed in the
+    /// parent, so this logger is closed here (without touching the parent's log) and says
+    /// so once if the child logs through it.
+    fn _after_fork_in_child(&self) {
+        self.forked.store(true, Ordering::Relaxed);
+        // try_lock: a parent thread may have held the lock (in flush) when it forked.
+        if let Ok(mut guard) = self.guard.try_lock() {
+            drop(guard.take());
+        }
     }
 
     /// Whether messages at `level` are recorded now: a check before costly work.
@@ -348,9 +370,28 @@ impl Logger {
         }
     }
 
+    /// Says once, as a RuntimeWarning, that a forked child's messages are not recorded.
+    fn warn_forked(&self, py: Python<'_>) -> PyResult<()> {
+        if self.fork_warned.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let msg = c"ttlog: this process was forked from the one that opened this Logger, whose \
+writer stayed in the parent: nothing logged through it here is recorded. Open a new \
+ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
+            msg,
+            1,
+        )
+    }
+
     /// One call of a level method (see `fastcall`): `msg, *args, **fields`.
     pub(crate) fn emit_call(&self, level: Level, call: &fastcall::Args<'_, '_>) -> PyResult<()> {
         if !private::level_may_be_enabled(level) {
+            if self.forked.load(Ordering::Relaxed) {
+                return self.warn_forked(call.py());
+            }
             return Ok(());
         }
         if call.positional() == 0 {

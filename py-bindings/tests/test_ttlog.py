@@ -456,6 +456,37 @@ def test_sigkill_leaves_a_readable_log(tmp_path):
     assert all(p["error"].startswith("file ends inside") for p in reader.problems)
 
 
+def test_a_forked_child_neither_hangs_nor_writes_into_the_parents_log(tmp_path):
+    out = run_child(
+        """
+        import os, warnings, ttlog
+        log = ttlog.Logger("parent.bin", buffer_size=4096)  # a full ring would block
+        log.info("parent before fork")
+        pid = os.fork()
+        if pid == 0:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for i in range(100_000):
+                    log.info("child through the parent's logger %d", i)
+            assert log.closed
+            assert len(caught) == 1 and "forked" in str(caught[0].message), caught
+            with ttlog.Logger("child.bin") as own:
+                own.info("child, own logger")
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+        log.info("parent after fork")
+        log.close()
+        print("ok")
+        """,
+        tmp_path,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert [e["msg"] for e in events(tmp_path / "parent.bin")] == ["parent before fork", "parent after fork"]
+    assert [e["msg"] for e in events(tmp_path / "child.bin")] == ["child, own logger"]
+
+
 def test_osl_drop_in_with_a_typical_controller_loop(tmp_path):
     out = run_child(
         """

@@ -24,6 +24,7 @@ import os as _os
 import sys as _sys
 import threading as _threading
 import traceback as _traceback
+import weakref as _weakref
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
@@ -87,6 +88,25 @@ def _method_of(level: Any) -> str:
         level.upper(), "error")
 
 
+_LIVE_LOGGERS: "_weakref.WeakSet[Logger]" = _weakref.WeakSet()
+_FORK_HOOK_INSTALLED = False
+
+
+def _after_fork_in_child() -> None:
+    # The writer thread stayed in the parent: close each inherited logger here, without
+    # touching the parent's file. The child may open a Logger of its own.
+    for log in list(_LIVE_LOGGERS):
+        log._after_fork_in_child()
+
+
+def _watch_forks(log: "Logger") -> None:
+    global _FORK_HOOK_INSTALLED
+    _LIVE_LOGGERS.add(log)
+    if not _FORK_HOOK_INSTALLED and hasattr(_os, "register_at_fork"):
+        _os.register_at_fork(after_in_child=_after_fork_in_child)
+        _FORK_HOOK_INSTALLED = True
+
+
 class Logger(_NativeLogger):
     """The ttlog writer. One may be open per process.
 
@@ -122,6 +142,7 @@ class Logger(_NativeLogger):
     def __init__(self, path: Any = None, level: str = "INFO", *, snapshot_on_exception: bool = True,
                  close_at_exit: bool = True, **kwargs: Any) -> None:
         self._hooks_installed = False
+        _watch_forks(self)
         if snapshot_on_exception:
             self._install_exception_hooks()
         if close_at_exit:
