@@ -171,7 +171,6 @@ impl Logger {
         if !private::level_may_be_enabled(level) {
             return Ok(());
         }
-        self.name_thread(msg.py());
         let keys: Vec<String> = match fields {
             Some(f) => f
                 .keys()
@@ -356,20 +355,6 @@ impl Logger {
 }
 
 impl Logger {
-    fn name_thread(&self, py: Python<'_>) {
-        if NAMED.with(|n| n.replace(true)) {
-            return;
-        }
-        let name = py
-            .import("threading")
-            .and_then(|t| t.call_method0("current_thread"))
-            .and_then(|t| t.getattr("name"))
-            .and_then(|n| n.extract::<String>());
-        if let Ok(name) = name {
-            private::name_this_thread(&name);
-        }
-    }
-
     /// Says once, as a RuntimeWarning, that a forked child's messages are not recorded.
     fn warn_forked(&self, py: Python<'_>) -> PyResult<()> {
         if self.fork_warned.swap(true, Ordering::Relaxed) {
@@ -408,7 +393,6 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
                     .map_or_else(|_| "?".into(), |n| n.to_string())
             ))
         })?;
-        self.name_thread(msg.py());
         let n_args = call.positional() - 1;
         match self
             .callsites
@@ -439,6 +423,22 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
     }
 }
 
+/// Names this thread's events after its Python thread, once per thread, before its first
+/// event creates its ring.
+fn name_python_thread(py: Python<'_>) {
+    if NAMED.with(|n| n.replace(true)) {
+        return;
+    }
+    let name = py
+        .import("threading")
+        .and_then(|t| t.call_method0("current_thread"))
+        .and_then(|t| t.getattr("name"))
+        .and_then(|n| n.extract::<String>());
+    if let Ok(name) = name {
+        private::name_this_thread(&name);
+    }
+}
+
 /// Records an event. Where the thread's ring is full and the policy is to wait, the wait
 /// happens with the GIL released, so other Python threads run meanwhile.
 fn record_event<F: FnOnce(&mut ttlog::Encoder<'_>)>(
@@ -446,6 +446,7 @@ fn record_event<F: FnOnce(&mut ttlog::Encoder<'_>)>(
     callsite: &'static Callsite,
     encode: F,
 ) {
+    name_python_thread(py);
     if !private::try_emit(callsite, encode) {
         py.detach(private::finish_pending);
     }

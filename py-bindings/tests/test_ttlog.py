@@ -159,10 +159,15 @@ def test_schema_rows_and_columns(logdir):
             knee.record(["a", "b", "c"])
         with pytest.raises(ValueError):
             log.schema("dup", ["a", "a"])
+        # A thread whose first events are rows still names them after itself.
+        sensor = threading.Thread(target=lambda: knee(0.0, 0.0, 0.0), name="sensor")
+        sensor.start()
+        sensor.join()
+    assert [e["thread"] for e in events(path)][-1] == "sensor"
     cols = ttlog.columns(path, "knee")
     assert cols["angle"][:3] == [0.0, 0.5, 1.0]
     assert cols["velocity"][99] == -99
-    assert len(cols["ts_ns"]) == 101
+    assert len(cols["ts_ns"]) == 102
     assert cols["ts_ns"] == sorted(cols["ts_ns"])
     with pytest.raises(ttlog.Error):
         ttlog.columns(path, "hip")
