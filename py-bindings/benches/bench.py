@@ -5,7 +5,8 @@
 
 1. A message with 3 fields (id, user_id, duration_ms): ns per call, end to end (until the
    file is complete), for stdlib logging, picologging, structlog + orjson, ttlog; each
-   file is read back and counted.
+   file is read back and counted. Then reading the messages back as dicts: ttlog.open
+   against orjson.loads (json.loads without orjson) of each line of structlog's JSON Lines.
 2. 10 float variables per tick: ttlog's schema fast path, every tick timed (p50, p99, max,
    ticks over 50 and 100 us), beside the floor of packing 10 floats with struct.pack and a
    tick that does nothing (what the machine itself adds to the tail), with the steal time
@@ -20,6 +21,7 @@ Libraries that are not installed are skipped and said so.
 import argparse
 import csv
 import gc
+import json
 import logging
 import os
 import struct
@@ -136,6 +138,14 @@ def tick_line(name, timed, overhead):
             f"ticks over 50/100 us: {over(50)}/{over(100)}   steal {stolen} ms")
 
 
+def timed_read(make_iter):
+    """Seconds to consume every item of make_iter()."""
+    t = time.perf_counter()
+    for _ in make_iter():
+        pass
+    return time.perf_counter() - t
+
+
 def median_of(runs, fn):
     """Runs fn() `runs` times; the median result (the machine is shared and noisy)."""
     results = sorted(fn() for _ in range(runs))
@@ -174,6 +184,20 @@ def main():
         for name, ns in results.items():
             if name != "ttlog":
                 print(f"   ttlog is {ns / results['ttlog']:.1f}x faster than {name}")
+        # Reading those messages back as dicts: ttlog.open against json.loads of each line
+        # of structlog's JSON Lines file (the same events).
+        ours = median_of(args.runs, lambda: timed_read(lambda: ttlog.open(os.path.join(tmp, "ttlog-0.log"))))
+        line = f"   reading them back as dicts: ttlog.open {ours / n * 1e9:6.0f} ns/event"
+        jsonl = os.path.join(tmp, "structlog-0.log")
+        if os.path.exists(jsonl):
+            try:
+                from orjson import loads  # the fastest JSON parser for Python, when installed
+                parser = "orjson.loads"
+            except ImportError:
+                loads, parser = json.loads, "json.loads"
+            theirs = median_of(args.runs, lambda: timed_read(lambda: (loads(x) for x in open(jsonl, "rb"))))
+            line += f"   {parser} per line of structlog's file {theirs / n * 1e9:6.0f} ns/event ({theirs / ours:.1f}x)"
+        print(line)
 
     ticks = args.ticks
     print(f"\n2. 10 float variables per tick, {ticks} ticks each, every tick timed")

@@ -4,9 +4,13 @@ use std::fs::File;
 use std::io::BufWriter;
 
 use pyo3::exceptions::{PyFileNotFoundError, PyIOError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use ttlog_reader::{format_rfc3339, CsvExporter, Event, Events, Filter, Merge, Query};
+use pyo3::types::{PyDict, PyList, PyString};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ttlog_reader::{format_rfc3339, Callsite, CsvExporter, Event, Events, Filter, Merge, Query};
 
 use crate::values::to_py;
 use crate::{CorruptFileError, DamagedDataWarning};
@@ -99,27 +103,96 @@ pub(crate) fn problems_list<'py>(
     Ok(list)
 }
 
-/// An event as a dict, with the keys of the JSON export plus `ts_ns`.
-pub fn event_dict<'py>(py: Python<'py>, e: &Event) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    let mut ts = String::new();
-    format_rfc3339(e.ts, &mut ts);
-    d.set_item("ts", ts)?;
-    d.set_item("ts_ns", e.ts)?;
-    d.set_item("level", e.level_name().as_ref())?;
-    d.set_item("target", e.target())?;
-    d.set_item("thread", &*e.thread)?;
-    d.set_item("msg", e.message())?;
-    let fields = PyDict::new(py);
-    for (k, v) in e.fields() {
-        fields.set_item(k, to_py(py, v)?)?;
+/// Python strings of a callsite (target, file, field names) and of thread names, made once
+/// per callsite or thread rather than per event. Keyed by the `Arc`'s address, with the
+/// `Arc` kept so the address cannot be reused while cached; emptied when it grows large
+/// (callsites are redefined in every block).
+#[derive(Default)]
+pub struct NameCache {
+    callsites: HashMap<usize, (Arc<Callsite>, CallsiteNames)>,
+    threads: HashMap<usize, (Arc<str>, Py<PyString>)>,
+}
+
+struct CallsiteNames {
+    target: Py<PyString>,
+    file: Option<Py<PyString>>,
+    fields: Vec<Py<PyString>>,
+}
+
+impl NameCache {
+    const MAX: usize = 4096;
+
+    fn callsite<'a>(&'a mut self, py: Python<'_>, c: &Arc<Callsite>) -> &'a CallsiteNames {
+        if self.callsites.len() >= Self::MAX {
+            self.callsites.clear();
+        }
+        let key = Arc::as_ptr(c) as usize;
+        &self
+            .callsites
+            .entry(key)
+            .or_insert_with(|| {
+                let names = CallsiteNames {
+                    target: PyString::new(py, &c.target).unbind(),
+                    file: (!c.file.is_empty()).then(|| PyString::new(py, &c.file).unbind()),
+                    fields: c
+                        .field_names
+                        .iter()
+                        .map(|f| PyString::new(py, f).unbind())
+                        .collect(),
+                };
+                (c.clone(), names)
+            })
+            .1
     }
-    d.set_item("fields", fields)?;
-    if !e.callsite.file.is_empty() {
-        d.set_item("file", &*e.callsite.file)?;
+
+    fn thread<'a>(&'a mut self, py: Python<'_>, t: &Arc<str>) -> &'a Py<PyString> {
+        if self.threads.len() >= Self::MAX {
+            self.threads.clear();
+        }
+        let key = Arc::as_ptr(t) as *const u8 as usize;
+        &self
+            .threads
+            .entry(key)
+            .or_insert_with(|| (t.clone(), PyString::new(py, t).unbind()))
+            .1
+    }
+}
+
+/// An event as a dict, with the keys of the JSON export plus `ts_ns`. Keys and level names
+/// are interned once; callsite and thread strings come from `names`.
+pub fn event_dict<'py>(
+    py: Python<'py>,
+    e: &Event,
+    names: &mut NameCache,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let mut ts = String::with_capacity(30);
+    format_rfc3339(e.ts, &mut ts);
+    d.set_item(intern!(py, "ts"), ts)?;
+    d.set_item(intern!(py, "ts_ns"), e.ts)?;
+    let level = match e.level_name().as_ref() {
+        "TRACE" => intern!(py, "TRACE").clone(),
+        "DEBUG" => intern!(py, "DEBUG").clone(),
+        "INFO" => intern!(py, "INFO").clone(),
+        "WARN" => intern!(py, "WARN").clone(),
+        "ERROR" => intern!(py, "ERROR").clone(),
+        other => PyString::new(py, other),
+    };
+    d.set_item(intern!(py, "level"), level)?;
+    d.set_item(intern!(py, "thread"), names.thread(py, &e.thread).bind(py))?;
+    let callsite = names.callsite(py, &e.callsite);
+    d.set_item(intern!(py, "target"), callsite.target.bind(py))?;
+    d.set_item(intern!(py, "msg"), e.message())?;
+    let fields = PyDict::new(py);
+    for (k, (_, v)) in callsite.fields.iter().zip(e.fields()) {
+        fields.set_item(k.bind(py), to_py(py, v)?)?;
+    }
+    d.set_item(intern!(py, "fields"), fields)?;
+    if let Some(file) = &callsite.file {
+        d.set_item(intern!(py, "file"), file.bind(py))?;
     }
     if e.callsite.line != 0 {
-        d.set_item("line", e.callsite.line)?;
+        d.set_item(intern!(py, "line"), e.callsite.line)?;
     }
     Ok(d)
 }
@@ -134,6 +207,7 @@ pub struct Reader {
     strict: bool,
     problems: Vec<Problem>,
     warned: bool,
+    strings: NameCache,
 }
 
 #[pymethods]
@@ -156,6 +230,7 @@ impl Reader {
             strict,
             problems: Vec::new(),
             warned: false,
+            strings: NameCache::default(),
         })
     }
 
@@ -166,7 +241,9 @@ impl Reader {
     fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         for (source, item) in self.merged.by_ref() {
             match item {
-                Ok(e) if self.query.matches(&e) => return event_dict(py, &e).map(Some),
+                Ok(e) if self.query.matches(&e) => {
+                    return event_dict(py, &e, &mut self.strings).map(Some)
+                }
                 Ok(_) => {}
                 Err(e) => {
                     let name = &self.names[source];

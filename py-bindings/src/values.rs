@@ -125,7 +125,11 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        // Through i64 when it fits: the 128-bit conversion is a slow path under abi3.
+        Value::Int(i) => match i64::try_from(*i) {
+            Ok(small) => small.into_pyobject(py)?.into_any(),
+            Err(_) => i.into_pyobject(py)?.into_any(),
+        },
         Value::Float(f) => PyFloat::new(py, *f).into_any(),
         Value::Text(t) => PyString::new(py, t).into_any(),
         Value::Bytes(b) => PyBytes::new(py, b).into_any(),
