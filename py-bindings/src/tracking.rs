@@ -134,6 +134,9 @@ impl Tracker {
         }
         for a in attributes {
             let name = format!("{prefix}.{}", a.to_str()?);
+            // Interned, as attribute names in `__dict__` are: each tick's lookup then matches
+            // by identity instead of comparing text.
+            let a = PyString::intern(py, a.to_str()?);
             self.add(
                 py,
                 name,
