@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
-use ttlog_reader::{format_rfc3339, json_string, CsvExporter, Event, Level, Value};
+use ttlog_reader::{format_rfc3339, CsvExporter, Event, Level, Value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -67,29 +67,8 @@ impl Formatter {
     }
 
     fn json(&self, event: &Event, out: &mut String) {
-        if self.fields.is_none() {
-            ttlog_reader::write_json_line(event, out);
-            return;
-        }
-        // Same schema, with only the chosen fields.
-        let mut full = String::new();
-        ttlog_reader::write_json_line(event, &mut full);
-        let (head, _) = full.split_once(",\"fields\":{").unwrap_or((&full, ""));
-        out.push_str(head);
-        out.push_str(",\"fields\":{");
-        for (i, (name, value)) in self.shown(event).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            json_string(out, name);
-            out.push(':');
-            value.write_json(out);
-        }
-        out.push('}');
-        if let Some(tail) = full.find(",\"file\":").map(|i| &full[i..]) {
-            out.push_str(tail.trim_end_matches('\n').trim_end_matches('}'));
-        }
-        out.push_str("}\n");
+        // The same schema, with only the chosen fields when --fields names some.
+        ttlog_reader::write_json_line_with_fields(event, self.shown(event), out);
     }
 
     fn text(&self, event: &Event, line: &mut String) {

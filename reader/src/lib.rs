@@ -55,7 +55,7 @@ mod value;
 pub use block::{decode_block, decode_block_levels, BlockContent, Trailer};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
-pub use export::{write_json_line, CsvExporter, CSV_FIXED_COLUMNS};
+pub use export::{write_json_line, write_json_line_with_fields, CsvExporter, CSV_FIXED_COLUMNS};
 pub use file::{BlockFilter, BlockReader, Events, RawBlock};
 pub use filter::{Filter, FilterError, Query};
 pub use follow::{next_in_series, Followed, Follower};
