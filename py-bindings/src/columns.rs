@@ -7,9 +7,9 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyDict, PyList};
-use ttlog_reader::{Query, Value};
+use ttlog_reader::Value;
 
-use crate::reader::{for_each_event, problems_list, warn_damaged, Problem};
+use crate::reader::{for_each_event, problems_list, query, warn_damaged, Problem};
 use crate::values::to_py;
 use crate::Error;
 
@@ -89,18 +89,21 @@ fn native_bytes<T: Copy, const N: usize>(values: &[T], to_bytes: fn(T) -> [u8; N
 /// or `"i"` with native-endian f64/i64 data in a bytearray, or `"o"` with a list; and the
 /// damaged data skipped.
 #[pyfunction]
-#[pyo3(signature = (paths, name, strict=false))]
+#[pyo3(signature = (paths, name, strict=false, since=None, until=None))]
 pub fn columns<'py>(
     py: Python<'py>,
     paths: Vec<String>,
     name: &str,
     strict: bool,
+    since: Option<u64>,
+    until: Option<u64>,
 ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyList>)> {
+    let query = query(None, since, until)?;
     let mut problems: Vec<Problem> = Vec::new();
     let (ts, cols) = py.detach(|| -> PyResult<(Vec<i64>, Columns)> {
         let mut ts: Vec<i64> = Vec::new();
         let mut cols: Columns = Vec::new();
-        for_each_event(&paths, &Query::default(), strict, &mut problems, |e| {
+        for_each_event(&paths, &query, strict, &mut problems, |e| {
             if e.target() != "ttlog.track" || &*e.callsite.template != name {
                 return Ok(());
             }

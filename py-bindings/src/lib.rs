@@ -550,6 +550,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;
+    m.add_function(wrap_pyfunction!(reader::parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(columns::columns, m)?)?;
     m.add("Error", m.py().get_type::<Error>())?;
     m.add("CorruptFileError", m.py().get_type::<CorruptFileError>())?;

@@ -43,8 +43,17 @@ pub fn corrupt(path: &str, e: &ttlog_reader::Error) -> PyErr {
     err
 }
 
-fn query(filter: Option<Vec<String>>) -> PyResult<Query> {
-    let mut q = Query::default();
+/// The selection: filter expressions, and a time range in ns since the epoch (inclusive).
+pub(crate) fn query(
+    filter: Option<Vec<String>>,
+    since: Option<u64>,
+    until: Option<u64>,
+) -> PyResult<Query> {
+    let mut q = Query {
+        since,
+        until,
+        ..Query::default()
+    };
     for f in filter.unwrap_or_default() {
         q.filters.push(
             Filter::parse(&f)
@@ -214,9 +223,15 @@ pub struct Reader {
 impl Reader {
     /// Opens `paths` (already expanded); `filter` is a list of filter expressions.
     #[new]
-    #[pyo3(signature = (paths, filter=None, strict=false))]
-    fn new(paths: Vec<String>, filter: Option<Vec<String>>, strict: bool) -> PyResult<Reader> {
-        let query = query(filter)?;
+    #[pyo3(signature = (paths, filter=None, strict=false, since=None, until=None))]
+    fn new(
+        paths: Vec<String>,
+        filter: Option<Vec<String>>,
+        strict: bool,
+        since: Option<u64>,
+        until: Option<u64>,
+    ) -> PyResult<Reader> {
+        let query = query(filter, since, until)?;
         let mut sources = open_all(&paths)?;
         for s in &mut sources {
             let q = query.clone();
@@ -291,7 +306,8 @@ pub(crate) fn for_each_event(
 /// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns the count
 /// and the damaged data skipped (a list of dicts with `path`, `error`, `offset`).
 #[pyfunction]
-#[pyo3(signature = (paths, out, format, filter=None, strict=false))]
+#[pyo3(signature = (paths, out, format, filter=None, strict=false, since=None, until=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn convert<'py>(
     py: Python<'py>,
     paths: Vec<String>,
@@ -299,13 +315,15 @@ pub fn convert<'py>(
     format: &str,
     filter: Option<Vec<String>>,
     strict: bool,
+    since: Option<u64>,
+    until: Option<u64>,
 ) -> PyResult<(u64, Bound<'py, PyList>)> {
     if format != "json" && format != "csv" {
         return Err(PyValueError::new_err(format!(
             "format must be \"json\" or \"csv\", not {format:?}"
         )));
     }
-    let query = query(filter)?;
+    let query = query(filter, since, until)?;
     let mut problems = Vec::new();
     let n = py.detach(|| -> PyResult<u64> {
         use std::io::Write;
@@ -347,4 +365,14 @@ pub fn convert<'py>(
         warn_damaged(py, &problems)?;
     }
     Ok((n, problems_list(py, &problems)?))
+}
+
+/// Nanoseconds since the epoch of an RFC 3339 time (`2026-11-22T03:06:36.5Z`).
+#[pyfunction]
+pub fn parse_time(text: &str) -> PyResult<u64> {
+    ttlog_reader::parse_rfc3339(text).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "{text:?} is not an RFC 3339 time such as 2026-11-22T03:06:36.5Z"
+        ))
+    })
 }

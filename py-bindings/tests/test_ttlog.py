@@ -321,6 +321,26 @@ def test_reader_filters_export_and_damage(logdir):
             read(logdir / "missing.bin")
     # Globs.
     assert len(events(str(logdir / "r*.bin"))) == 201
+    # Time bounds, as ns, float seconds, RFC 3339 text or an aware datetime; inclusive.
+    import datetime
+
+    every = events(path)
+    t10, t19 = every[10]["ts_ns"], every[19]["ts_ns"]
+    assert [e["fields"]["i"] for e in events(path, since=t10, until=t19)] == list(range(10, 20))
+    assert len(events(path, since=every[10]["ts"], until=every[19]["ts"])) == 10
+    # Float seconds (as time.time() gives) resolve to about 0.2 µs at today's epoch.
+    assert len(events(path, since=every[0]["ts_ns"] / 1e9 - 1.0)) == 201
+    assert events(path, since=every[-1]["ts_ns"] / 1e9 + 1.0) == []
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    aware = epoch + datetime.timedelta(microseconds=t19 // 1000)  # datetimes hold whole µs
+    assert len(events(path, until=aware)) == sum(1 for e in every if e["ts_ns"] <= t19 // 1000 * 1000)
+    with pytest.raises(ValueError, match="RFC 3339"):
+        events(path, since="yesterday")
+    with pytest.raises(ValueError, match="naive"):
+        events(path, since=datetime.datetime(2026, 1, 1))
+    with pytest.raises(TypeError):
+        events(path, until=[1])
+    assert ttlog.to_json(path, logdir / "win.jsonl", since=t10, until=t19) == 10
 
 
 def test_bad_arguments_raise_type_and_value_errors(logdir):

@@ -18,6 +18,7 @@ Importing this module has no side effects: nothing is created, deleted or starte
 from __future__ import annotations
 
 import array as _array
+import datetime as _datetime
 import glob as _glob
 import logging as _logging
 import os as _os
@@ -32,6 +33,7 @@ from ._ttlog import Logger as _NativeLogger
 from ._ttlog import Reader as _Reader
 from ._ttlog import columns as _columns
 from ._ttlog import convert as _convert
+from ._ttlog import parse_time as _parse_time
 
 __all__ = [
     "Logger",
@@ -259,26 +261,60 @@ def _filters(filter: Union[str, Sequence[str], None]) -> Optional[List[str]]:
     return list(filter)
 
 
-def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: bool = False) -> Iterator[Dict[str, Any]]:
+Time = Union[str, int, float, "_datetime.datetime", None]
+
+
+def _ns(t: Time, what: str) -> Optional[int]:
+    """A time bound as ns since the epoch: an RFC 3339 string, an int (ns since the epoch),
+    a float (s since the epoch, as time.time() gives) or a timezone-aware datetime."""
+    if t is None:
+        return None
+    if isinstance(t, bool):
+        raise TypeError(f"{what} must be a time, not bool")
+    if isinstance(t, int):
+        if t < 0:
+            raise ValueError(f"{what} is before 1970")
+        return t
+    if isinstance(t, float):
+        if not t >= 0:
+            raise ValueError(f"{what} must be seconds since 1970, not {t!r}")
+        return round(t * 1e9)
+    if isinstance(t, _datetime.datetime):
+        if t.tzinfo is None:
+            raise ValueError(f"{what}: a naive datetime is ambiguous; give it a tzinfo")
+        delta = t - _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
+        return _ns(delta // _datetime.timedelta(microseconds=1) * 1000, what)
+    if isinstance(t, str):
+        return _parse_time(t)
+    raise TypeError(f"{what} must be an RFC 3339 str, int ns, float s or datetime, not {type(t).__name__}")
+
+
+def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: bool = False,
+         since: Time = None, until: Time = None) -> Iterator[Dict[str, Any]]:
     """Iterates the events of files (paths or globs) as dicts, merged by time, with the keys
     of the JSON export (``ts``, ``level``, ``target``, ``thread``, ``msg``, ``fields``,
     ``file``, ``line``) plus ``ts_ns``. ``filter`` takes ttlog-view's expressions
-    (``"level>=WARN and joint=2"``). Damaged data is skipped, listed in ``.problems`` and
-    reported once as a ``DamagedDataWarning`` at the end, or raises ``CorruptFileError``
-    with ``strict=True``."""
-    return _reading(_Reader, _expand(paths), _filters(filter), strict)
+    (``"level>=WARN and joint=2"``); ``since`` and ``until`` bound the time (inclusive): an
+    RFC 3339 string, int ns or float s since the epoch, or an aware datetime. Damaged data
+    is skipped, listed in ``.problems`` and reported once as a ``DamagedDataWarning`` at the
+    end, or raises ``CorruptFileError`` with ``strict=True``."""
+    return _reading(_Reader, _expand(paths), _filters(filter), strict, _ns(since, "since"), _ns(until, "until"))
 
 
-def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False) -> int:
-    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many. Damaged
-    data: as in ``open``."""
-    return _reading(_convert, _expand(paths), _os.fspath(out), "json", _filters(filter), strict)[0]
+def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+            since: Time = None, until: Time = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many. Selection
+    and damaged data: as in ``open``."""
+    return _reading(_convert, _expand(paths), _os.fspath(out), "json", _filters(filter), strict,
+                    _ns(since, "since"), _ns(until, "until"))[0]
 
 
-def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False) -> int:
+def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+           since: Time = None, until: Time = None) -> int:
     """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how
-    many. Damaged data: as in ``open``."""
-    return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict)[0]
+    many. Selection and damaged data: as in ``open``."""
+    return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict,
+                    _ns(since, "since"), _ns(until, "until"))[0]
 
 
 def _column(kind: str, data: Any, as_numpy: bool) -> Any:
@@ -296,16 +332,18 @@ def _column(kind: str, data: Any, as_numpy: bool) -> Any:
     return _array.array("d" if kind == "f" else "q", data).tolist()
 
 
-def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False) -> Any:
+def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False,
+            since: Time = None, until: Time = None) -> Any:
     """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
     lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet; numpy arrays
-    with ``as_numpy=True``; see also ``dataframe``. Damaged data: as in ``open``."""
-    raw = _reading(_columns, _expand(paths), name, strict)[0]
+    with ``as_numpy=True``; see also ``dataframe``. ``since``/``until`` and damaged data: as
+    in ``open``."""
+    raw = _reading(_columns, _expand(paths), name, strict, _ns(since, "since"), _ns(until, "until"))[0]
     return {k: _column(kind, data, as_numpy) for k, (kind, data) in raw.items()}
 
 
-def dataframe(paths: Any, name: str, strict: bool = False) -> Any:
+def dataframe(paths: Any, name: str, strict: bool = False, since: Time = None, until: Time = None) -> Any:
     """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas and numpy)."""
     import pandas as pd  # optional
 
-    return pd.DataFrame(columns(paths, name, as_numpy=True, strict=strict))
+    return pd.DataFrame(columns(paths, name, as_numpy=True, strict=strict, since=since, until=until))
