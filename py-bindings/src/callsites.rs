@@ -105,7 +105,9 @@ pub struct Callsites {
 struct Slot {
     template: usize,
     keys: usize,
-    /// Logger id, level and argument count; 0 for an empty slot.
+    /// The logger's id (0 for an empty slot).
+    logger: u32,
+    /// Level and argument count.
     tag: u64,
     callsite: Option<&'static Callsite>,
 }
@@ -114,7 +116,7 @@ const SLOTS: usize = 64;
 
 thread_local! {
     static TABLE: [Cell<Slot>; SLOTS] = const {
-        [const { Cell::new(Slot { template: 0, keys: 0, tag: 0, callsite: None }) }; SLOTS]
+        [const { Cell::new(Slot { template: 0, keys: 0, logger: 0, tag: 0, callsite: None }) }; SLOTS]
     };
 }
 
@@ -145,11 +147,11 @@ impl Callsites {
     ) -> PyResult<Resolved> {
         let template = msg.as_ptr() as usize;
         let keys_ptr = keys.map_or(0, |k| k.as_ptr() as usize);
-        let tag = (u64::from(self.id) << 40) | (u64::from(level.as_u8()) << 32) | n_args as u64;
+        let tag = (u64::from(level.as_u8()) << 56) | n_args as u64;
         let index = slot_index(template, keys_ptr);
         let hit = TABLE.with(|t| {
             let s = t[index].get();
-            (s.tag == tag && s.template == template && s.keys == keys_ptr)
+            (s.logger == self.id && s.tag == tag && s.template == template && s.keys == keys_ptr)
                 .then_some(s.callsite)
                 .flatten()
         });
@@ -161,6 +163,7 @@ impl Callsites {
             let slot = Slot {
                 template,
                 keys: keys_ptr,
+                logger: self.id,
                 tag,
                 callsite: Some(cs),
             };
