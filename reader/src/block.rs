@@ -8,6 +8,7 @@ use ttlog_format::record::{
 };
 use ttlog_format::{BlockKind, FormatError, Frame};
 
+use crate::ids::IdTable;
 use crate::value::ValueDecoder;
 use crate::{Callsite, Event, Value};
 
@@ -39,29 +40,8 @@ pub enum BlockContent {
     Unknown(u8),
 }
 
-fn set<T>(table: &mut Vec<Option<T>>, id: u64, value: T, records: u32) -> Result<(), FormatError> {
-    // Ids are dense in practice; refuse ids no block of this size could need, so a corrupt
-    // id cannot make us allocate a huge table.
-    let i = usize::try_from(id)
-        .ok()
-        .filter(|&i| i <= records as usize)
-        .ok_or(FormatError::BadRecord {
-            tag: 0,
-            reason: "id larger than the block's record count",
-        })?;
-    if table.len() <= i {
-        table.resize_with(i + 1, || None);
-    }
-    table[i] = Some(value);
-    Ok(())
-}
-
-fn get<'t, T>(table: &'t [Option<T>], id: u64, kind: &'static str) -> Result<&'t T, FormatError> {
-    usize::try_from(id)
-        .ok()
-        .and_then(|i| table.get(i))
-        .and_then(Option::as_ref)
-        .ok_or(FormatError::UndefinedId { kind, id })
+fn get<'t, T>(table: &'t IdTable<T>, id: u64, kind: &'static str) -> Result<&'t T, FormatError> {
+    table.get(id).ok_or(FormatError::UndefinedId { kind, id })
 }
 
 /// Decodes the raw (decompressed, checked) payload of a block with frame `frame`.
@@ -88,12 +68,11 @@ pub fn decode_block_levels(
 }
 
 fn decode_data(frame: &Frame, raw: &[u8], level_mask: u8) -> Result<Vec<Event>, FormatError> {
-    let mut threads: Vec<Option<Arc<str>>> = Vec::new();
-    let mut callsites: Vec<Option<Arc<Callsite>>> = Vec::new();
-    let mut strings: Vec<Option<Arc<str>>> = Vec::new();
+    let mut threads: IdTable<Arc<str>> = IdTable::default();
+    let mut callsites: IdTable<Arc<Callsite>> = IdTable::default();
+    let mut strings: IdTable<Arc<str>> = IdTable::default();
     let mut events = Vec::with_capacity(frame.event_count.min(1 << 16) as usize);
     let mut ts = 0u64;
-    let n = frame.record_count;
     let no_thread: Arc<str> = Arc::from("");
     let mut records = 0u32;
     for record in Records::new(raw) {
@@ -154,15 +133,15 @@ fn decode_data(frame: &Frame, raw: &[u8], level_mask: u8) -> Result<Vec<Event>, 
                     n_args: c.n_args as usize,
                     field_names: c.field_names.iter().map(|&f| f.into()).collect(),
                 };
-                set(&mut callsites, c.id, Arc::new(callsite), n)?;
+                callsites.set(c.id, Arc::new(callsite), records);
             }
             tag::THREAD => {
                 let t = ThreadDef::parse(record.body)?;
-                set(&mut threads, t.id, t.name.into(), n)?;
+                threads.set(t.id, t.name.into(), records);
             }
             tag::STRING => {
                 let s = StringDef::parse(record.body)?;
-                set(&mut strings, s.id, s.text.into(), n)?;
+                strings.set(s.id, s.text.into(), records);
             }
             tag::DROPPED => {
                 let d = DroppedRecord::parse(record.body)?;
@@ -201,7 +180,10 @@ fn decode_trailer(raw: &[u8]) -> Result<Trailer, FormatError> {
             tag: tag::TRAILER,
             reason: "not a CBOR item",
         })?;
-        let (value, _) = ValueDecoder { strings: &[] }.decode(&record.body[..len])?;
+        let (value, _) = ValueDecoder {
+            strings: &IdTable::default(),
+        }
+        .decode(&record.body[..len])?;
         let Value::Map(entries) = value else {
             return Err(FormatError::BadRecord {
                 tag: tag::TRAILER,

@@ -46,6 +46,7 @@ mod export;
 mod file;
 mod filter;
 mod follow;
+mod ids;
 mod merge;
 mod parallel;
 mod render;

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::ids::IdTable;
+
 use ttlog_format::cbor::{read_head, MAX_DEPTH, STRING_REF_TAG};
 use ttlog_format::FormatError;
 
@@ -210,7 +212,7 @@ pub fn json_string(out: &mut String, s: &str) {
 /// Decodes CBOR items into [`Value`]s, resolving string references against a block's
 /// STRING table.
 pub(crate) struct ValueDecoder<'a> {
-    pub strings: &'a [Option<Arc<str>>],
+    pub strings: &'a IdTable<Arc<str>>,
 }
 
 impl ValueDecoder<'_> {
@@ -318,10 +320,9 @@ impl ValueDecoder<'_> {
                 let inner = self.item(buf, pos, depth + 1)?;
                 match (arg, &inner) {
                     (STRING_REF_TAG, Value::Int(id)) => {
-                        let text = usize::try_from(*id)
+                        let text = u64::try_from(*id)
                             .ok()
                             .and_then(|i| self.strings.get(i))
-                            .and_then(Option::as_ref)
                             .ok_or(FormatError::UndefinedId {
                                 kind: "string",
                                 id: u64::try_from(*id).unwrap_or(u64::MAX),
@@ -405,7 +406,11 @@ mod tests {
     fn dec(v: &ciborium::Value) -> Value {
         let mut b = Vec::new();
         ciborium::into_writer(v, &mut b).unwrap();
-        let (out, n) = ValueDecoder { strings: &[] }.decode(&b).unwrap();
+        let (out, n) = ValueDecoder {
+            strings: &IdTable::default(),
+        }
+        .decode(&b)
+        .unwrap();
         assert_eq!(n, b.len());
         out
     }
