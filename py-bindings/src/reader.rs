@@ -27,13 +27,7 @@ fn open_error(path: &str, e: ttlog_reader::Error) -> PyErr {
 
 /// A `CorruptFileError` with `offset` and `path` attributes.
 pub fn corrupt(path: &str, e: &ttlog_reader::Error) -> PyErr {
-    let offset = match e {
-        ttlog_reader::Error::BadBlock { offset, .. }
-        | ttlog_reader::Error::Garbage { offset, .. }
-        | ttlog_reader::Error::Truncated { offset, .. } => Some(*offset),
-        ttlog_reader::Error::Header(_) => Some(0),
-        _ => None,
-    };
+    let offset = e.offset();
     let err = CorruptFileError::new_err(format!("{path}: {e}"));
     Python::attach(|py| {
         let value = err.value(py);
@@ -74,13 +68,7 @@ fn open_all(paths: &[String]) -> PyResult<Vec<Events<File>>> {
 pub(crate) type Problem = (String, String, Option<u64>);
 
 fn problem(path: &str, e: &ttlog_reader::Error) -> Problem {
-    let offset = match e {
-        ttlog_reader::Error::BadBlock { offset, .. }
-        | ttlog_reader::Error::Garbage { offset, .. }
-        | ttlog_reader::Error::Truncated { offset, .. } => Some(*offset),
-        _ => None,
-    };
-    (path.to_string(), e.to_string(), offset)
+    (path.to_string(), e.to_string(), e.offset())
 }
 
 /// Says, as a `DamagedDataWarning`, that damaged data was skipped: never silent.

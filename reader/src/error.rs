@@ -40,6 +40,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// The byte offset in the file where the problem is, when it is at one place: the
+    /// damaged block or skipped bytes, or 0 for the header.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            Error::BadBlock { offset, .. }
+            | Error::Garbage { offset, .. }
+            | Error::Truncated { offset, .. } => Some(*offset),
+            Error::Header(_) => Some(0),
+            _ => None,
+        }
+    }
+
     /// True when reading can go on after this error: data was skipped, not the whole file.
     pub fn is_data_loss(&self) -> bool {
         !matches!(self, Error::Io(_) | Error::Header(_))
