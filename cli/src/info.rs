@@ -78,12 +78,12 @@ pub fn run(args: &InfoArgs) -> u8 {
                     continue;
                 }
             };
-            match decode_block(&block.frame, &block.payload) {
+            match decode_block(&block.frame, block.payload) {
                 Ok(BlockContent::Events(events)) => {
                     s.blocks += 1;
                     s.raw += u64::from(block.frame.raw_len);
                     s.stored += block.frame.block_len() as u64;
-                    for e in &events {
+                    for e in events {
                         s.min_ts = Some(s.min_ts.map_or(e.ts, |m| m.min(e.ts)));
                         s.max_ts = s.max_ts.max(e.ts);
                         match e.kind {

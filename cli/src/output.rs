@@ -234,7 +234,7 @@ pub fn columns(
                 let Ok(c) = CallsiteDef::parse(record.body) else {
                     continue;
                 };
-                if 1u8.checked_shl(c.level.into()).unwrap_or(0) & mask == 0 {
+                if ttlog_format::level_bit(c.level) & mask == 0 {
                     continue;
                 }
                 for name in c.field_names {

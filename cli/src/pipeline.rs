@@ -4,7 +4,9 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use ttlog_reader::{for_each_block_parallel, BlockContent, BlockReader, Events, Merge, Query};
+use ttlog_reader::{
+    for_each_block_parallel, BlockContent, BlockEvents, BlockReader, Events, Merge, Query,
+};
 
 use crate::exit::Status;
 use crate::output::{Formatter, Sink};
@@ -58,6 +60,21 @@ pub fn write_merged<W: Write>(
     Ok(())
 }
 
+/// Most text one block's events are formatted into before it is written out: a block that
+/// packs millions of tiny events is written in pieces, never held whole.
+const TEXT_CHUNK: usize = 4 << 20;
+
+/// Formats the next events of `events` that `query` selects into `text`, until it holds
+/// about [`TEXT_CHUNK`] bytes or the events run out.
+fn format_some(events: &mut BlockEvents, query: &Query, formatter: &Formatter, text: &mut String) {
+    while text.len() < TEXT_CHUNK {
+        let Some(e) = events.next() else { return };
+        if query.matches(&e) {
+            formatter.line(&e, text);
+        }
+    }
+}
+
 /// Writes the selected events of one file as text or JSON lines, decoding and formatting
 /// blocks on `threads` threads, in file order. Calls `progress` with the byte offset reached
 /// after each block.
@@ -87,16 +104,13 @@ pub fn write_lines_parallel<W: Write>(
         threads,
         |block| {
             let end = block.offset + block.frame.block_len() as u64;
-            match ttlog_reader::decode_block_levels(&block.frame, &block.payload, mask) {
+            match ttlog_reader::decode_block_levels(&block.frame, block.payload, mask) {
                 Ok(BlockContent::Events(mut events)) => {
-                    events.sort_by_key(|e| e.ts);
-                    let mut text = String::with_capacity(events.len() * 160);
-                    for e in events.iter().filter(|e| query.matches(e)) {
-                        formatter.line(e, &mut text);
-                    }
-                    Ok((text, end))
+                    let mut text = String::new();
+                    format_some(&mut events, query, formatter, &mut text);
+                    Ok((text, (!events.is_finished()).then_some(events), end))
                 }
-                Ok(_) => Ok((String::new(), end)),
+                Ok(_) => Ok((String::new(), None, end)),
                 Err(source) => Err(ttlog_reader::Error::BadBlock {
                     offset: block.offset,
                     source,
@@ -104,15 +118,29 @@ pub fn write_lines_parallel<W: Write>(
             }
         },
         |item| match item.and_then(|r| r) {
-            Ok((text, end)) => {
-                progress(end);
-                match sink.write_raw(text.as_bytes()) {
+            Ok((mut text, rest, end)) => {
+                let mut write = |text: &str| match sink.write_raw(text.as_bytes()) {
                     Ok(()) => true,
                     Err(e) => {
                         result = Err(e);
                         false
                     }
+                };
+                if !write(&text) {
+                    return false;
                 }
+                // The rest of a block too large to format at once, piece by piece here.
+                if let Some(mut rest) = rest {
+                    while !rest.is_finished() {
+                        text.clear();
+                        format_some(&mut rest, query, formatter, &mut text);
+                        if !write(&text) {
+                            return false;
+                        }
+                    }
+                }
+                progress(end);
+                true
             }
             Err(e) => {
                 status.problem(&name, &e);

@@ -92,9 +92,9 @@ pub fn run(args: &RecoverArgs) -> u8 {
                 continue;
             }
         };
-        match decode_block(&block.frame, &block.payload) {
+        match decode_block(&block.frame, block.payload) {
             Ok(BlockContent::Events(list)) => {
-                for e in &list {
+                for e in list {
                     if let ttlog_reader::EventKind::Dropped { count, .. } = e.kind {
                         dropped += count;
                     }

@@ -129,7 +129,7 @@ impl BlockBuilder {
         self.raw.extend_from_slice(values);
         self.record_count += 1;
         self.event_count += 1;
-        self.level_mask |= 1u8.checked_shl(level.into()).unwrap_or(0);
+        self.level_mask |= crate::level_bit(level);
     }
 
     /// Adds a DROPPED record.

@@ -52,8 +52,15 @@ impl Level {
 
     /// This level's bit in a block frame's `level_mask`.
     pub fn mask_bit(self) -> u8 {
-        1 << (self as u8)
+        level_bit(self as u8)
     }
+}
+
+/// The bit that stands for wire level `n` in a block frame's `level_mask` (SPEC.md 5.1):
+/// bit `n` for levels 0 to 6, bit 7 for every level from 7 to 255, so that no level is
+/// without a bit and a block of such events is never skipped by its mask.
+pub fn level_bit(n: u8) -> u8 {
+    1 << n.min(7)
 }
 
 impl fmt::Display for Level {
@@ -106,6 +113,10 @@ mod tests {
             assert_eq!(l.as_str().parse::<Level>(), Ok(l));
         }
         assert_eq!(Level::from_u8(5), None);
+        assert_eq!(level_bit(0), 1);
+        assert_eq!(level_bit(4), Level::Error.mask_bit());
+        assert_eq!(level_bit(7), 0x80);
+        assert_eq!(level_bit(255), 0x80);
         assert!("loud".parse::<Level>().is_err());
     }
 }

@@ -76,7 +76,8 @@ impl Logger {
     #[new]
     #[pyo3(signature = (path=None, level="INFO", service=None, rotate_bytes=None, flush_interval=0.1,
         on_full="block", snapshot_dir=None, file_level=None, memory_only=false, max_files=None,
-        buffer_size=None, snapshot_on_signals=false, snapshot_on_panic=true, recorder_events=10_000))]
+        buffer_size=None, snapshot_on_signals=false, snapshot_on_panic=true, recorder_events=10_000,
+        overwrite=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -94,6 +95,7 @@ impl Logger {
         snapshot_on_signals: bool,
         snapshot_on_panic: bool,
         recorder_events: usize,
+        overwrite: bool,
     ) -> PyResult<Logger> {
         if !(flush_interval.is_finite() && flush_interval > 0.0) {
             return Err(PyValueError::new_err(
@@ -114,6 +116,7 @@ impl Logger {
             })
             .snapshot_on_signals(snapshot_on_signals)
             .snapshot_on_panic(snapshot_on_panic)
+            .overwrite(overwrite)
             .flight_recorder(recorder_events, 4 << 20);
         let target = service.clone().unwrap_or_else(|| "python".to_string());
         if let Some(s) = service {
@@ -282,6 +285,15 @@ impl Logger {
         if let Some(g) = guard {
             py.detach(move || drop(g));
         }
+    }
+
+    /// The file this logger writes (None with `memory_only=True`). When the path given
+    /// already held an earlier log, that file is kept and this is the new one beside it
+    /// (`trial-2.bin`), unless `overwrite=True` was asked.
+    #[getter]
+    fn path(&self) -> Option<PathBuf> {
+        let guard = self.guard.lock().ok()?;
+        guard.as_ref()?.path().map(PathBuf::from)
     }
 
     /// True until `close`.

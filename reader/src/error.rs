@@ -30,6 +30,20 @@ pub enum Error {
         /// How many bytes were skipped.
         len: u64,
     },
+    /// The trailer of a cleanly closed file disagrees with the blocks found: blocks were
+    /// cut out of the file or damaged after it was closed.
+    TrailerMismatch {
+        /// Byte offset of the trailer block.
+        offset: u64,
+        /// What disagrees, e.g. `says 12 blocks, found 11`.
+        detail: String,
+    },
+    /// A file of a followed series was deleted before it could be read to its end (as by
+    /// retention while a follower was behind): its unread events are lost to the follower.
+    Deleted {
+        /// The file.
+        path: std::path::PathBuf,
+    },
     /// The file ends inside a block, as when its writer was killed while writing it.
     Truncated {
         /// Byte offset of the incomplete block.
@@ -45,6 +59,7 @@ impl Error {
     pub fn offset(&self) -> Option<u64> {
         match self {
             Error::BadBlock { offset, .. }
+            | Error::TrailerMismatch { offset, .. }
             | Error::Garbage { offset, .. }
             | Error::Truncated { offset, .. } => Some(*offset),
             Error::Header(_) => Some(0),
@@ -73,6 +88,15 @@ impl fmt::Display for Error {
             Error::Garbage { offset, len } => {
                 write!(f, "skipped {len} bytes of non-block data at byte {offset}")
             }
+            Error::TrailerMismatch { offset, detail } => write!(
+                f,
+                "the trailer at byte {offset} disagrees with the blocks found: {detail}"
+            ),
+            Error::Deleted { path } => write!(
+                f,
+                "{} was deleted before it could be read to its end; its unread events are lost",
+                path.display()
+            ),
             Error::Truncated { offset, have } => write!(
                 f,
                 "file ends inside the block at byte {offset} ({have} bytes of it present): the writer stopped mid-block"

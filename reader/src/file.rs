@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ttlog_format::{find_sync, EndMarker, FormatError, Frame, Header, SYNC};
 
-use crate::block::{decode_block, BlockContent, Trailer};
+use crate::block::{decode_block, BlockContent, BlockEvents, Trailer};
 use crate::{Error, Event};
 
 const READ_CHUNK: usize = 256 << 10;
@@ -87,6 +87,16 @@ impl<R: Read> BlockReader<R> {
     pub fn headerless(src: R) -> BlockReader<R> {
         BlockReader {
             quiet_skip: true,
+            ..BlockReader::blank(src)
+        }
+    }
+
+    /// Reads `src`, already positioned at byte `offset` of a file whose header was read
+    /// elsewhere, as blocks from there on: what [`new`](Self::new) would report from that
+    /// offset, when it is where a block starts.
+    pub fn resume(src: R, offset: u64) -> BlockReader<R> {
+        BlockReader {
+            base: offset,
             ..BlockReader::blank(src)
         }
     }
@@ -320,7 +330,7 @@ impl<R: Read> BlockReader<R> {
 /// blocks come in file order. Skipped data is reported as `Err` items between the events.
 pub struct Events<R> {
     blocks: BlockReader<R>,
-    current: std::vec::IntoIter<Event>,
+    current: Option<Box<BlockEvents>>,
     trailer: Option<Trailer>,
 }
 
@@ -329,7 +339,7 @@ impl<R: Read> Events<R> {
     pub fn new(blocks: BlockReader<R>) -> Events<R> {
         Events {
             blocks,
-            current: Vec::new().into_iter(),
+            current: None,
             trailer: None,
         }
     }
@@ -367,20 +377,16 @@ impl<R: Read> Iterator for Events<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(e) = self.current.next() {
+            if let Some(e) = self.current.as_mut().and_then(Iterator::next) {
                 return Some(Ok(e));
             }
+            self.current = None;
             let block = match self.blocks.next_block()? {
                 Ok(b) => b,
                 Err(e) => return Some(Err(e)),
             };
-            match decode_block(&block.frame, &block.payload) {
-                Ok(BlockContent::Events(mut events)) => {
-                    // Threads' events interleave within a block; stable, so equal times keep
-                    // their stored order.
-                    events.sort_by_key(|e| e.ts);
-                    self.current = events.into_iter();
-                }
+            match decode_block(&block.frame, block.payload) {
+                Ok(BlockContent::Events(events)) => self.current = Some(events),
                 Ok(BlockContent::Trailer(t)) => self.trailer = Some(t),
                 Ok(BlockContent::Unknown(_)) => {}
                 Err(source) => {

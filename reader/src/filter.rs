@@ -22,7 +22,7 @@
 use std::fmt;
 
 use regex::Regex;
-use ttlog_format::{Frame, Level};
+use ttlog_format::{level_bit, Frame, Level};
 
 use crate::{Event, Value};
 
@@ -182,6 +182,10 @@ impl Query {
             // Only loss reports or definitions: keep, so losses are always shown.
             return true;
         }
+        if frame.level_mask == 0 && frame.event_count > 0 {
+            // Events but no level bit: written before levels 8 to 255 had bit 7; read it.
+            return true;
+        }
         let mask = self.level_mask();
         // Loss reports are WARN events: a block with DROPPED records has more records than
         // events and must be kept whenever WARN may match.
@@ -197,12 +201,17 @@ impl Query {
 fn level_mask(e: &Expr) -> Option<u8> {
     match e {
         Expr::Compare(Key::Level, op, lit) => {
-            let l = lit.level?;
+            let l = lit.level?.as_u8();
+            // Bits 0 to 6 stand for one level each; bit 7 for every level from 7 up, so it
+            // may match when either end of that range does.
             let mut mask = 0;
-            for cand in Level::ALL {
-                if cmp_ord(*op, cand.cmp(&l)) {
-                    mask |= cand.mask_bit();
+            for n in 0..=6u8 {
+                if cmp_ord(*op, n.cmp(&l)) {
+                    mask |= level_bit(n);
                 }
+            }
+            if cmp_ord(*op, 7u8.cmp(&l)) || cmp_ord(*op, u8::MAX.cmp(&l)) {
+                mask |= level_bit(7);
             }
             Some(mask)
         }
@@ -213,7 +222,7 @@ fn level_mask(e: &Expr) -> Option<u8> {
         },
         Expr::Or(a, b) => Some(level_mask(a)? | level_mask(b)?),
         Expr::Not(inner) => match &**inner {
-            Expr::Compare(Key::Level, _, _) => level_mask(inner).map(|m| !m & 0x1f),
+            Expr::Compare(Key::Level, _, _) => level_mask(inner).map(|m| !m),
             _ => None,
         },
         _ => None,
@@ -241,9 +250,11 @@ fn eval(e: &Expr, ev: &Event) -> bool {
         Expr::Exists(Key::Field(name)) => ev.field(name).is_some(),
         Expr::Exists(_) => true,
         Expr::Compare(key, op, lit) => match key {
-            Key::Level => match (lit.level, ev.level()) {
-                (Some(l), Some(el)) => cmp_ord(*op, el.cmp(&l)),
-                _ => text_op(*op, &ev.level_name(), lit),
+            // Levels compare by number, so `level>=ERROR` also selects LEVEL5 to LEVEL255
+            // (higher is more severe, SPEC.md 8.2).
+            Key::Level => match lit.level {
+                Some(l) => cmp_ord(*op, ev.callsite.level.cmp(&l.as_u8())),
+                None => text_op(*op, &ev.level_name(), lit),
             },
             Key::Target => {
                 let t = ev.target();
@@ -737,16 +748,14 @@ mod tests {
     fn level_masks_for_block_skipping() {
         let mask = |s: &str| Filter::parse(s).unwrap().level_mask();
         assert_eq!(mask("level=ERROR"), Level::Error.mask_bit());
-        assert_eq!(
-            mask("level>=WARN"),
-            Level::Warn.mask_bit() | Level::Error.mask_bit()
-        );
+        // Levels above ERROR (5 to 255, bits 5 to 7) are more severe still.
+        assert_eq!(mask("level>=WARN"), 0b1111_1000);
+        assert_eq!(mask("level>ERROR"), 0b1110_0000);
+        assert_eq!(mask("level<=INFO"), 0b0000_0111);
+        assert_eq!(mask("level!=INFO"), !0b100);
         assert_eq!(mask("level=ERROR and joint=2"), Level::Error.mask_bit());
         assert_eq!(mask("level=ERROR or joint=2"), 0xff);
-        assert_eq!(
-            mask("not level<=INFO"),
-            Level::Warn.mask_bit() | Level::Error.mask_bit()
-        );
+        assert_eq!(mask("not level<=INFO"), 0b1111_1000);
         assert_eq!(mask("joint=2"), 0xff);
     }
 }

@@ -78,12 +78,19 @@ impl Follower {
         let mut out = Vec::new();
         let meta = match std::fs::metadata(&self.path) {
             Ok(m) => m,
-            // Gone for now (rotated away, being replaced): look again next time.
-            Err(_) => return out,
+            Err(_) => {
+                self.poll_gone(&mut out);
+                return out;
+            }
         };
         let identity = file_identity(&meta);
         let end_of_data = self.pos + self.buf.len() as u64;
-        if self.identity.is_some_and(|id| id != identity) || meta.len() < end_of_data {
+        if self.identity.is_some_and(|id| id != identity) {
+            // Replaced: what the old file still held is read through its open handle.
+            self.drain_open_file(&mut out);
+            self.restart();
+            out.push(Followed::Restarted(self.path.clone()));
+        } else if meta.len() < end_of_data {
             self.restart();
             out.push(Followed::Restarted(self.path.clone()));
         }
@@ -103,13 +110,67 @@ impl Follower {
         self.parse(&mut out);
         if self.closed {
             if let Some(next) = next_in_series(&self.path).filter(|p| p.exists()) {
-                self.path = next.clone();
-                self.restart();
-                out.push(Followed::Rotated(next));
-                self.parse_after_rotation(&mut out);
+                self.move_to(next, &mut out);
             }
         }
         out
+    }
+
+    /// The followed path is gone (deleted by retention, or being replaced). What was
+    /// written to it is still readable through the open handle; after that, following
+    /// moves to the oldest later file of its series still there, and reports the files
+    /// deleted before they could be read.
+    fn poll_gone(&mut self, out: &mut Vec<Followed>) {
+        self.drain_open_file(out);
+        let Some(later) = oldest_later_in_series(&self.path) else {
+            // Not a series, or nothing after it yet: look again next time.
+            return;
+        };
+        if !self.closed {
+            // The writer had not finished it: whatever was cut off is lost.
+            if !self.buf.is_empty() || self.file.is_none() {
+                self.report_cut(out);
+            }
+        }
+        let mut next = next_in_series(&self.path);
+        while let Some(missing) = next.filter(|p| *p != later) {
+            out.push(Followed::Problem(Error::Deleted {
+                path: missing.clone(),
+            }));
+            next = next_in_series(&missing);
+        }
+        self.move_to(later, out);
+    }
+
+    /// Reads and parses whatever the open (possibly deleted) file still holds.
+    fn drain_open_file(&mut self, out: &mut Vec<Followed>) {
+        if self.file.is_none() {
+            return;
+        }
+        match self.read_new() {
+            Ok(()) => self.parse(out),
+            Err(e) => out.push(Followed::Problem(Error::Io(e))),
+        }
+    }
+
+    fn report_cut(&mut self, out: &mut Vec<Followed>) {
+        if self.file.is_none() && self.buf.is_empty() {
+            out.push(Followed::Problem(Error::Deleted {
+                path: self.path.clone(),
+            }));
+        } else if !self.buf.is_empty() {
+            out.push(Followed::Problem(Error::Truncated {
+                offset: self.pos,
+                have: self.buf.len() as u64,
+            }));
+        }
+    }
+
+    fn move_to(&mut self, next: PathBuf, out: &mut Vec<Followed>) {
+        self.path = next.clone();
+        self.restart();
+        out.push(Followed::Rotated(next));
+        self.parse_after_rotation(out);
     }
 
     fn parse_after_rotation(&mut self, out: &mut Vec<Followed>) {
@@ -171,11 +232,9 @@ impl Follower {
                         .decode_payload(&self.buf[Frame::LEN..need], &mut self.scratch)
                         .and_then(|raw| decode_block(&frame, raw));
                     match decoded {
-                        Ok(BlockContent::Events(mut events)) => {
-                            events.sort_by_key(|e| e.ts);
+                        Ok(BlockContent::Events(events)) => {
                             out.extend(
                                 events
-                                    .into_iter()
                                     .filter(|e| self.query.matches(e))
                                     .map(Followed::Event),
                             );
@@ -228,23 +287,62 @@ fn file_identity(meta: &std::fs::Metadata) -> (u64, u64) {
     )
 }
 
+/// A file name of a rotated series: `STEM.NNNNNN[.EXT]`.
+struct SeriesName<'a> {
+    stem: &'a str,
+    seq: u64,
+    ext: Option<&'a str>,
+}
+
+impl<'a> SeriesName<'a> {
+    fn parse(name: &'a str) -> Option<SeriesName<'a>> {
+        let (rest, ext) = match name.rsplit_once('.') {
+            Some((r, e)) if !e.bytes().all(|b| b.is_ascii_digit()) => (r, Some(e)),
+            _ => (name, None),
+        };
+        let (stem, digits) = rest.rsplit_once('.')?;
+        if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(SeriesName {
+            stem,
+            seq: digits.parse().ok()?,
+            ext,
+        })
+    }
+
+    fn with_seq(&self, seq: u64) -> String {
+        match self.ext {
+            Some(ext) => format!("{}.{seq:06}.{ext}", self.stem),
+            None => format!("{}.{seq:06}", self.stem),
+        }
+    }
+}
+
 /// `logs/run.000007.bin` → `logs/run.000008.bin`; `None` for a name outside a series.
 pub fn next_in_series(path: &Path) -> Option<PathBuf> {
-    let name = path.file_name()?.to_str()?;
-    let (rest, ext) = match name.rsplit_once('.') {
-        Some((r, e)) if !e.bytes().all(|b| b.is_ascii_digit()) => (r, Some(e)),
-        _ => (name, None),
+    let name = SeriesName::parse(path.file_name()?.to_str()?)?;
+    Some(path.with_file_name(name.with_seq(name.seq.checked_add(1)?)))
+}
+
+/// The existing file of `path`'s series with the smallest number above `path`'s.
+fn oldest_later_in_series(path: &Path) -> Option<PathBuf> {
+    let name = SeriesName::parse(path.file_name()?.to_str()?)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    let (stem, digits) = rest.rsplit_once('.')?;
-    if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let next: u64 = digits.parse::<u64>().ok()? + 1;
-    let file = match ext {
-        Some(ext) => format!("{stem}.{next:06}.{ext}"),
-        None => format!("{stem}.{next:06}"),
-    };
-    Some(path.with_file_name(file))
+    let later = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let file = entry.file_name().into_string().ok()?;
+            let other = SeriesName::parse(&file)?;
+            (other.stem == name.stem && other.ext == name.ext && other.seq > name.seq)
+                .then_some(other.seq)
+        })
+        .min()?;
+    Some(path.with_file_name(name.with_seq(later)))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 /// Definitions of one kind, by id, for one block.
+#[derive(Debug)]
 pub(crate) struct IdTable<T> {
     dense: Vec<Option<T>>,
     sparse: HashMap<u64, T>,

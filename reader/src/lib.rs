@@ -53,7 +53,7 @@ mod render;
 mod tail;
 mod value;
 
-pub use block::{decode_block, decode_block_levels, BlockContent, Trailer};
+pub use block::{decode_block, decode_block_levels, BlockContent, BlockEvents, Trailer};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
 pub use export::{write_json_line, write_json_line_with_fields, CsvExporter, CSV_FIXED_COLUMNS};

@@ -1,17 +1,56 @@
 //! Rendering a message template with its values (SPEC.md section 8.1).
+//!
+//! Rendering is total and bounded: any template and any values give a message, never a
+//! panic, and never more than [`MAX_MESSAGE_LEN`] bytes (plus [`TRUNCATION_MARK`]), however
+//! large the widths, precisions or repetitions the template asks for.
 
 use std::fmt::Write;
 
 use crate::Value;
 
+/// The largest width or precision honoured in a format spec; larger ones are clamped to it.
+/// Rust's own `format!` panics above 65,535, and a width is padding that no log needs more
+/// of; the clamp keeps a hostile `{:99999999999}` from asking for gigabytes.
+pub const MAX_WIDTH: usize = 4096;
+
+/// The most bytes a rendered message may take. A longer one is cut at a character boundary
+/// and ends with [`TRUNCATION_MARK`]: a template that repeats a large value (`{0}{0}{0}…`)
+/// cannot make one event's message grow past this.
+pub const MAX_MESSAGE_LEN: usize = 1 << 20;
+
+/// What a message cut at [`MAX_MESSAGE_LEN`] ends with.
+pub const TRUNCATION_MARK: &str = "…[message truncated]";
+
 /// Renders `template` into `out`, taking `{}`/`{N}` from `args` and `{name}` from `field`.
-/// A placeholder with no value, or one that does not parse, is copied unchanged.
+/// A placeholder with no value, or one that does not parse, is copied unchanged. What is
+/// appended is at most [`MAX_MESSAGE_LEN`] bytes plus [`TRUNCATION_MARK`].
 pub fn render<'v>(
     template: &str,
     args: &'v [Value],
     field: impl Fn(&str) -> Option<&'v Value>,
     out: &mut String,
 ) {
+    let start = out.len();
+    render_unbounded(template, args, field, out, start);
+    if out.len() - start > MAX_MESSAGE_LEN {
+        let mut cut = start + MAX_MESSAGE_LEN;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str(TRUNCATION_MARK);
+    }
+}
+
+/// Renders, stopping early once the output is past the limit (the caller cuts it).
+fn render_unbounded<'v>(
+    template: &str,
+    args: &'v [Value],
+    field: impl Fn(&str) -> Option<&'v Value>,
+    out: &mut String,
+    start: usize,
+) {
+    let full = |out: &String| out.len() - start > MAX_MESSAGE_LEN;
     let bytes = template.as_bytes();
     let mut next_arg = 0;
     let mut i = 0;
@@ -49,6 +88,9 @@ pub fn render<'v>(
                 }
                 i += close + 1;
                 plain = i;
+                if full(out) {
+                    return;
+                }
             }
             _ => i += 1,
         }
@@ -96,16 +138,15 @@ impl Spec {
             spec.zero = true;
             i += 1;
         }
+        // A run of digits, clamped to MAX_WIDTH (however many digits: no overflow).
         let digits = |i: &mut usize| {
             let start = *i;
-            while chars.get(*i).is_some_and(char::is_ascii_digit) {
+            let mut n = 0usize;
+            while let Some(d) = chars.get(*i).and_then(|c| c.to_digit(10)) {
+                n = (n * 10 + d as usize).min(MAX_WIDTH);
                 *i += 1;
             }
-            chars[start..*i]
-                .iter()
-                .collect::<String>()
-                .parse::<usize>()
-                .ok()
+            (*i > start).then_some(n)
         };
         spec.width = digits(&mut i).unwrap_or(0);
         if chars.get(i) == Some(&'.') {
@@ -241,5 +282,44 @@ mod tests {
         assert_eq!(r("{:.1e}", &[Value::Float(1234.5)], &[]), "1.2e3");
         assert_eq!(r("open {", &[], &[]), "open {");
         assert_eq!(r("{:bad}", &args, &[]), "{:bad}");
+    }
+
+    #[test]
+    fn huge_widths_and_precisions_are_clamped_not_fatal() {
+        let f = [Value::Float(1.5)];
+        let t = [Value::Text("ab".into())];
+        // Each of these panicked, aborted or exhausted memory before the clamp.
+        assert_eq!(r("{:.70000}", &f, &[]).len(), 2 + MAX_WIDTH);
+        assert_eq!(r("{:99999999999}", &t, &[]).len(), MAX_WIDTH);
+        assert_eq!(r("{:18446744073709551615}", &t, &[]).len(), MAX_WIDTH);
+        assert_eq!(
+            r("{:999999999999999999999999999999}", &t, &[]).len(),
+            MAX_WIDTH
+        );
+        assert_eq!(r("{:.99999999999e}", &f, &[]).len(), 4 + MAX_WIDTH);
+        assert_eq!(
+            r("{:099999999999}", &[Value::Int(-1)], &[]).len(),
+            MAX_WIDTH
+        );
+        assert_eq!(
+            r("{:#099999999999x}", &[Value::Int(255)], &[]).len(),
+            MAX_WIDTH
+        );
+        assert_eq!(r("{:.99999999999}", &t, &[]), "ab");
+    }
+
+    #[test]
+    fn a_message_never_grows_past_its_bound() {
+        let big = [Value::Text("x".repeat(300_000).into())];
+        let out = r(&"{0}".repeat(1000), &big, &[]);
+        assert_eq!(out.len(), MAX_MESSAGE_LEN + TRUNCATION_MARK.len());
+        assert!(out.ends_with(TRUNCATION_MARK));
+        let padded = r(&"{:4096}".repeat(10_000), &[Value::Int(1)], &[]);
+        assert!(padded.len() <= MAX_MESSAGE_LEN + TRUNCATION_MARK.len());
+        // Cut at a character boundary.
+        let wide = [Value::Text("é".repeat(600_000).into())];
+        let out = r("{0}", &wide, &[]);
+        assert!(out.ends_with(TRUNCATION_MARK));
+        assert!(out.len() <= MAX_MESSAGE_LEN + TRUNCATION_MARK.len());
     }
 }

@@ -1,112 +1,156 @@
 //! Reading the last events of a file from its end, without reading the whole file.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use ttlog_format::{find_sync, Frame, Header, SYNC};
+use ttlog_format::{find_sync, Frame, SYNC};
 
-use crate::block::{decode_block, BlockContent};
-use crate::{Error, Event, Query};
+use crate::block::{decode_block_levels, BlockContent};
+use crate::{BlockReader, Error, Event, Query};
 
 /// What [`last_events`] found.
 #[derive(Debug)]
 pub struct Tail {
     /// The events, oldest first.
     pub events: Vec<Event>,
-    /// Problems met while reading backwards.
+    /// Problems in the part of the file that was read (from the first block that could
+    /// hold a returned event to the end), exactly as a reader of the whole file reports
+    /// them there, in file order.
     pub problems: Vec<Error>,
     /// Where reading forward should go on to see only new data: the end of the last
     /// complete block, or the start of a block still being written.
     pub resume_at: u64,
 }
 
+/// Largest window read backwards at once while looking for blocks.
+const MAX_WINDOW: u64 = 64 << 20;
+
 /// The last `n` events of the file at `path` that `query` selects, oldest first, with the
-/// problems met on the way. Reads blocks backwards from the end, so the cost depends on `n`
-/// and on how many blocks the query skips, not on the file's size.
+/// problems met on the way.
+///
+/// A backward scan over block frames finds the block from which the last `n` selected
+/// events are sure to follow; the file is then read forward from there, as every reader
+/// reads it, so damage and a cut last block in that part are reported exactly as a
+/// reader of the whole file reports them. The cost depends on `n`, not on the file's size.
 pub fn last_events(path: &Path, n: usize, query: &Query) -> Result<Tail, Error> {
     let mut file = File::open(path)?;
-    let mut head = vec![0u8; 64 << 10];
-    let got = read_up_to(&mut file, &mut head)?;
-    let header_len = match Header::decode(&head[..got]) {
-        Ok((_, len)) => len as u64,
-        Err(e) => return Err(Error::Header(e)),
-    };
+    // Any header the format allows (up to 1 MiB of body), read as every reader reads it.
+    let header_len = BlockReader::new(&mut file)?.header_len();
     let len = file.metadata()?.len();
-    let mut found: Vec<Event> = Vec::new();
+    let start = if n == 0 {
+        len
+    } else {
+        start_of_last(&mut file, header_len, len, n, query)?
+    };
+    file.seek(SeekFrom::Start(start))?;
+    let mut blocks = BlockReader::resume(file, start);
+    let q = query.clone();
+    blocks.set_block_filter(Box::new(move |f| q.block_may_match(f)));
+    let mask = query.level_mask();
+    let mut events: VecDeque<Event> = VecDeque::with_capacity(n.min(1 << 16));
     let mut problems = Vec::new();
+    let mut resume_at = start;
+    while let Some(item) = blocks.next_block() {
+        let block = match item {
+            Ok(b) => b,
+            Err(Error::Truncated { offset, have }) => {
+                resume_at = offset;
+                problems.push(Error::Truncated { offset, have });
+                continue;
+            }
+            Err(e) if e.is_data_loss() => {
+                problems.push(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        resume_at = block.offset + block.frame.block_len() as u64;
+        match decode_block_levels(&block.frame, block.payload, mask) {
+            Ok(BlockContent::Events(block_events)) => {
+                for e in block_events.filter(|e| query.matches(e)) {
+                    if events.len() == n {
+                        events.pop_front();
+                    }
+                    events.push_back(e);
+                }
+            }
+            Ok(_) => {}
+            Err(source) => problems.push(Error::BadBlock {
+                offset: block.offset,
+                source,
+            }),
+        }
+    }
+    if blocks.closed_cleanly() {
+        resume_at = blocks.position();
+    }
+    Ok(Tail {
+        events: events.into(),
+        problems,
+        resume_at,
+    })
+}
+
+/// The offset of the block from which the last `n` selected events follow: found by
+/// scanning backwards for sync markers whose frame checks, and counting the selected
+/// events of each such block. `header_len` when the whole file must be read.
+fn start_of_last(
+    file: &mut File,
+    header_len: u64,
+    len: u64,
+    n: usize,
+    query: &Query,
+) -> Result<u64, Error> {
+    let mut found = 0usize;
     let mut end = len;
     let mut window = 1u64 << 20;
     let mut scratch = Vec::new();
-    let mut resume_at: Option<u64> = None;
-    while end > header_len && (found.len() < n || resume_at.is_none()) {
+    let mask = query.level_mask();
+    // Lowest offset of a block taken so far: blocks must not overlap it.
+    let mut lowest = len;
+    while end > header_len {
         let start = end.saturating_sub(window).max(header_len);
         let mut buf = vec![0u8; (end - start) as usize];
         file.seek(SeekFrom::Start(start))?;
         file.read_exact(&mut buf)?;
-        // Every sync marker in the window, last first; each is checked by its frame CRC.
         let mut marks = Vec::new();
         let mut from = 0;
         while let Some(p) = find_sync(&buf, from) {
-            if buf.len() - p >= SYNC.len() {
-                marks.push(p);
-            }
+            marks.push(p);
             from = p + 1;
         }
-        let mut lowest_block = end;
         for &p in marks.iter().rev() {
             let offset = start + p as u64;
-            if offset >= lowest_block {
-                continue;
-            }
             let mut frame_bytes = [0u8; Frame::LEN];
             file.seek(SeekFrom::Start(offset))?;
-            if read_up_to(&mut file, &mut frame_bytes)? < Frame::LEN {
+            if read_up_to(file, &mut frame_bytes)? < Frame::LEN {
                 continue;
             }
             let Ok(frame) = Frame::decode(&frame_bytes) else {
                 continue;
             };
             let block_end = offset + frame.block_len() as u64;
-            if block_end > lowest_block {
-                // Runs past the next block: a cut block at the end, or a chance match.
-                if block_end > len && resume_at.is_none() {
-                    problems.push(Error::Truncated {
-                        offset,
-                        have: len - offset,
-                    });
-                    resume_at = Some(offset);
-                }
+            if block_end > lowest {
+                // Runs past the block after it: a cut block, or a chance match. The
+                // forward read reports whatever it is.
                 continue;
             }
-            resume_at.get_or_insert(block_end);
-            lowest_block = offset;
-            if found.len() >= n {
-                break;
-            }
-            if frame.kind == ttlog_format::BlockKind::Data && !query.block_may_match(&frame) {
+            lowest = offset;
+            if frame.kind != ttlog_format::BlockKind::Data || !query.block_may_match(&frame) {
                 continue;
             }
             let mut stored = vec![0u8; frame.stored_len as usize];
             file.read_exact(&mut stored)?;
-            let decoded = frame
-                .decode_payload(&stored, &mut scratch)
-                .and_then(|raw| decode_block(&frame, raw));
-            match decoded {
-                Ok(BlockContent::Events(mut events)) => {
-                    events.sort_by_key(|e| e.ts);
-                    events.retain(|e| query.matches(e));
-                    let keep = n - found.len();
-                    let skip = events.len().saturating_sub(keep);
-                    let mut tail: Vec<Event> = events.drain(skip..).collect();
-                    tail.append(&mut found);
-                    found = tail;
-                }
-                Ok(_) => {}
-                Err(source) => problems.push(Error::BadBlock { offset, source }),
+            let Ok(raw) = frame.decode_payload(&stored, &mut scratch) else {
+                continue;
+            };
+            if let Ok(BlockContent::Events(events)) = decode_block_levels(&frame, raw, mask) {
+                found += events.filter(|e| query.matches(e)).take(n - found).count();
             }
-            if found.len() >= n {
-                break;
+            if found >= n {
+                return Ok(offset);
             }
         }
         if start == header_len {
@@ -114,19 +158,14 @@ pub fn last_events(path: &Path, n: usize, query: &Query) -> Result<Tail, Error> 
         }
         // Continue before the lowest block found; a block longer than the window makes the
         // next window larger.
-        end = if lowest_block < end {
-            lowest_block
+        end = if lowest < end {
+            lowest
         } else {
             start + SYNC.len() as u64
         };
-        window = window.saturating_mul(2).min(64 << 20);
+        window = window.saturating_mul(2).min(MAX_WINDOW);
     }
-    problems.reverse();
-    Ok(Tail {
-        events: found,
-        problems,
-        resume_at: resume_at.unwrap_or(header_len),
-    })
+    Ok(header_len)
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::ids::IdTable;
-
 use ttlog_format::cbor::{read_head, MAX_DEPTH, STRING_REF_TAG};
 use ttlog_format::FormatError;
 
@@ -209,21 +207,173 @@ pub fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Decodes CBOR items into [`Value`]s, resolving string references against a block's
-/// STRING table.
+/// Resolves a string reference (tag 29812) to the text of the block's STRING record.
+pub(crate) type StringLookup<'a> = &'a dyn Fn(u64) -> Option<Arc<str>>;
+
+/// A lookup for values outside any block's string table: every reference is undefined.
+pub(crate) fn no_strings(_: u64) -> Option<Arc<str>> {
+    None
+}
+
+/// What the CBOR walker makes of each item: a [`Value`] when decoding, a [`Checked`]
+/// (nothing on the heap) when only checking. One walker, so checking and decoding accept
+/// exactly the same items.
+pub(crate) trait Build: Sized {
+    /// The items of an array being built.
+    type Items: Default;
+    /// The entries of a map being built.
+    type Entries: Default;
+    fn push(items: &mut Self::Items, item: Self);
+    fn push_entry(entries: &mut Self::Entries, key: Self, value: Self);
+    fn array(items: Self::Items) -> Self;
+    fn map(entries: Self::Entries) -> Self;
+    fn int(n: i128) -> Self;
+    fn float(f: f64) -> Self;
+    fn bool(b: bool) -> Self;
+    fn null() -> Self;
+    fn bytes(b: &[u8]) -> Self;
+    fn text(t: &str) -> Self;
+    fn shared_text(t: Arc<str>) -> Self;
+    /// The integer, when the item is one (a string reference's id).
+    fn as_int(&self) -> Option<i128>;
+    /// The big-endian number, when the item is a byte string of at most 16 bytes (a
+    /// bignum's magnitude).
+    fn as_magnitude(&self) -> Option<u128>;
+}
+
+fn magnitude(b: &[u8]) -> Option<u128> {
+    (b.len() <= 16).then(|| b.iter().fold(0u128, |acc, &x| (acc << 8) | u128::from(x)))
+}
+
+impl Build for Value {
+    type Items = Vec<Value>;
+    type Entries = Vec<(Value, Value)>;
+    fn push(items: &mut Vec<Value>, item: Value) {
+        items.push(item);
+    }
+    fn push_entry(entries: &mut Vec<(Value, Value)>, key: Value, value: Value) {
+        entries.push((key, value));
+    }
+    fn array(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn map(entries: Vec<(Value, Value)>) -> Value {
+        Value::Map(entries)
+    }
+    fn int(n: i128) -> Value {
+        Value::Int(n)
+    }
+    fn float(f: f64) -> Value {
+        Value::Float(f)
+    }
+    fn bool(b: bool) -> Value {
+        Value::Bool(b)
+    }
+    fn null() -> Value {
+        Value::Null
+    }
+    fn bytes(b: &[u8]) -> Value {
+        Value::Bytes(b.to_vec())
+    }
+    fn text(t: &str) -> Value {
+        Value::Text(t.into())
+    }
+    fn shared_text(t: Arc<str>) -> Value {
+        Value::Text(t)
+    }
+    fn as_int(&self) -> Option<i128> {
+        match self {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+    fn as_magnitude(&self) -> Option<u128> {
+        match self {
+            Value::Bytes(b) => magnitude(b),
+            _ => None,
+        }
+    }
+}
+
+/// What checking an item keeps of it: only what an enclosing tag may need.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Checked {
+    Int(i128),
+    Magnitude(u128),
+    Other,
+}
+
+impl Build for Checked {
+    type Items = ();
+    type Entries = ();
+    fn push(_: &mut (), _: Checked) {}
+    fn push_entry(_: &mut (), _: Checked, _: Checked) {}
+    fn array(_: ()) -> Checked {
+        Checked::Other
+    }
+    fn map(_: ()) -> Checked {
+        Checked::Other
+    }
+    fn int(n: i128) -> Checked {
+        Checked::Int(n)
+    }
+    fn float(_: f64) -> Checked {
+        Checked::Other
+    }
+    fn bool(_: bool) -> Checked {
+        Checked::Other
+    }
+    fn null() -> Checked {
+        Checked::Other
+    }
+    fn bytes(b: &[u8]) -> Checked {
+        magnitude(b).map_or(Checked::Other, Checked::Magnitude)
+    }
+    fn text(_: &str) -> Checked {
+        Checked::Other
+    }
+    fn shared_text(_: Arc<str>) -> Checked {
+        Checked::Other
+    }
+    fn as_int(&self) -> Option<i128> {
+        match self {
+            Checked::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+    fn as_magnitude(&self) -> Option<u128> {
+        match self {
+            Checked::Magnitude(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes CBOR items into [`Value`]s (or only checks them), resolving string references
+/// against a block's STRING table.
 pub(crate) struct ValueDecoder<'a> {
-    pub strings: &'a IdTable<Arc<str>>,
+    pub strings: StringLookup<'a>,
 }
 
 impl ValueDecoder<'_> {
     /// Decodes the item at the start of `buf`; returns it and its length.
     pub(crate) fn decode(&self, buf: &[u8]) -> Result<(Value, usize), FormatError> {
+        self.walk(buf)
+    }
+
+    /// Checks the item at the start of `buf` as [`decode`](Self::decode) would, without
+    /// building it; returns its length.
+    pub(crate) fn check(&self, buf: &[u8]) -> Result<usize, FormatError> {
+        self.walk::<Checked>(buf).map(|(_, n)| n)
+    }
+
+    fn walk<B: Build>(&self, buf: &[u8]) -> Result<(B, usize), FormatError> {
         let mut pos = 0;
         let v = self.item(buf, &mut pos, 0)?;
         Ok((v, pos))
     }
 
-    fn item(&self, buf: &[u8], pos: &mut usize, depth: usize) -> Result<Value, FormatError> {
+    fn item<B: Build>(&self, buf: &[u8], pos: &mut usize, depth: usize) -> Result<B, FormatError> {
         if depth > MAX_DEPTH {
             return Err(FormatError::BadCbor("nested too deeply"));
         }
@@ -235,15 +385,16 @@ impl ValueDecoder<'_> {
                 if indefinite {
                     return Err(FormatError::BadCbor("indefinite integer"));
                 }
-                Value::Int(i128::from(arg))
+                B::int(i128::from(arg))
             }
             1 => {
                 if indefinite {
                     return Err(FormatError::BadCbor("indefinite integer"));
                 }
-                Value::Int(-1 - i128::from(arg))
+                B::int(-1 - i128::from(arg))
             }
             2 | 3 => {
+                let chunks;
                 let bytes = if indefinite {
                     let mut all = Vec::new();
                     loop {
@@ -261,97 +412,91 @@ impl ValueDecoder<'_> {
                             Some(_) => return Err(FormatError::BadCbor("bad string chunk")),
                         }
                     }
-                    all
+                    chunks = all;
+                    &chunks[..]
                 } else {
-                    take(buf, pos, arg)?.to_vec()
+                    take(buf, pos, arg)?
                 };
                 if major == 2 {
-                    Value::Bytes(bytes)
+                    B::bytes(bytes)
                 } else {
-                    Value::Text(
-                        String::from_utf8(bytes)
-                            .map_err(|_| FormatError::BadUtf8)?
-                            .into(),
-                    )
+                    B::text(std::str::from_utf8(bytes).map_err(|_| FormatError::BadUtf8)?)
                 }
             }
             4 => {
-                let mut items = Vec::new();
+                let mut items = B::Items::default();
                 if indefinite {
                     while buf.get(*pos) != Some(&0xff) {
                         if *pos >= buf.len() {
                             return Err(truncated(FormatError::BadCbor("")));
                         }
-                        items.push(self.item(buf, pos, depth + 1)?);
+                        B::push(&mut items, self.item(buf, pos, depth + 1)?);
                     }
                     *pos += 1;
                 } else {
                     check_count(buf, *pos, arg)?;
                     for _ in 0..arg {
-                        items.push(self.item(buf, pos, depth + 1)?);
+                        B::push(&mut items, self.item(buf, pos, depth + 1)?);
                     }
                 }
-                Value::Array(items)
+                B::array(items)
             }
             5 => {
-                let mut entries = Vec::new();
+                let mut entries = B::Entries::default();
                 if indefinite {
                     while buf.get(*pos) != Some(&0xff) {
                         if *pos >= buf.len() {
                             return Err(truncated(FormatError::BadCbor("")));
                         }
                         let k = self.item(buf, pos, depth + 1)?;
-                        entries.push((k, self.item(buf, pos, depth + 1)?));
+                        B::push_entry(&mut entries, k, self.item(buf, pos, depth + 1)?);
                     }
                     *pos += 1;
                 } else {
                     check_count(buf, *pos, arg.saturating_mul(2))?;
                     for _ in 0..arg {
                         let k = self.item(buf, pos, depth + 1)?;
-                        entries.push((k, self.item(buf, pos, depth + 1)?));
+                        B::push_entry(&mut entries, k, self.item(buf, pos, depth + 1)?);
                     }
                 }
-                Value::Map(entries)
+                B::map(entries)
             }
             6 => {
                 if indefinite {
                     return Err(FormatError::BadCbor("indefinite tag"));
                 }
-                let inner = self.item(buf, pos, depth + 1)?;
-                match (arg, &inner) {
-                    (STRING_REF_TAG, Value::Int(id)) => {
-                        let text = u64::try_from(*id)
+                let inner: B = self.item(buf, pos, depth + 1)?;
+                match (arg, inner.as_int(), inner.as_magnitude()) {
+                    (STRING_REF_TAG, Some(id), _) => {
+                        let text = u64::try_from(id)
                             .ok()
-                            .and_then(|i| self.strings.get(i))
+                            .and_then(|i| (self.strings)(i))
                             .ok_or(FormatError::UndefinedId {
                                 kind: "string",
-                                id: u64::try_from(*id).unwrap_or(u64::MAX),
+                                id: u64::try_from(id).unwrap_or(u64::MAX),
                             })?;
-                        Value::Text(text.clone())
+                        B::shared_text(text)
                     }
                     // Bignums: integers when they fit in 128 bits, else their bytes.
-                    (2 | 3, Value::Bytes(b)) if b.len() <= 16 => {
-                        let n = b.iter().fold(0u128, |acc, &x| (acc << 8) | u128::from(x));
-                        match i128::try_from(n) {
-                            Ok(n) if arg == 2 => Value::Int(n),
-                            Ok(n) => Value::Int(-1 - n),
-                            Err(_) => inner,
-                        }
-                    }
+                    (2 | 3, _, Some(n)) => match i128::try_from(n) {
+                        Ok(n) if arg == 2 => B::int(n),
+                        Ok(n) => B::int(-1 - n),
+                        Err(_) => inner,
+                    },
                     _ => inner,
                 }
             }
             _ => match info {
-                20 => Value::Bool(false),
-                21 => Value::Bool(true),
-                22 | 23 => Value::Null,
-                25 => Value::Float(f16_to_f64(arg as u16)),
-                26 => Value::Float(f64::from(f32::from_bits(arg as u32))),
-                27 => Value::Float(f64::from_bits(arg)),
+                20 => B::bool(false),
+                21 => B::bool(true),
+                22 | 23 => B::null(),
+                25 => B::float(f16_to_f64(arg as u16)),
+                26 => B::float(f64::from(f32::from_bits(arg as u32))),
+                27 => B::float(f64::from_bits(arg)),
                 31 => return Err(FormatError::BadCbor("unexpected break")),
                 24 if arg < 32 => return Err(FormatError::BadCbor("invalid simple value")),
                 // Other simple values have no meaning in ttlog: read as null.
-                _ => Value::Null,
+                _ => B::null(),
             },
         })
     }
@@ -407,7 +552,7 @@ mod tests {
         let mut b = Vec::new();
         ciborium::into_writer(v, &mut b).unwrap();
         let (out, n) = ValueDecoder {
-            strings: &IdTable::default(),
+            strings: &no_strings,
         }
         .decode(&b)
         .unwrap();

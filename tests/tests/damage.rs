@@ -35,11 +35,10 @@ fn sample() -> &'static Sample {
         while let Some(block) = reader.next_block() {
             let block = block.unwrap();
             offsets.push(block.offset);
-            if let ttlog_reader::BlockContent::Events(mut events) =
-                ttlog_reader::decode_block(&block.frame, &block.payload).unwrap()
+            if let ttlog_reader::BlockContent::Events(events) =
+                ttlog_reader::decode_block(&block.frame, block.payload).unwrap()
             {
-                events.sort_by_key(|e| e.ts);
-                per_block.push(events.iter().map(json).collect());
+                per_block.push(events.map(|e| json(&e)).collect());
             } else {
                 per_block.push(Vec::new());
             }

@@ -353,6 +353,7 @@ pub struct Builder {
     snapshot_on_signals: bool,
     snapshot_timeout: Duration,
     fsync: Fsync,
+    overwrite: bool,
 }
 
 impl Default for Builder {
@@ -378,16 +379,28 @@ impl Default for Builder {
             snapshot_on_signals: false,
             snapshot_timeout: Duration::from_secs(2),
             fsync: Fsync::Never,
+            overwrite: false,
         }
     }
 }
 
 impl Builder {
-    /// The file to write (default `logs/trace.bin`). Its directory is created if needed, and
-    /// an existing file of that name is replaced. With rotation, this names the series: see
-    /// [`rotate_bytes`](Self::rotate_bytes).
+    /// The file to write (default `logs/trace.bin`). Its directory is created if needed.
+    ///
+    /// A file already there that holds data (an earlier run's log) is kept: this run then
+    /// writes `STEM-2.EXT` beside it (`logs/trace-2.bin`), or the first of `STEM-3.EXT`, …
+    /// that is free, and says so once on stderr; `ttlog-view logs/*.bin` shows every run.
+    /// [`overwrite`](Self::overwrite) replaces it instead. With rotation, this names the
+    /// series, which a new run continues: see [`rotate_bytes`](Self::rotate_bytes).
     pub fn path(mut self, path: impl AsRef<Path>) -> Builder {
         self.path = path.as_ref().to_path_buf();
+        self
+    }
+
+    /// Replace a file already at [`path`](Self::path) instead of keeping it (default
+    /// false: an earlier run's log is never destroyed unless asked).
+    pub fn overwrite(mut self, overwrite: bool) -> Builder {
+        self.overwrite = overwrite;
         self
     }
 
@@ -560,6 +573,7 @@ impl Builder {
                 header.clone(),
                 self.rotation,
                 self.fsync,
+                self.overwrite,
             )?)
         };
         let counters = Counters::default();
@@ -687,6 +701,13 @@ impl Guard {
     /// The logger's counters.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
+    }
+
+    /// The file this logger opened when it started (`None` when it writes no file). It can
+    /// differ from the configured path, which an earlier run's log may hold (see
+    /// [`Builder::path`]); with rotation, later files follow it in its series.
+    pub fn path(&self) -> Option<&Path> {
+        self.shared.snapshot.main_log.as_deref()
     }
 
     /// Writes a snapshot now; see [`request_snapshot`](crate::request_snapshot).

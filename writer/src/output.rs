@@ -1,6 +1,6 @@
 //! The files the writer thread writes: header, blocks, trailer, rotation and retention.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -46,14 +46,17 @@ pub(crate) struct Output {
     /// Bytes of the current file; the offset of the next block.
     offset: u64,
     opened_at: Instant,
-    checked_at: Instant,
     totals: FileTotals,
     trailer: BlockBuilder,
     scratch: Vec<u8>,
     files_opened: u64,
     fsync: Fsync,
     synced_at: Instant,
+    overwrite: bool,
 }
+
+/// How many numbered names (`STEM-2.EXT` …) are tried for a new file before giving up.
+const MAX_NAME_TRIES: u32 = 10_000;
 
 impl Output {
     /// Opens the first file. Errors here are returned to `init`: a logger that cannot create
@@ -63,6 +66,7 @@ impl Output {
         header: Header,
         rotation: Rotation,
         fsync: Fsync,
+        overwrite: bool,
     ) -> Result<Output, Error> {
         if let Some(dir) = base.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -84,13 +88,13 @@ impl Output {
             seq,
             offset: 0,
             opened_at: Instant::now(),
-            checked_at: Instant::now(),
             totals: FileTotals::default(),
             trailer: BlockBuilder::new(),
             scratch: Vec::new(),
             files_opened: 0,
             fsync,
             synced_at: Instant::now(),
+            overwrite,
         };
         out.open_file().map_err(|source| Error::Io {
             path: out.path.clone(),
@@ -100,16 +104,12 @@ impl Output {
     }
 
     fn open_file(&mut self) -> io::Result<u64> {
-        self.path = if self.rotation.enabled() {
-            series_path(&self.base, self.seq)
-        } else {
-            self.base.clone()
-        };
+        let (mut file, path) = self.create()?;
+        self.path = path;
         self.header.rotation_seq = self.rotation.enabled().then_some(self.seq);
         self.header.created_ns = Some(wall_now_ns());
         let mut bytes = Vec::new();
         self.header.encode(&mut bytes);
-        let mut file = File::create(&self.path)?;
         file.write_all(&bytes)?;
         self.file = Some(file);
         self.files_opened += 1;
@@ -125,18 +125,91 @@ impl Output {
         Ok(self.offset)
     }
 
+    /// Creates the next file, never destroying one that holds data: with rotation, the next
+    /// free number of the series; without, the path itself when it is free or empty, else
+    /// the first free `STEM-2.EXT`, `STEM-3.EXT`, … beside it (unless the user asked to
+    /// overwrite).
+    fn create(&mut self) -> io::Result<(File, PathBuf)> {
+        let new = |p: &Path| OpenOptions::new().write(true).create_new(true).open(p);
+        for n in 1..=MAX_NAME_TRIES {
+            let path = if self.rotation.enabled() {
+                series_path(&self.base, self.seq)
+            } else if n == 1 {
+                if self.overwrite {
+                    return Ok((File::create(&self.base)?, self.base.clone()));
+                }
+                self.base.clone()
+            } else {
+                numbered_path(&self.base, n)
+            };
+            match new(&path) {
+                Ok(file) => {
+                    if path != self.base && !self.rotation.enabled() {
+                        eprintln!(
+                            "ttlog: {} holds an earlier log, kept; writing {} (ask for overwrite to replace it)",
+                            self.base.display(),
+                            path.display()
+                        );
+                    }
+                    return Ok((file, path));
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    // An empty file holds nothing to keep: use it.
+                    if fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                        let file = OpenOptions::new().write(true).open(&path)?;
+                        if file.metadata()?.len() == 0 {
+                            return Ok((file, path));
+                        }
+                    }
+                    self.seq += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} and {MAX_NAME_TRIES} numbered names beside it are taken",
+                self.base.display()
+            ),
+        ))
+    }
+
+    /// True when the open file is no longer the one at its path: deleted, or replaced by
+    /// another file. Two `stat`s, once per block.
+    fn file_gone(&self) -> bool {
+        let Some(file) = &self.file else {
+            return false;
+        };
+        match (file.metadata(), fs::metadata(&self.path)) {
+            (Ok(open), Ok(at_path)) => identity(&open) != identity(&at_path),
+            (_, Err(e)) => e.kind() == io::ErrorKind::NotFound,
+            _ => false,
+        }
+    }
+
     /// Writes one framed block. On error the caller counts the block's events as lost.
     ///
     /// A failed write keeps the file: part of the block may be on disk, and readers skip it
-    /// by its CRC and find the next block. A file deleted under us is noticed within a second
-    /// and created again, with a fresh header, so later events still reach a visible file.
+    /// by its CRC and find the next block. A file deleted or replaced under us is noticed
+    /// before each block, and the block goes to a new file (with a fresh header, under the
+    /// same rules as the first), so no event is written where nobody can read it.
     pub(crate) fn write_block(&mut self, bytes: &[u8], frame: &Frame) -> io::Result<u64> {
-        if self.checked_at.elapsed() >= Duration::from_secs(1) {
-            self.checked_at = Instant::now();
-            if matches!(fs::metadata(&self.path), Err(e) if e.kind() == io::ErrorKind::NotFound) {
-                self.file = None;
-            }
+        if self.file_gone() {
+            let old = self.path.clone();
+            self.file = None;
+            let written = self.open_file()?;
+            eprintln!(
+                "ttlog: {} was deleted or replaced; writing on in {}",
+                old.display(),
+                self.path.display()
+            );
+            return self.append(bytes, frame).map(|n| n + written);
         }
+        self.append(bytes, frame)
+    }
+
+    fn append(&mut self, bytes: &[u8], frame: &Frame) -> io::Result<u64> {
         let mut written = 0;
         if self.file.is_none() {
             written += self.open_file()?;
@@ -249,7 +322,15 @@ pub(crate) fn base_header(service: Option<String>, anchor: &Anchor) -> Header {
     let mut header = Header::new(session_id());
     header.writer = Some("ttlog".into());
     header.writer_version = Some(env!("CARGO_PKG_VERSION").into());
-    header.service = service;
+    // A header holds at most 1 MiB; a service name has no need of more than a few bytes.
+    header.service = service.map(|mut s| {
+        let mut end = s.len().min(4096);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s
+    });
     header.pid = Some(u64::from(std::process::id()));
     header.host = host_name();
     header.clock = Some(ClockSync {
@@ -258,6 +339,28 @@ pub(crate) fn base_header(service: Option<String>, anchor: &Anchor) -> Header {
         ticks_per_second: anchor.ticks_per_second(),
     });
     header
+}
+
+/// `logs/trace.bin` → `logs/trace-2.bin`: where a second run writes when the first run's
+/// file is still there.
+fn numbered_path(base: &Path, n: u32) -> PathBuf {
+    let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match base.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    base.with_file_name(name)
+}
+
+#[cfg(unix)]
+fn identity(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(meta: &fs::Metadata) -> (u64, u64) {
+    (meta.len(), 0)
 }
 
 /// `logs/trace.bin` → `logs/trace.000042.bin`.

@@ -58,7 +58,10 @@ impl SnapshotInfo {
     }
 
     fn to_cbor(&self, seq: u64, events: usize, forgotten: u64, main_log: Option<&Path>) -> Value {
-        let text = |s: &str| Value::Text(s.to_string());
+        // Every text is clipped so the header stays far below the format's 1 MiB: a
+        // snapshot that no reader can open would lose the crash evidence it exists for.
+        let text = |s: &str| Value::Text(clip(s, SHORT_TEXT, 0));
+        let long = |s: &str, head: usize, tail: usize| Value::Text(clip(s, head, tail));
         let mut m = vec![
             (text("reason"), text(&self.reason)),
             (text("thread"), text(&self.thread)),
@@ -68,14 +71,15 @@ impl SnapshotInfo {
             (text("events"), Value::Integer((events as u64).into())),
             (text("forgotten"), Value::Integer(forgotten.into())),
         ];
-        let mut opt = |k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                m.push((text(k), text(v)));
-            }
-        };
-        opt("message", &self.message);
-        opt("file", &self.file);
-        opt("backtrace", &self.backtrace);
+        if let Some(v) = &self.message {
+            m.push((text("message"), long(v, MESSAGE_HEAD, MESSAGE_TAIL)));
+        }
+        if let Some(v) = &self.file {
+            m.push((text("file"), text(v)));
+        }
+        if let Some(v) = &self.backtrace {
+            m.push((text("backtrace"), long(v, BACKTRACE_HEAD, BACKTRACE_TAIL)));
+        }
         if let Some(line) = self.line {
             m.push((text("line"), Value::Integer(line.into())));
         }
@@ -84,6 +88,38 @@ impl SnapshotInfo {
         }
         Value::Map(m)
     }
+}
+
+/// Most bytes kept of a snapshot's reason, thread, file and log path.
+const SHORT_TEXT: usize = 4096;
+/// Bytes kept from the start and the end of a long message: its start says what failed.
+const MESSAGE_HEAD: usize = 48 << 10;
+const MESSAGE_TAIL: usize = 16 << 10;
+/// Bytes kept of a long backtrace or traceback: its end is where it failed.
+const BACKTRACE_HEAD: usize = 64 << 10;
+const BACKTRACE_TAIL: usize = 192 << 10;
+
+/// `s` whole when it has at most `head + tail` bytes (at least `head`); else its first
+/// `head` and last `tail` bytes (at character boundaries) around a marker saying how much
+/// was cut.
+fn clip(s: &str, head: usize, tail: usize) -> String {
+    if s.len() <= head + tail {
+        return s.to_string();
+    }
+    let mut h = head;
+    while !s.is_char_boundary(h) {
+        h -= 1;
+    }
+    let mut t = s.len() - tail;
+    while !s.is_char_boundary(t) {
+        t += 1;
+    }
+    format!(
+        "{}\n…[{} bytes cut: a snapshot header holds at most 1 MiB]…\n{}",
+        &s[..h],
+        t - h,
+        &s[t..]
+    )
 }
 
 /// Drops the leading frames of the panic machinery and this hook, so the backtrace starts
@@ -238,6 +274,32 @@ pub(crate) fn write_snapshot(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_texts_are_clipped_at_both_ends_with_a_marker() {
+        assert_eq!(clip("short", 4, 2), "short");
+        let s = format!("{}{}", "é".repeat(1000), "z".repeat(1000));
+        let c = clip(&s, 101, 50);
+        assert!(c.starts_with("éé") && c.ends_with(&"z".repeat(50)), "{c}");
+        assert!(c.contains("bytes cut"));
+        assert!(c.len() < 300);
+        let info = SnapshotInfo {
+            reason: "r".repeat(2_000_000),
+            message: Some("M".repeat(2_000_000)),
+            backtrace: Some("B".repeat(3_000_000)),
+            thread: "t".repeat(100_000),
+            file: Some("f".repeat(100_000)),
+            ..SnapshotInfo::default()
+        };
+        let mut header = Header::new("0".repeat(32));
+        header
+            .extra
+            .push(("snapshot".into(), info.to_cbor(1, 0, 0, None)));
+        let mut bytes = Vec::new();
+        header.encode(&mut bytes);
+        assert!(bytes.len() < 512 << 10, "{}", bytes.len());
+        assert!(Header::decode(&bytes).is_ok());
+    }
 
     #[test]
     fn backtrace_starts_at_the_application() {

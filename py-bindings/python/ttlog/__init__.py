@@ -119,7 +119,12 @@ class Logger(_NativeLogger):
     ``snapshot_dir`` (where snapshots go; default ``snapshots/`` beside the log),
     ``file_level`` (keep lower levels in memory for snapshots only), ``memory_only``,
     ``snapshot_on_signals``, ``snapshot_on_exception`` (install ``sys.excepthook`` and
-    ``threading.excepthook`` to write a snapshot with the traceback), ``close_at_exit``.
+    ``threading.excepthook`` to write a snapshot with the traceback), ``close_at_exit``,
+    ``overwrite``.
+
+    An earlier log at ``path`` is never destroyed: this logger then writes the first free
+    ``STEM-2.bin``, ``STEM-3.bin``, … beside it (``log.path`` says which), unless
+    ``overwrite=True``.
 
     Messages: ``log.info("motor %s stalled", joint, torque=1.5)``. %-style arguments are
     stored and formatted by readers, not by the caller; keyword fields are stored typed
