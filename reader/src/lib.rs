@@ -62,7 +62,7 @@ pub use filter::{Filter, FilterError, Query};
 pub use follow::{next_in_series, Followed, Follower};
 pub use merge::Merge;
 pub use parallel::for_each_block_parallel;
-pub use render::render;
+pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};
 pub use tail::{last_events, Tail};
 pub use ttlog_format::{format_rfc3339, parse_rfc3339};
 pub use ttlog_format::{DropReason, Header, Level};

@@ -7,10 +7,10 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use crate::{BlockReader, Error, RawBlock};
 
-/// Most raw (decompressed) payload bytes read but not yet handed to the sink. A block
-/// larger than this is still read, alone. With the format's 16 MiB blocks, at most two
-/// are in flight; with the writer's 64 KiB blocks the count limit below rules.
-pub const MAX_IN_FLIGHT_BYTES: u64 = 32 << 20;
+/// Most raw (decompressed) payload bytes read but not yet handed to the sink. A block of
+/// the format's largest size (16 MiB) is read alone, never beside another; with the
+/// writer's 64 KiB blocks the count limit below rules.
+pub const MAX_IN_FLIGHT_BYTES: u64 = 16 << 20;
 
 /// Blocks read but not yet handed to the sink, per worker thread.
 const IN_FLIGHT_PER_THREAD: usize = 4;

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use ttlog::info;
-use ttlog_reader::{write_json_line, BlockReader, Error, Events};
+use ttlog_reader::{last_events, write_json_line, BlockReader, Error, Events, Query};
 use ttlog_tests::one_logger_at_a_time;
 
 /// A file's bytes, its blocks' offsets, and each block's events as JSON lines.
@@ -78,14 +78,20 @@ fn read(bytes: &[u8]) -> Option<(Vec<String>, Vec<Error>)> {
 }
 
 #[test]
-fn truncation_at_every_offset_yields_the_complete_blocks_before_it() {
+fn truncation_at_every_offset_yields_the_complete_blocks_before_it_and_tail_agrees() {
     let (bytes, offsets, per_block) = sample();
     let header_len = offsets[0] as usize;
     for cut in 0..=bytes.len() {
         let Some((events, problems)) = read(&bytes[..cut]) else {
             assert!(cut < header_len, "header unreadable at cut {cut}");
+            assert!(tail(&bytes[..cut], 5).is_none(), "tail read a bad header");
             continue;
         };
+        // tail: the same last events, and the cut reported exactly as a full read does.
+        let (tailed, tail_problems) = tail(&bytes[..cut], 5).expect("the header reads");
+        assert_eq!(tailed, last(&events, 5), "tail, cut at {cut}");
+        let text = |ps: &[Error]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert_eq!(text(&tail_problems), text(&problems), "tail, cut at {cut}");
         // Complete blocks before the cut: exactly their events, in order.
         let complete = offsets
             .iter()
@@ -102,6 +108,46 @@ fn truncation_at_every_offset_yields_the_complete_blocks_before_it() {
             assert!(matches!(p, Error::Truncated { .. }), "cut {cut}: {p}");
         }
         assert!(problems.len() <= 1);
+    }
+}
+
+/// What `tail -n N` finds in `bytes`: its events (as JSON) and problems.
+fn tail(bytes: &[u8], n: usize) -> Option<(Vec<String>, Vec<Error>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.bin");
+    std::fs::write(&path, bytes).unwrap();
+    match last_events(&path, n, &Query::default()) {
+        Ok(t) => Some((t.events.iter().map(json).collect(), t.problems)),
+        Err(Error::Header(_)) => None,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn last(events: &[String], n: usize) -> Vec<String> {
+    events[events.len().saturating_sub(n)..].to_vec()
+}
+
+#[test]
+fn tail_reports_a_damaged_last_block_and_exits_with_what_came_before() {
+    let (bytes, offsets, per_block) = sample();
+    let data_blocks = per_block.iter().filter(|b| !b.is_empty()).count();
+    let last_block = offsets[data_blocks - 1] as usize;
+    for at in [8, 9, 14, 20, 40, 60] {
+        let mut damaged = bytes.clone();
+        damaged[last_block + at] ^= 0x01;
+        let (events, problems) = tail(&damaged, 20).unwrap();
+        let before: Vec<String> = per_block[..data_blocks - 1].concat();
+        assert_eq!(events, last(&before, 20), "byte {at}");
+        assert!(
+            problems.iter().any(
+                |p| matches!(p, Error::BadBlock { offset, .. } if *offset as usize == last_block)
+            ),
+            "byte {at}: the damaged block must be reported: {problems:?}"
+        );
+        // The same report a full read makes.
+        let (_, all_problems) = read(&damaged).unwrap();
+        let text = |ps: &[Error]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert_eq!(text(&problems), text(&all_problems), "byte {at}");
     }
 }
 
@@ -157,10 +203,22 @@ proptest! {
             let i = at.index(damaged.len());
             damaged.splice(i..i, junk.iter().copied());
         }
-        if let Some((events, _)) = read(&damaged) {
-            let all: std::collections::HashSet<&String> = per_block.iter().flatten().collect();
+        let all: std::collections::HashSet<&String> = per_block.iter().flatten().collect();
+        if let Some((events, problems)) = read(&damaged) {
             for e in &events {
                 prop_assert!(all.contains(e), "invented event {}", e);
+            }
+            let (tailed, tail_problems) = tail(&damaged, 7).expect("the header read once");
+            for e in &tailed {
+                prop_assert!(all.contains(e), "tail invented event {}", e);
+            }
+            // Damage in the part tail reads is reported; without any, tail agrees with a
+            // full read.
+            if problems.is_empty() {
+                prop_assert!(tail_problems.is_empty(), "{:?}", tail_problems);
+            }
+            if tail_problems.is_empty() {
+                prop_assert_eq!(tailed, last(&events, 7));
             }
         }
     }

@@ -30,3 +30,4 @@ pub fn out(o: &Output) -> String {
 pub fn err(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
+pub mod hostile;

@@ -1,0 +1,127 @@
+//! Hostile but well-formed files (every checksum right), built here byte by byte, and
+//! running `ttlog-view` under a memory limit.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use ttlog_format::{BlockBuilder, BlockKind, Header, Level};
+
+/// Address space `ttlog-view` may use in these tests. Well above its documented peak (the
+/// README's figures), well below what an unbounded reader needed on these files.
+pub const MEMORY_LIMIT: u64 = 1 << 30;
+
+pub const TS: u64 = 1_795_000_000_000_000_000;
+
+/// A file's header bytes.
+pub fn header() -> Vec<u8> {
+    let mut h = Header::new("0123456789abcdef0123456789abcdef");
+    h.service = Some("hostile".into());
+    let mut out = Vec::new();
+    h.encode(&mut out);
+    out
+}
+
+/// A file holding one block per template, each with one event whose arguments are
+/// `args` (CBOR items).
+pub fn templates_file(templates: &[&str], args: &[&[u8]]) -> Vec<u8> {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    for (i, t) in templates.iter().enumerate() {
+        b.thread(1, "main");
+        b.callsite(
+            0,
+            Level::Info.as_u8(),
+            1,
+            args.len() as u32,
+            "hostile",
+            "",
+            t,
+            std::iter::empty(),
+        );
+        let values: Vec<u8> = args.concat();
+        b.event(TS + i as u64, Level::Info.as_u8(), 0, 1, &values);
+        b.finish(BlockKind::Data, &mut out);
+    }
+    out
+}
+
+/// An LZ4 bomb within the format's limits: `blocks` blocks of 16 MiB raw each, every one
+/// packed with 5-byte events (no values), about 66 KB each on disk. Returns the bytes and
+/// the number of events.
+pub fn bomb_file(blocks: usize) -> (Vec<u8>, u64) {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    let mut events = 0;
+    for _ in 0..blocks {
+        b.thread(1, "t");
+        b.callsite(
+            0,
+            Level::Info.as_u8(),
+            0,
+            0,
+            "b",
+            "",
+            "x",
+            std::iter::empty(),
+        );
+        while b.raw_len() + 5 <= 16 << 20 {
+            b.event(TS, Level::Info.as_u8(), 0, 1, &[]);
+            events += 1;
+        }
+        b.finish(BlockKind::Data, &mut out);
+    }
+    (out, events)
+}
+
+/// A file with one event at each of `levels` (wire level numbers).
+pub fn levels_file(levels: &[u8]) -> Vec<u8> {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    b.thread(1, "main");
+    for (i, &level) in levels.iter().enumerate() {
+        b.callsite(
+            i as u64,
+            level,
+            0,
+            0,
+            "lv",
+            "",
+            "level event",
+            std::iter::empty(),
+        );
+        b.event(TS + i as u64, level, i as u64, 1, &[]);
+    }
+    b.finish(BlockKind::Data, &mut out);
+    out
+}
+
+/// Runs `ttlog-view` with `args` and at most [`MEMORY_LIMIT`] of address space.
+pub fn view_limited(args: &[&str]) -> Output {
+    Command::new("prlimit")
+        .arg(format!("--as={MEMORY_LIMIT}"))
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_ttlog-view"))
+        .args(args)
+        .output()
+        .expect("run prlimit ttlog-view")
+}
+
+/// Asserts the process ended by itself with one of ttlog-view's documented exit codes:
+/// no panic (101), no abort or signal.
+pub fn assert_no_crash(o: &Output, what: &str) {
+    let code = o.status.code();
+    assert!(
+        matches!(code, Some(0..=3)),
+        "{what}: exit {:?}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Writes `bytes` to `dir/name` and returns the path as a string.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_string_lossy().into_owned()
+}

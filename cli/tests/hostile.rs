@@ -1,0 +1,254 @@
+//! Hostile files through every subcommand, as a process under a memory limit: no panic,
+//! no abort, no hang, no unbounded memory, and every problem reported (exit 3).
+
+mod common;
+
+use common::hostile::{
+    assert_no_crash, bomb_file, header, levels_file, templates_file, view_limited, write,
+};
+use common::{err, fixture, out, view};
+
+/// Every subcommand that reads events, with its arguments after the file.
+const READERS: &[&[&str]] = &[
+    &["view"],
+    &["view", "--format", "json"],
+    &["view", "--format", "csv"],
+    &["tail", "-n", "3"],
+    &["tail", "-n", "3", "--format", "json"],
+    &["info"],
+    &["verify"],
+    &["stats"],
+];
+
+fn run_all(file: &str, what: &str) -> Vec<std::process::Output> {
+    let mut outs = Vec::new();
+    for cmd in READERS {
+        let mut args: Vec<&str> = Vec::new();
+        if cmd[0] != "view" {
+            args.push(cmd[0]);
+        }
+        if cmd[0] == "stats" {
+            args.push("x");
+        }
+        args.push(file);
+        args.extend(&cmd[1..]);
+        let o = view_limited(&args);
+        assert_no_crash(&o, &format!("{what}: {cmd:?}"));
+        outs.push(o);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for to in ["json", "csv"] {
+        let dest = dir.path().join(format!("out.{to}"));
+        let o = view_limited(&["convert", file, "--to", to, "-o", dest.to_str().unwrap()]);
+        assert_no_crash(&o, &format!("{what}: convert --to {to}"));
+    }
+    let dest = dir.path().join("rec.bin");
+    let o = view_limited(&["recover", file, "-o", dest.to_str().unwrap()]);
+    assert_no_crash(&o, &format!("{what}: recover"));
+    outs
+}
+
+#[test]
+fn huge_widths_and_precisions_render_clamped_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1.5 as a CBOR half float, and a short text.
+    let float: &[u8] = &[0xf9, 0x3e, 0x00];
+    let text: &[u8] = &[0x62, b'a', b'b'];
+    let templates = [
+        "v={:.70000}",
+        "v={:99999999999}",
+        "v={:18446744073709551615}",
+        "v={:99999999999999999999999999}",
+        "v={:.1000000000e}",
+        "v={:1000000000}",
+        "v={:#0999999999x}",
+        "v={0:.65536}{0:.65535}",
+    ];
+    let file = write(dir.path(), "w.bin", &templates_file(&templates, &[float]));
+    let outs = run_all(&file, "float widths");
+    let json = out(&outs[1]);
+    assert_eq!(json.lines().count(), templates.len(), "{}", err(&outs[1]));
+    for line in json.lines() {
+        // Clamped to 4096 characters per placeholder: bounded lines.
+        assert!(line.len() < 3 * 4096 + 300, "{}", line.len());
+    }
+    assert_eq!(outs[1].status.code(), Some(0));
+    let file = write(dir.path(), "t.bin", &templates_file(&templates, &[text]));
+    let outs = run_all(&file, "text widths");
+    assert_eq!(outs[1].status.code(), Some(0), "{}", err(&outs[1]));
+    // One template repeating a placeholder 200,000 times: one message, cut at 1 MiB.
+    let many = "{0:4096}".repeat(200_000);
+    let file = write(dir.path(), "m.bin", &templates_file(&[&many], &[text]));
+    let outs = run_all(&file, "repeated placeholders");
+    let json = out(&outs[1]);
+    assert!(json.len() < (1 << 20) + 4096, "{}", json.len());
+    assert!(json.contains("…[message truncated]"));
+}
+
+#[test]
+fn an_lz4_bomb_is_read_whole_within_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bytes, events) = bomb_file(2);
+    assert!(bytes.len() < 200_000, "{}", bytes.len());
+    let file = write(dir.path(), "bomb.bin", &bytes);
+    // Every command, under the limit; output discarded by the commands' own means.
+    for args in [
+        vec!["info", &file, "--format", "json"],
+        vec!["verify", &file],
+        vec![&file, "-f", "msg=nothing"],
+        vec!["tail", "-n", "2", &file],
+    ] {
+        let o = view_limited(&args);
+        assert_no_crash(&o, &format!("{args:?}"));
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", err(&o));
+    }
+    let o = view_limited(&["info", &file, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v[0]["events"], events);
+    let o = view_limited(&["tail", "-n", "2", &file]);
+    assert_eq!(out(&o).lines().count(), 2);
+    let dest = dir.path().join("bomb.jsonl");
+    let o = view_limited(&[
+        "convert",
+        &file,
+        "--to",
+        "json",
+        "-o",
+        dest.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+#[test]
+fn levels_above_error_are_shown_everywhere_never_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels = [0u8, 1, 2, 3, 4, 5, 7, 8, 200, 255];
+    let file = write(dir.path(), "lv.bin", &levels_file(&levels));
+    let o = view(&[&file, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let shown: Vec<String> = out(&o)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["level"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "LEVEL5", "LEVEL7", "LEVEL8", "LEVEL200",
+            "LEVEL255"
+        ]
+    );
+    // Higher is more severe: level>=ERROR selects 4 and everything above.
+    let o = view(&[&file, "-f", "level>=ERROR"]);
+    assert_eq!(out(&o).lines().count(), 6, "{}", out(&o));
+    let o = view(&[&file, "-l", "warn"]);
+    assert_eq!(out(&o).lines().count(), 7, "{}", out(&o));
+    let o = view(&["tail", "-n", "20", &file]);
+    assert_eq!(out(&o).lines().count(), 10);
+    assert!(out(&o).contains("LEVEL255"));
+    let o = view(&["info", &file, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v[0]["events"], 10);
+    assert_eq!(v[0]["levels"]["LEVEL200"], 1);
+    let o = view(&[&file, "--format", "csv"]);
+    assert_eq!(out(&o).lines().count(), 11);
+}
+
+#[test]
+fn tail_reports_damage_and_cuts_as_view_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("threads.bin")).unwrap();
+    let offsets: Vec<u64> = {
+        let mut r = ttlog_reader::BlockReader::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        std::iter::from_fn(|| r.next_block())
+            .map(|b| b.unwrap().offset)
+            .collect()
+    };
+    // A flipped bit in the last data block's frame CRC.
+    let last_data = offsets[offsets.len() - 2] as usize;
+    let mut damaged = bytes.clone();
+    damaged[last_data + 8] ^= 1;
+    let file = write(dir.path(), "crc.bin", &damaged);
+    let tail = view(&["tail", "-n", "20", &file]);
+    let whole = view(&[&file]);
+    assert_eq!(tail.status.code(), Some(3), "{}", err(&tail));
+    assert_eq!(whole.status.code(), Some(3));
+    assert!(
+        err(&tail).contains(&format!("byte {last_data}")),
+        "{}",
+        err(&tail)
+    );
+    assert_eq!(err(&tail), err(&whole));
+    // Cut inside the first block's frame.
+    let first = offsets[0] as usize;
+    let file = write(dir.path(), "cut.bin", &bytes[..first + 20]);
+    let tail = view(&["tail", &file]);
+    assert_eq!(tail.status.code(), Some(3), "{}", err(&tail));
+    assert!(err(&tail).contains("file ends inside the block"));
+    assert_eq!(err(&tail), err(&view(&[&file])));
+}
+
+#[test]
+fn a_header_of_any_legal_size_is_read_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = ttlog_format::Header::new("0123456789abcdef0123456789abcdef");
+    h.extra
+        .push(("note".into(), ciborium::Value::Text("x".repeat(900 * 1024))));
+    let mut bytes = Vec::new();
+    h.encode(&mut bytes);
+    let events = levels_file(&[2, 3]);
+    bytes.extend_from_slice(&events[header().len()..]);
+    let file = write(dir.path(), "big-header.bin", &bytes);
+    for args in [
+        vec!["tail", &file],
+        vec![&file],
+        vec!["info", &file],
+        vec!["verify", &file],
+    ] {
+        let o = view(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", err(&o));
+    }
+    assert_eq!(out(&view(&["tail", &file])).lines().count(), 2);
+}
+
+#[test]
+fn verify_notices_a_block_cut_out_of_a_closed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("threads.bin")).unwrap();
+    let mut r = ttlog_reader::BlockReader::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let offsets: Vec<usize> = std::iter::from_fn(|| r.next_block())
+        .map(|b| b.unwrap().offset as usize)
+        .collect();
+    // Remove the second data block whole: every remaining block is intact.
+    let mut spliced = bytes[..offsets[1]].to_vec();
+    spliced.extend_from_slice(&bytes[offsets[2]..]);
+    let file = write(dir.path(), "spliced.bin", &spliced);
+    let o = view(&["verify", &file]);
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    assert!(err(&o).contains("trailer"), "{}", err(&o));
+    assert!(err(&o).contains("data blocks"), "{}", err(&o));
+    let o = view(&["verify", &fixture("threads.bin")]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+/// Writes the hostile files to `$TTLOG_HOSTILE_DIR`, for measuring by hand (the figures in
+/// the README): `TTLOG_HOSTILE_DIR=/tmp/h cargo test -p ttlog-view --test hostile -- --ignored`.
+#[test]
+#[ignore]
+fn write_hostile_files_for_measurement() {
+    let dir = std::path::PathBuf::from(std::env::var("TTLOG_HOSTILE_DIR").unwrap());
+    std::fs::create_dir_all(&dir).unwrap();
+    write(&dir, "bomb1.bin", &bomb_file(1).0);
+    write(&dir, "bomb8.bin", &bomb_file(8).0);
+    let text: &[u8] = &[0x62, b'a', b'b'];
+    write(
+        &dir,
+        "widths.bin",
+        &templates_file(
+            &["{:1000000000}", "{:.70000}", &"{0:4096}".repeat(200_000)],
+            &[text],
+        ),
+    );
+}
