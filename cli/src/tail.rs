@@ -22,7 +22,10 @@ Examples:
 Only the end of each file is read, so this is fast on files of any size. With --follow,
 new events appear as the writer appends blocks (within its flush interval, 100 ms by
 default); a truncated or replaced file is read again from its start, and when the writer
-rotates to the next file of a series (run.000002.bin) following moves there.";
+rotates to the next file of a series (run.000002.bin) following moves there. When retention
+deletes the file being followed, the rest of it is still read, following moves to the
+oldest later file of the series, and files deleted before they could be read are reported
+(exit 3). Damage in the part of a file tail reads is reported as view reports it (exit 3).";
 
 /// Arguments of `tail`. As in tail(1), `-f` follows here; filters are `--filter` only.
 #[derive(Args, Debug)]
@@ -131,6 +134,10 @@ pub fn run(args: &TailArgs) -> u8 {
                         eprintln!("ttlog-view: {}: file was truncated or replaced; reading it from the start", p.display());
                     }
                     Followed::Rotated(p) => eprintln!("ttlog-view: following {}", p.display()),
+                    Followed::Missing(p) => eprintln!(
+                        "ttlog-view: {} was deleted; waiting for it to appear again",
+                        p.display()
+                    ),
                 }
             }
         }

@@ -5,33 +5,28 @@
 use libfuzzer_sys::fuzz_target;
 use ttlog_reader::{render, Value, MAX_MESSAGE_LEN, TRUNCATION_MARK};
 
+/// Takes up to `n` bytes from the front of `data`.
+fn take<'a>(data: &mut &'a [u8], n: usize) -> &'a [u8] {
+    let (a, b) = data.split_at(n.min(data.len()));
+    *data = b;
+    a
+}
+
+fn word(data: &mut &[u8]) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    let b = take(data, 8);
+    w[..b.len()].copy_from_slice(b);
+    w
+}
+
 /// Values from bytes: each byte picks a kind, the next bytes give its content.
 fn values(mut data: &[u8]) -> Vec<Value> {
     let mut out = Vec::new();
     while let Some((&kind, rest)) = data.split_first() {
         data = rest;
-        let take = |data: &mut &[u8], n: usize| {
-            let n = n.min(data.len());
-            let (a, b) = data.split_at(n);
-            *data = b;
-            a
-        };
-        let mut word = [0u8; 8];
         let v = match kind % 7 {
-            0 => {
-                word[..].copy_from_slice(&{
-                    let mut w = [0u8; 8];
-                    let b = take(&mut data, 8);
-                    w[..b.len()].copy_from_slice(b);
-                    w
-                });
-                Value::Int(i128::from(i64::from_le_bytes(word)) * i128::from(kind))
-            }
-            1 => {
-                let b = take(&mut data, 8);
-                word[..b.len()].copy_from_slice(b);
-                Value::Float(f64::from_le_bytes(word))
-            }
+            0 => Value::Int(i128::from(i64::from_le_bytes(word(&mut data))) * i128::from(kind)),
+            1 => Value::Float(f64::from_le_bytes(word(&mut data))),
             2 => {
                 let n = usize::from(kind / 7) * 3;
                 Value::Text(String::from_utf8_lossy(take(&mut data, n)).into())

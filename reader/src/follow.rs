@@ -21,6 +21,9 @@ pub enum Followed {
     /// The writer closed this file and the next file of its rotated series appeared;
     /// following goes on there.
     Rotated(PathBuf),
+    /// The file was deleted and no later file of its series is there (yet): what it held
+    /// was read; following waits for the path to appear again. Said once per deletion.
+    Missing(PathBuf),
 }
 
 /// Reads whatever complete blocks were appended to a file since the last poll.
@@ -40,6 +43,8 @@ pub struct Follower {
     closed: bool,
     query: Query,
     scratch: Vec<u8>,
+    /// The path was found missing and that was said.
+    missing_said: bool,
 }
 
 impl Follower {
@@ -56,6 +61,7 @@ impl Follower {
             closed: false,
             query,
             scratch: Vec::new(),
+            missing_said: false,
         }
     }
 
@@ -83,6 +89,7 @@ impl Follower {
                 return out;
             }
         };
+        self.missing_said = false;
         let identity = file_identity(&meta);
         let end_of_data = self.pos + self.buf.len() as u64;
         if self.identity.is_some_and(|id| id != identity) {
@@ -124,6 +131,9 @@ impl Follower {
         self.drain_open_file(out);
         let Some(later) = oldest_later_in_series(&self.path) else {
             // Not a series, or nothing after it yet: look again next time.
+            if !std::mem::replace(&mut self.missing_said, true) {
+                out.push(Followed::Missing(self.path.clone()));
+            }
             return;
         };
         if !self.closed {

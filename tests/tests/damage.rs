@@ -185,6 +185,43 @@ fn a_non_ttlog_or_empty_file_is_refused_at_the_header() {
     }
 }
 
+/// A writer-made file of about 2 MB in writer-sized (64 KiB) blocks, and its events.
+fn large_sample() -> &'static (Vec<u8>, Vec<String>) {
+    static SAMPLE: OnceLock<(Vec<u8>, Vec<String>)> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let _lock = one_logger_at_a_time();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.bin");
+        let guard = ttlog::builder().path(&path).init().unwrap();
+        for i in 0..150_000u32 {
+            info!("large {}", i, joint = i % 7, torque = f64::from(i) * 0.5);
+        }
+        drop(guard);
+        let bytes = std::fs::read(&path).unwrap();
+        let (events, problems) = read(&bytes).unwrap();
+        assert!(problems.is_empty());
+        (bytes, events)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn a_large_file_cut_anywhere_reads_a_prefix_and_tail_agrees(at in any::<prop::sample::Index>()) {
+        let (bytes, all) = large_sample();
+        let cut = at.index(bytes.len() + 1);
+        if let Some((events, problems)) = read(&bytes[..cut]) {
+            prop_assert_eq!(&events[..], &all[..events.len()]);
+            prop_assert!(problems.len() <= 1);
+            let (tailed, tail_problems) = tail(&bytes[..cut], 50).unwrap();
+            prop_assert_eq!(tailed, last(&events, 50));
+            let text = |ps: &[Error]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+            prop_assert_eq!(text(&tail_problems), text(&problems));
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 

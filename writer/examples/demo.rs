@@ -181,13 +181,16 @@ fn main() {
         worker_events = args.events,
         control_ticks = ticks
     );
+    // An earlier run's file at `--out` is kept: this run may have written beside it.
+    let written = guard
+        .path()
+        .map_or_else(|| args.out.clone(), |p| p.display().to_string());
     drop(guard);
 
     let total = args.events + ticks + 2;
     let rate = args.events as f64 / elapsed.as_secs_f64();
     println!(
-        "wrote {total} events to {} ({} from {} worker threads in {:.1} ms, {:.1} M events/s; {ticks} control-loop ticks)",
-        args.out,
+        "wrote {total} events to {written} ({} from {} worker threads in {:.1} ms, {:.1} M events/s; {ticks} control-loop ticks)",
         args.events,
         args.threads,
         elapsed.as_secs_f64() * 1e3,
