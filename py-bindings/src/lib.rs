@@ -8,6 +8,7 @@
 
 mod callsites;
 mod columns;
+mod csv_rows;
 #[allow(unsafe_code)]
 mod fastcall;
 mod reader;
@@ -261,8 +262,69 @@ impl Logger {
         if self.forked.load(Ordering::Relaxed) {
             return self.warn_forked(py);
         }
-        self.tracker.update(py);
-        Ok(())
+        self.tracker.update(py)
+    }
+
+    /// For `ttlog.osl`: keep each `update()` row for OSL's CSV (`buffer_size` rows before
+    /// `hook("full", None, None)`), untrack a variable after `max_errors` consecutive
+    /// failures (`hook("untracked", name, None)`; 0 never), and tell each failure
+    /// (`hook("error", name, exception)`). `hook=None` stops keeping rows.
+    #[pyo3(signature = (buffer_size, max_errors, hook))]
+    fn _osl_rows(&self, buffer_size: usize, max_errors: u32, hook: Option<Py<PyAny>>) {
+        let old = self.tracker.with_osl(|o| std::mem::take(&mut o.rows));
+        self.tracker.set_osl(hook.map(|h| {
+            let mut rows = tracking::OslRows::new(buffer_size.max(1), max_errors, h);
+            if let Some(old) = old {
+                rows.rows = old;
+            }
+            rows
+        }));
+    }
+
+    /// For `ttlog.osl`: changes the buffer size and the failures before untracking.
+    #[pyo3(signature = (buffer_size=None, max_errors=None))]
+    fn _osl_configure(&self, buffer_size: Option<usize>, max_errors: Option<u32>) {
+        self.tracker.with_osl(|o| {
+            if let Some(b) = buffer_size {
+                o.buffer_size = b.max(1);
+            }
+            if let Some(m) = max_errors {
+                o.max_errors = m;
+            }
+        });
+    }
+
+    /// For `ttlog.osl`: the rows kept, as CSV text (Python's `csv.writer` format), and
+    /// forgets them.
+    fn _osl_take_csv(&self) -> String {
+        self.tracker
+            .with_osl(|o| o.rows.take_csv())
+            .unwrap_or_default()
+    }
+
+    /// For `ttlog.osl`: the rows kept, each a list of the cells' text.
+    fn _osl_peek(&self) -> Vec<Vec<String>> {
+        self.tracker
+            .with_osl(|o| {
+                o.rows
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|c| {
+                                let mut s = String::new();
+                                c.write(&mut s);
+                                s
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// For `ttlog.osl`: forgets the rows kept.
+    fn _osl_clear(&self) {
+        self.tracker.with_osl(|o| o.rows.clear());
     }
 
     /// Writes everything logged so far to the file; False if that took over `timeout` s.

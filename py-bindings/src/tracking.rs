@@ -4,15 +4,18 @@
 //! The tick runs in Rust: attribute getters are one `getattr` each, with no Python frame
 //! and no per-variable closure call, and the row goes straight to the staging ring.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyException, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
 use ttlog::__private::{self as private, Callsite};
 use ttlog::Level;
 
-use crate::values::PyValue;
+use crate::csv_rows::{Cell, Rows};
+use crate::values::{numpy_scalar, NumpyScalar, PyValue};
 
 /// The schema name of `update()` rows.
 pub const TRACKED: &str = "tracked";
@@ -47,6 +50,76 @@ struct Set {
 #[derive(Default)]
 pub struct Tracker {
     set: Mutex<Arc<Set>>,
+    osl: Mutex<Option<OslRows>>,
+    /// Whether `osl` holds rows: read each tick without taking its lock.
+    keeping_rows: AtomicBool,
+}
+
+thread_local! {
+    /// A tick's cells, reused so that a tick allocates nothing for them.
+    static CELLS: std::cell::RefCell<Vec<Cell>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What the OSL drop-in asks of `update()` beyond the `.bin` row: each row kept for its
+/// CSV, a variable whose getter keeps failing untracked, and its hook told of both.
+pub struct OslRows {
+    /// Rows not yet written to the CSV.
+    pub rows: Rows,
+    /// Rows held before the hook is asked to write them (`"full"`).
+    pub buffer_size: usize,
+    /// Consecutive failures of one getter after which it is untracked (0: never).
+    pub max_errors: u32,
+    errors: HashMap<String, u32>,
+    /// `hook(kind, name, exception)`: kind `"error"` (a getter raised), `"untracked"`,
+    /// or `"full"` (the buffer holds `buffer_size` rows).
+    hook: Py<PyAny>,
+}
+
+impl OslRows {
+    pub fn new(buffer_size: usize, max_errors: u32, hook: Py<PyAny>) -> OslRows {
+        OslRows {
+            rows: Rows::default(),
+            buffer_size,
+            max_errors,
+            errors: HashMap::new(),
+            hook,
+        }
+    }
+}
+
+/// What Python's `str(v)` will be, captured cheaply: the common types typed, the rest as
+/// their `str()` now (the value may change before the row is written).
+fn cell_of(v: &Bound<'_, PyAny>) -> Cell {
+    if v.is_exact_instance_of::<PyFloat>() {
+        if let Ok(f) = v.cast::<PyFloat>() {
+            return Cell::Float(f.value());
+        }
+    }
+    if v.is_exact_instance_of::<PyInt>() {
+        if let Ok(n) = v.extract::<i64>() {
+            return Cell::Int(n);
+        }
+    } else if v.is_none() {
+        return Cell::None;
+    } else if v.is_exact_instance_of::<PyBool>() {
+        return Cell::Bool(v.is_truthy().unwrap_or(false));
+    } else if v.is_exact_instance_of::<PyString>() {
+        if let Ok(t) = v.cast::<PyString>() {
+            return Cell::Text(t.to_string_lossy().into_owned());
+        }
+    } else {
+        match numpy_scalar(v) {
+            Some(NumpyScalar::Float32(f)) => return Cell::Float32(f),
+            Some(NumpyScalar::Float64(f)) => return Cell::Float(f),
+            Some(NumpyScalar::Bool(b)) => return Cell::Bool(b),
+            Some(NumpyScalar::Int(n)) => return Cell::Int(n),
+            None => {}
+        }
+    }
+    match v.str() {
+        Ok(s) => Cell::Shown(s.to_string_lossy().into_owned()),
+        Err(_) => Cell::Error,
+    }
 }
 
 impl Tracker {
@@ -86,11 +159,12 @@ impl Tracker {
         if !f.is_callable() {
             return Err(PyTypeError::new_err("track_function needs a callable"));
         }
+        // Lossy: a name with a lone surrogate is still a name.
         let name = name
             .cast::<PyString>()
             .map_err(|_| PyTypeError::new_err("name must be a str"))?
-            .to_str()?
-            .to_string();
+            .to_string_lossy()
+            .into_owned();
         self.add(f.py(), name, Getter::Function(f.clone().unbind()));
         Ok(())
     }
@@ -133,7 +207,7 @@ impl Tracker {
             }
         }
         for a in attributes {
-            let name = format!("{prefix}.{}", a.to_str()?);
+            let name = format!("{prefix}.{}", a.to_string_lossy());
             // Interned, as attribute names in `__dict__` are: each tick's lookup then matches
             // by identity instead of comparing text.
             let a = PyString::intern(py, a.to_str()?);
@@ -156,39 +230,160 @@ impl Tracker {
         self.current().names.clone()
     }
 
+    /// Keeps each row for an OSL CSV from now on (`Some`), or stops (`None`).
+    pub fn set_osl(&self, rows: Option<OslRows>) {
+        let mut osl = self.osl.lock().unwrap_or_else(|e| e.into_inner());
+        self.keeping_rows.store(rows.is_some(), Ordering::Relaxed);
+        *osl = rows;
+    }
+
+    /// Runs `f` on the OSL rows, if kept.
+    pub fn with_osl<T>(&self, f: impl FnOnce(&mut OslRows) -> T) -> Option<T> {
+        self.osl
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .map(f)
+    }
+
     /// Reads every getter once and records one row. A getter that raises records
-    /// `"<error: …>"` in its column, so the other columns never shift.
-    pub fn update(&self, py: Python<'_>) {
+    /// `"<error: …>"` in its column, so the other columns never shift; one that raises
+    /// what is not an `Exception` (`KeyboardInterrupt`, `SystemExit`) stops the tick and
+    /// propagates, recording nothing.
+    pub fn update(&self, py: Python<'_>) -> PyResult<()> {
         let set = self.current();
         if set.getters.is_empty() {
-            return;
+            return Ok(());
+        }
+        let mut values: Vec<PyResult<Bound<'_, PyAny>>> = Vec::with_capacity(set.getters.len());
+        for g in &set.getters {
+            let v = g.read(py);
+            if let Err(e) = &v {
+                if !e.is_instance_of::<PyException>(py) {
+                    return Err(v.unwrap_err());
+                }
+            }
+            values.push(v);
         }
         let callsite = *set.callsite.get_or_init(|| {
             let refs: Vec<&str> = set.names.iter().map(String::as_str).collect();
             private::leak_callsite(Level::Info, "ttlog.track", "", 0, TRACKED, &refs, 0)
         });
-        if !private::enabled(callsite) {
-            return;
+        let keeping_rows = self.keeping_rows.load(Ordering::Relaxed);
+        // With OSL rows, each value is classified once: the cell gives the CSV text later
+        // and, for the plain types, the `.bin` value now.
+        let mut cells = if keeping_rows {
+            let mut cells = CELLS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+            cells.clear();
+            cells.extend(
+                values
+                    .iter()
+                    .map(|v| v.as_ref().map_or(Cell::Error, cell_of)),
+            );
+            cells
+        } else {
+            Vec::new()
+        };
+        if private::enabled(callsite) {
+            let error_text = |e: &PyErr| {
+                let text = format!(
+                    "<error: {}>",
+                    e.value(py)
+                        .repr()
+                        .map_or_else(|_| e.to_string(), |r| r.to_string())
+                );
+                PyString::new(py, &text).into_any()
+            };
+            crate::record_event(py, callsite, |enc| {
+                for (i, v) in values.iter().enumerate() {
+                    match (cells.get(i).and_then(Cell::typed), v) {
+                        (Some(typed), _) => enc.value(&typed),
+                        (None, Ok(v)) => enc.value(&PyValue::new(v)),
+                        (None, Err(e)) => enc.value(&PyValue::new(&error_text(e))),
+                    }
+                }
+            });
         }
-        let values: Vec<Bound<'_, PyAny>> = set
-            .getters
-            .iter()
-            .map(|g| {
-                g.read(py).unwrap_or_else(|e| {
-                    let text = format!(
-                        "<error: {}>",
-                        e.value(py)
-                            .repr()
-                            .map_or_else(|_| e.to_string(), |r| r.to_string())
-                    );
-                    PyString::new(py, &text).into_any()
-                })
-            })
-            .collect();
-        crate::record_event(py, callsite, |enc| {
-            for v in &values {
-                enc.value(&PyValue::new(v));
+        if keeping_rows {
+            let result = self.keep_osl_row(py, &set, &values, &mut cells);
+            CELLS.with(|c| *c.borrow_mut() = cells);
+            result?;
+        }
+        Ok(())
+    }
+
+    /// The OSL side of a tick: the row's cells, getter failures counted (and told to the
+    /// hook, as OSL warns of each), variables failing too often untracked, and the hook
+    /// asked to write the rows out once the buffer is full.
+    fn keep_osl_row(
+        &self,
+        py: Python<'_>,
+        set: &Set,
+        values: &[PyResult<Bound<'_, PyAny>>],
+        cells: &mut Vec<Cell>,
+    ) -> PyResult<()> {
+        let mut told: Vec<(&'static str, Option<&str>, Option<&PyErr>)> = Vec::new();
+        let hook = {
+            let mut guard = self.osl.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(osl) = guard.as_mut() else {
+                return Ok(());
+            };
+            let start = osl.rows.cell_count();
+            for ((name, v), cell) in set.names.iter().zip(values).zip(cells.drain(..)) {
+                osl.rows.push(cell);
+                match v {
+                    // Only variables failing now are in the map: a success ends the run.
+                    Ok(_) => {
+                        if !osl.errors.is_empty() {
+                            osl.errors.remove(name);
+                        }
+                    }
+                    Err(e) => {
+                        told.push(("error", Some(name), Some(e)));
+                        let n = osl.errors.entry(name.clone()).or_insert(0);
+                        *n += 1;
+                        if *n >= osl.max_errors {
+                            told.push(("untracked", Some(name), None));
+                        }
+                    }
+                }
             }
-        });
+            osl.rows.end_row(start);
+            if osl.rows.len() >= osl.buffer_size {
+                told.push(("full", None, None));
+            }
+            if told.is_empty() {
+                return Ok(());
+            }
+            for (kind, name, _) in &told {
+                if let (&"untracked", Some(name)) = (kind, name) {
+                    osl.errors.remove(*name);
+                }
+            }
+            osl.hook.clone_ref(py)
+        };
+        for (kind, name, err) in told {
+            if kind == "untracked" {
+                if let Some(name) = name {
+                    self.untrack(py, name);
+                }
+            }
+            let args = PyTuple::new(
+                py,
+                [
+                    PyString::new(py, kind).into_any(),
+                    name.map_or_else(
+                        || py.None().into_bound(py),
+                        |n| PyString::new(py, n).into_any(),
+                    ),
+                    err.map_or_else(
+                        || py.None().into_bound(py),
+                        |e| e.value(py).clone().into_any(),
+                    ),
+                ],
+            )?;
+            hook.bind(py).call1(args)?;
+        }
+        Ok(())
     }
 }

@@ -1,9 +1,73 @@
 //! Python values into CBOR (through serde), and decoded values back into Python objects.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use ttlog_reader::Value;
+
+/// numpy's scalar types, looked up once numpy is imported (a value can only be one after).
+struct NumpyTypes {
+    float32: Py<PyAny>,
+    float64: Py<PyAny>,
+    bool_: Py<PyAny>,
+    ints: Vec<Py<PyAny>>,
+}
+
+static NUMPY: PyOnceLock<NumpyTypes> = PyOnceLock::new();
+
+fn numpy_types(py: Python<'_>) -> Option<&'static NumpyTypes> {
+    if let Some(t) = NUMPY.get(py) {
+        return Some(t);
+    }
+    let modules = py.import("sys").ok()?.getattr("modules").ok()?;
+    let np = modules.get_item("numpy").ok()?;
+    let get = |n: &str| np.getattr(n).ok().map(Bound::unbind);
+    let types = NumpyTypes {
+        float32: get("float32")?,
+        float64: get("float64")?,
+        bool_: get("bool_")?,
+        ints: [
+            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+        ]
+        .iter()
+        .filter_map(|n| get(n))
+        .collect(),
+    };
+    Some(NUMPY.get_or_init(py, || types))
+}
+
+/// A numpy scalar's value, found by its type's identity (no method call).
+pub enum NumpyScalar {
+    Float32(f32),
+    Float64(f64),
+    Bool(bool),
+    Int(i64),
+}
+
+/// The value of `v` when it is a numpy float, bool or integer scalar. Only for objects
+/// that are not a plain Python type: numpy is looked up in `sys.modules` until imported.
+pub fn numpy_scalar(v: &Bound<'_, PyAny>) -> Option<NumpyScalar> {
+    let np = numpy_types(v.py())?;
+    let t = v.get_type();
+    let is = |ty: &Py<PyAny>| t.is(ty.bind(v.py()));
+    if is(&np.float32) {
+        return v
+            .extract::<f64>()
+            .ok()
+            .map(|f| NumpyScalar::Float32(f as f32));
+    }
+    if is(&np.float64) {
+        return v.extract::<f64>().ok().map(NumpyScalar::Float64);
+    }
+    if is(&np.bool_) {
+        return v.is_truthy().ok().map(NumpyScalar::Bool);
+    }
+    if np.ints.iter().any(is) {
+        return v.extract::<i64>().ok().map(NumpyScalar::Int);
+    }
+    None
+}
 
 /// Deepest nesting converted; deeper (or self-containing) values are stored as `repr()`.
 const MAX_DEPTH: u8 = 32;
@@ -43,6 +107,16 @@ impl Serialize for PyValue<'_, '_> {
         }
         if let Ok(b) = o.cast::<PyBool>() {
             return s.serialize_bool(b.is_true());
+        }
+        if !o.is_exact_instance_of::<PyString>() {
+            match numpy_scalar(o) {
+                // A float32 stays a float32 (CBOR single precision): its text is its own.
+                Some(NumpyScalar::Float32(f)) => return s.serialize_f32(f),
+                Some(NumpyScalar::Float64(f)) => return s.serialize_f64(f),
+                Some(NumpyScalar::Bool(b)) => return s.serialize_bool(b),
+                Some(NumpyScalar::Int(n)) => return s.serialize_i64(n),
+                None => {}
+            }
         }
         if let Ok(f) = o.cast::<PyFloat>() {
             return s.serialize_f64(f.value());

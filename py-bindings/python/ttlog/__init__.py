@@ -238,7 +238,12 @@ class Handler(_logging.Handler):
                 fields["exc_text"] = "".join(_traceback.format_exception(*record.exc_info))
             elif record.exc_text:
                 fields["exc_text"] = record.exc_text
-            self._log.log_record(level, record.name, record.getMessage(), fields or None)
+            try:
+                message = record.getMessage()
+            except Exception:
+                # A bad %-format: the other handlers report it; keep what was logged.
+                message = f"{record.msg} {record.args!r}"
+            self._log.log_record(level, record.name, message, fields or None)
         except Exception:
             self.handleError(record)
 

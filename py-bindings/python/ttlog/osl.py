@@ -1,260 +1,587 @@
-"""A drop-in for ``opensourceleg.logging.Logger`` and ``LOGGER`` on top of ttlog.
+"""A drop-in for opensourceleg's logger (``opensourceleg.logging``, version 3.5.0).
 
 Change ``from opensourceleg.logging import LOGGER, Logger, LogLevel`` to
-``from ttlog.osl import LOGGER, Logger, LogLevel``. Messages and tracked variables go to a
-ttlog file (``<log_path>/<file_name>.bin``) at a fraction of the cost, nothing buffered in
-Python is lost on a crash, and at ``close()`` the CSV OSL users expect is written beside it
-(header of variable names, one row per ``update()``, values as ``str(value)``), optionally
-with a timestamp column. ``LOGGER`` creates its files on first use, not at import.
+``from ttlog.osl import LOGGER, Logger, LogLevel`` and keep the controller. Everything OSL
+leaves is left the same way:
+
+- a ``logging.Logger`` singleton (``Logger(...)`` again reconfigures it), messages on
+  stderr and in ``<log_path>/<name>.log`` in ``log_format``, rotated by ``file_max_bytes``
+  and ``file_backup_count`` as OSL rotates;
+- tracked variables in ``<name>.csv``: a header of their names, one row per ``update()``,
+  each cell ``str(value)`` (``ERROR`` where a getter raised), written when OSL writes it
+  (``flush_buffer()``, a full buffer of ``buffer_size`` rows, ``close()``);
+- file names as OSL makes them (``file_name="fsm.log"`` gives ``fsm.log`` and ``fsm.csv``;
+  by default ``logger_<YYYYmmdd_HHMMSS>``).
+
+Underneath, every message and every row also goes to ``<name>.bin``, ttlog's crash-safe
+record (typed values, readable up to its last block after a kill), and ``update()`` runs
+in Rust: the row's values are captured typed and turned into OSL's text only when the
+rows are written. Where OSL would lose or destroy data, this does not: an earlier run's
+files are never overwritten (a new run whose names are taken writes ``<name>-2.*``), and a
+CSV is appended to after ``close()``, never truncated.
+
+``install()`` (done on import when opensourceleg is already imported, and on its import
+otherwise) routes ``opensourceleg.logging.LOGGER``, used by OSL's actuators, sensors and
+state machine, to this ``LOGGER``, so the library's messages land in the same files.
 """
 
 from __future__ import annotations
 
-import csv as _csv
-import os as _os
-import sys as _sys
-import time as _time
+import importlib.abc
+import importlib.machinery
+import logging
+import os
+import sys
+import threading
+from collections import deque
+from datetime import datetime
 from enum import Enum
-from typing import Any, List, Optional
+from logging.handlers import RotatingFileHandler
+from typing import Any, Callable, Optional, Union
 
 import ttlog as _ttlog
 
-__all__ = ["Logger", "LogLevel", "LOGGER"]
+__all__ = ["LOGGER", "LogLevel", "Logger", "install"]
 
 
-class LogLevel(int, Enum):
-    """OSL's levels, with the stdlib's numbers."""
+class LogLevel(Enum):
+    """OSL's levels, with the stdlib's numbers as values."""
 
-    DEBUG = 10
-    INFO = 20
-    WARNING = 30
-    ERROR = 40
-    CRITICAL = 50
-
-
-def _name(level: Any) -> str:
-    level = LogLevel(level) if not isinstance(level, LogLevel) else level
-    return {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR", 50: "ERROR"}[int(level)]
+    DEBUG = logging.DEBUG
+    INFO = logging.INFO
+    WARNING = logging.WARNING
+    ERROR = logging.ERROR
+    CRITICAL = logging.CRITICAL
 
 
-def _cell(value: Any) -> str:
-    # A getter that raised is stored as "<error: ...>" in the .bin; OSL's CSV says ERROR.
-    if isinstance(value, str) and value.startswith("<error: "):
+def _level_name(level: Any) -> str:
+    n = level.value if isinstance(level, LogLevel) else int(level)
+    if n >= logging.ERROR:
         return "ERROR"
-    return str(value)
+    if n >= logging.WARNING:
+        return "WARN"
+    if n >= logging.INFO:
+        return "INFO"
+    return "DEBUG" if n >= logging.DEBUG else "TRACE"
 
 
-class Logger:
-    """opensourceleg's ``Logger``: one instance per process (a singleton), the same
-    constructor arguments, methods, setters and properties."""
+def _holds_data(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except OSError:
+        return False
+
+
+class Logger(logging.Logger):
+    """opensourceleg's ``Logger``: a singleton ``logging.Logger`` that also tracks
+    variables into a CSV. Same arguments, methods, properties and files; see the module
+    docstring for what ttlog adds."""
 
     _instance: Optional["Logger"] = None
+    _lock = threading.RLock()
+    # The instance holding the process's one ttlog file (a test may make a second
+    # instance by resetting _instance; the newer one takes the file over).
+    _bin_owner: Optional["Logger"] = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Logger":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-            cls._instance._ready = False
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = super().__new__(cls)
         return cls._instance
 
-    def __init__(self, log_path: str = "./", log_format: str = "[%(asctime)s] %(levelname)s: %(message)s",
-                 file_level: LogLevel = LogLevel.DEBUG, stream_level: LogLevel = LogLevel.INFO,
-                 file_max_bytes: int = 0, file_backup_count: int = 5, file_name: Optional[str] = None,
-                 buffer_size: int = 1000, enable_csv_logging: bool = True, csv_timestamp: bool = False) -> None:
-        if self._ready:
-            return
-        if not isinstance(log_path, (str, _os.PathLike)):
-            raise TypeError("log_path must be a str")
-        if not isinstance(buffer_size, int) or buffer_size <= 0:
-            raise ValueError("buffer_size must be a positive int")
-        self._log_path = _os.fspath(log_path)
-        self._log_format = log_format
-        self._file_level = LogLevel(file_level)
-        self._stream_level = LogLevel(stream_level)
-        self._file_max_bytes = file_max_bytes
-        self._file_backup_count = file_backup_count
-        self._user_file_name = file_name
-        self._buffer_size = buffer_size
-        self._enable_csv_logging = enable_csv_logging
-        self._csv_timestamp = csv_timestamp
-        self._log: Optional[_ttlog.Logger] = None
-        self._tracked: List[tuple] = []
-        self._ready = True
+    def __init__(
+        self,
+        log_path: str = "./",
+        log_format: str = "[%(asctime)s] %(levelname)s: %(message)s",
+        file_level: LogLevel = LogLevel.DEBUG,
+        stream_level: LogLevel = LogLevel.INFO,
+        file_max_bytes: int = 0,
+        file_backup_count: int = 5,
+        file_name: Union[str, None] = None,
+        buffer_size: int = 1000,
+        enable_csv_logging: bool = True,
+    ) -> None:
+        with self._lock:
+            if not hasattr(self, "_initialized"):
+                super().__init__("opensourceleg.logging.logger")
+                self._log_path = log_path
+                self._log_format = log_format
+                self._file_level = file_level
+                self._stream_level = stream_level
+                self._file_max_bytes = file_max_bytes
+                self._file_backup_count = file_backup_count
+                self._user_file_name = self._stem(file_name)
+                self._enable_csv_logging = enable_csv_logging
+                self._file_path = ""
+                self._csv_path = ""
+                self._file: Optional[Any] = None
+                self._writer: Optional[Any] = None
+                self._is_logging = False
+                self._header_written = False
+                self._tracked_vars: dict[int, Callable[[], Any]] = {}
+                self._var_names: dict[int, str] = {}
+                self._attributes: dict[int, tuple] = {}
+                self._error_count: dict[int, int] = {}
+                self._max_errors_before_untrack = 5
+                self._buffer_size = 1000
+                self._bin: Optional[_ttlog.Logger] = None
+                self._bin_handler: Optional[_ttlog.Handler] = None
+                self._paths_chosen = False
+                self._setup_logging()
+                if not isinstance(buffer_size, int) or buffer_size <= 0:
+                    self.warning(f"Invalid buffer size: {buffer_size}. Using default of 1000.")
+                    buffer_size = 1000
+                self._buffer_size = buffer_size
+                self._initialized = True
+            else:
+                self.set_file_name(file_name)
+                self.set_file_level(file_level)
+                self.set_stream_level(stream_level)
+                self.set_format(log_format)
+                self._file_max_bytes = file_max_bytes
+                self._file_backup_count = file_backup_count
+                self.set_buffer_size(buffer_size)
+                self._enable_csv_logging = enable_csv_logging
+                self._bind_update()
+                self._log_path = log_path
 
-    # -- the ttlog file, opened on first use --------------------------------------------
+    @staticmethod
+    def _stem(file_name: Optional[str]) -> Optional[str]:
+        # As OSL: "fsm.log" (or "fsm.anything") names the files fsm.*.
+        return file_name.split(".")[0] if file_name and "." in file_name else file_name
 
-    def _file_base(self) -> str:
-        if self._user_file_name:
-            name = self._user_file_name
-        else:
-            script = _os.path.splitext(_os.path.basename(_sys.argv[0] or "python"))[0] or "python"
-            name = f"{script}_{_time.strftime('%Y%m%d_%H%M%S')}"
-        return _os.path.join(self._log_path, name)
+    # -- handlers and files ------------------------------------------------------------------
 
-    def _ensure(self) -> _ttlog.Logger:
-        if self._log is None or self._log.closed:
-            self._base = self._file_base()
-            self._log = _ttlog.Logger(
-                self._base + ".bin",
-                level=_name(self._file_level),
-                service=_os.path.basename(self._base),
-                rotate_bytes=self._file_max_bytes or None,
-                max_files=self._file_backup_count if self._file_max_bytes else None,
-            )
-            for name, how in self._tracked:
-                if how[0] == "fn":
-                    self._log.track_function(how[1], name)
-                else:
-                    self._log.track_attributes(how[1], how[2], how[3])
-            self.update = self._log.update  # type: ignore[method-assign]
-        return self._log
+    def _setup_logging(self) -> None:
+        with self._lock:
+            if not hasattr(self, "_stream_handler"):
+                self.setLevel(level=self._file_level.value)
+                self._std_formatter = logging.Formatter(self._log_format)
+                self._stream_handler = logging.StreamHandler()
+                self._stream_handler.setLevel(level=self._stream_level.value)
+                self._stream_handler.setFormatter(fmt=self._std_formatter)
+                self.addHandler(hdlr=self._stream_handler)
 
-    # -- messages -------------------------------------------------------------------------
+    def set_stream_terminator(self, terminator: str) -> None:
+        """The text the console handler ends each message with."""
+        with self._lock:
+            self._stream_handler.terminator = terminator
 
-    def _emit(self, level: LogLevel, msg: Any, *args: Any, **kwargs: Any) -> None:
-        log = self._ensure()
-        text = msg if isinstance(msg, str) else str(msg)
-        getattr(log, {10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"}[int(level)])(text, *args, **kwargs)
-        if level >= self._stream_level:
-            rendered = text % args if args else text
-            print(f"[{_time.strftime('%Y-%m-%d %H:%M:%S')}] {level.name}: {rendered}")
+    def _generate_file_paths(self) -> None:
+        """``<log_path>/<name>.log`` and ``.csv``: the name given, or
+        ``logger_<timestamp>``; when an earlier run's ``.log`` or ``.csv`` of that name
+        holds data, the first free ``<name>-2``, ``<name>-3``, … instead, so nothing is
+        overwritten. (The ``.bin`` beside them keeps an earlier ``.bin`` by ttlog's own
+        rule: see ``bin_path``.)"""
+        os.makedirs(self._log_path, exist_ok=True)
+        base = self._user_file_name or f"logger_{datetime.now().strftime('%Y%m%d_%H%M%S')}"
+        stem = os.path.join(self._log_path, base)
+        n = 1
+        while any(_holds_data(stem + ext) for ext in (".log", ".csv")):
+            n += 1
+            stem = os.path.join(self._log_path, f"{base}-{n}")
+        self._file_path = stem + ".log"
+        self._csv_path = stem + ".csv"
+        self._paths_chosen = True
 
-    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._emit(LogLevel.DEBUG, msg, *args, **kwargs)
-
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._emit(LogLevel.INFO, msg, *args, **kwargs)
-
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._emit(LogLevel.WARNING, msg, *args, **kwargs)
-
-    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._emit(LogLevel.ERROR, msg, *args, **kwargs)
-
-    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._emit(LogLevel.CRITICAL, msg, *args, **kwargs)
-
-    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._emit(LogLevel(level), msg, *args, **kwargs)
-
-    # -- tracking ---------------------------------------------------------------------------
-
-    def track_function(self, var_func: Any, name: Any) -> None:
-        """Records ``var_func()`` under ``name`` at every ``update()``; like OSL, both may be
-        lists of equal length."""
-        if isinstance(var_func, list) and isinstance(name, list):
-            if len(var_func) != len(name):
-                raise ValueError("The number of variable functions and names must match.")
-            pairs = list(zip(var_func, name))
-        elif callable(var_func) and isinstance(name, str):
-            pairs = [(var_func, name)]
-        else:
-            raise TypeError(
-                "Invalid input: var_func and name must both be either single values or lists of equal length."
-            )
-        for fn, n in pairs:
-            self._ensure().track_function(fn, n)
-            self._tracked = [t for t in self._tracked if t[0] != n] + [(n, ("fn", fn))]
-
-    def track_attributes(self, obj: Any, attributes: Any) -> None:
-        """Records ``obj.<attribute>`` at every ``update()``, named ``f"{obj}.{attribute}"``
-        as OSL names them; a missing attribute raises ``AttributeError``."""
-        if isinstance(attributes, str):
-            attributes = [attributes]
-        prefix = str(obj)
-        self._ensure().track_attributes(obj, attributes, prefix)
-        for a in attributes:
-            n = f"{prefix}.{a}"
-            self._tracked = [t for t in self._tracked if t[0] != n] + [(n, ("attr", obj, a, prefix))]
-
-    def untrack_variable(self, name: str) -> None:
-        self._tracked = [t for t in self._tracked if t[0] != name]
-        if self._log is not None:
-            self._log.untrack(name)
-
-    def get_tracked_variables(self) -> List[tuple]:
-        """``(name, current value)`` of every tracked variable."""
-        out = []
-        for name, how in self._tracked:
+    def _setup_file_handler(self) -> None:
+        with self._lock:
+            if hasattr(self, "_file_handler"):
+                return
             try:
-                out.append((name, how[1]() if how[0] == "fn" else getattr(how[1], how[2])))
-            except Exception:
-                out.append((name, "ERROR"))
-        return out
+                if not self._paths_chosen:
+                    self._generate_file_paths()
+                # The path is fresh (see _generate_file_paths): "w" truncates nothing.
+                self._file_handler = RotatingFileHandler(
+                    filename=self._file_path,
+                    mode="w",
+                    maxBytes=self._file_max_bytes,
+                    backupCount=self._file_backup_count,
+                    encoding="utf-8",
+                )
+                self._file_handler.setLevel(level=self._file_level.value)
+                self._file_handler.setFormatter(fmt=self._std_formatter)
+                self.addHandler(hdlr=self._file_handler)
+            except Exception as e:
+                self.error(f"Failed to set up file handler: {e}")
+                self.warning("Falling back to console-only logging")
+            try:
+                self._ensure_bin()
+            except Exception as e:
+                self.error(f"Failed to open the ttlog file: {e}")
+
+    def _ensure_file_handler(self) -> None:
+        with self._lock:
+            if not hasattr(self, "_file_handler"):
+                self._setup_file_handler()
+
+    def _ensure_bin(self) -> _ttlog.Logger:
+        """The ttlog file beside the CSV, opened on first use with the tracked variables."""
+        with self._lock:
+            if self._bin is not None and not self._bin.closed:
+                return self._bin
+            if not self._paths_chosen:
+                self._generate_file_paths()
+            owner = Logger._bin_owner
+            if owner is not None and owner is not self:
+                owner._release_bin()
+            path = self._csv_path[: -len(".csv")] + ".bin"
+            self._bin = _ttlog.Logger(path, level="DEBUG", service="opensourceleg", close_at_exit=True,
+                                      snapshot_on_exception=True)
+            self._bin_handler = _ttlog.Handler(self._bin, level=self._file_level.value)
+            self.addHandler(self._bin_handler)
+            self._bin._osl_rows(self._buffer_size, self._max_errors_before_untrack, self._rows_hook)
+            Logger._bin_owner = self
+            self._bind_update()
+            for var_id, name in self._var_names.items():
+                attribute = self._attributes.get(var_id)
+                if attribute is not None:
+                    self._bin.track_attributes(attribute[0], [attribute[1]], attribute[2])
+                else:
+                    self._bin.track_function(self._tracked_vars[var_id], name)
+            return self._bin
+
+    def _bind_update(self) -> None:
+        """While the ``.bin`` is open and the CSV on, ``update`` is the native method itself:
+        no Python frame per tick. Otherwise the method below decides."""
+        if self._bin is not None and self._enable_csv_logging:
+            self.update = self._bin.update  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("update", None)
+
+    def _release_bin(self) -> None:
+        """Writes out the CSV rows and closes the ttlog file (for another instance)."""
+        with self._lock:
+            self.close()
+            if self._bin_handler is not None:
+                self.removeHandler(self._bin_handler)
+                self._bin_handler = None
+            if self._bin is not None:
+                self._bin.close()
+                self._bin = None
+            self._bind_update()
+            if Logger._bin_owner is self:
+                Logger._bin_owner = None
+
+    def _rows_hook(self, kind: str, name: Optional[str], exc: Optional[BaseException]) -> None:
+        # Called from the native update(): what OSL's update() does beside buffering.
+        if kind == "error":
+            self.warning(f"Error getting value for {name}: {exc}")
+        elif kind == "untracked":
+            for var_id in [i for i, n in self._var_names.items() if n == name]:
+                self._forget(var_id)
+            self.warning(
+                f"Auto-untracked variable {name} after {self._max_errors_before_untrack} consecutive errors"
+            )
+        elif kind == "full":
+            self.flush_buffer()
+
+    # -- tracking -----------------------------------------------------------------------------
+
+    def _add(self, var_id: int, func: Callable[[], Any], name: str, attribute: Optional[tuple] = None) -> None:
+        self._tracked_vars[var_id] = func
+        self._var_names[var_id] = name
+        self._error_count[var_id] = 0
+        if attribute is not None:
+            self._attributes[var_id] = attribute
+        if self._bin is not None and not self._bin.closed:
+            if attribute is not None:
+                self._bin.track_attributes(attribute[0], [attribute[1]], attribute[2])
+            else:
+                self._bin.track_function(func, name)
+        self.debug(f"Started tracking variable: {name}")
+
+    def _forget(self, var_id: int) -> None:
+        name = self._var_names.pop(var_id, None)
+        self._tracked_vars.pop(var_id, None)
+        self._error_count.pop(var_id, None)
+        self._attributes.pop(var_id, None)
+        if name is not None and self._bin is not None and name not in self._var_names.values():
+            self._bin.untrack(name)
+
+    def track_function(
+        self, var_func: Union[Callable[[], Any], list[Callable[[], Any]]], name: Union[str, list[str]]
+    ) -> None:
+        """Records ``var_func()`` under ``name`` at every ``update()``; both may be lists of
+        equal length."""
+        with self._lock:
+            if isinstance(var_func, list) and isinstance(name, list):
+                if len(var_func) != len(name):
+                    raise ValueError("The number of variable functions and names must match.")
+                for func, var_name in zip(var_func, name):
+                    self._add(id(func), func, var_name)
+            elif callable(var_func) and isinstance(name, str):
+                self._add(id(var_func), var_func, name)
+            else:
+                raise TypeError(
+                    "Invalid input: var_func and name must both be either single values or lists of equal length."
+                )
+
+    def track_attributes(self, obj: Any, attributes: Union[str, list[str]]) -> None:
+        """Records ``obj.<attribute>`` at every ``update()``, named ``f"{obj}.{attribute}"``."""
+        with self._lock:
+            if isinstance(attributes, str):
+                attributes = [attributes]
+            prefix = str(obj)
+            for attr in attributes:
+                if not hasattr(obj, attr):
+                    raise AttributeError(f"Object {obj} does not have attribute '{attr}'")
+            for attr in attributes:
+                getter = (lambda o, a: lambda: getattr(o, a))(obj, attr)
+                self._add(id(getter), getter, f"{prefix}.{attr}", (obj, attr, prefix))
+
+    def get_tracked_variables(self) -> list[tuple[str, Any]]:
+        """``(name, current value)`` of every tracked variable (``"ERROR: …"`` where its
+        getter raises)."""
+        with self._lock:
+            result = []
+            for var_id, get_value in self._tracked_vars.items():
+                name = self._var_names.get(var_id, "unknown")
+                try:
+                    result.append((name, get_value()))
+                except Exception as e:
+                    result.append((name, f"ERROR: {e}"))
+            return result
 
     def update(self) -> None:
-        """Records one row of every tracked variable. While a file is open this method is
-        replaced on the instance by the native ``update`` (no Python frame per tick)."""
-        if self._tracked:
-            self._ensure().update()
+        """Records one row of every tracked variable. Once the files are open this method
+        is replaced on the instance by the native one (see ``_bind_update``)."""
+        if not self._tracked_vars or not self._enable_csv_logging:
+            return
+        log = self._bin
+        if log is None or log.closed:
+            try:
+                log = self._ensure_bin()
+            except Exception as e:
+                self.error(f"Failed to open the ttlog file: {e}")
+                return
+        log.update()
+
+    @property
+    def _buffer(self) -> deque:
+        """The rows not yet written to the CSV, each a list of cell texts (a copy)."""
+        rows = self._bin._osl_peek() if self._bin is not None else []
+        return deque(rows, maxlen=self._buffer_size)
+
+    @_buffer.setter
+    def _buffer(self, value: Any) -> None:
+        if self._bin is not None and not list(value):
+            self._bin._osl_clear()
 
     def flush_buffer(self) -> None:
-        if self._log is not None:
-            self._log.flush()
+        """Writes the rows recorded since the last flush to the CSV (its header first)."""
+        if not self._enable_csv_logging or self._bin is None:
+            return
+        with self._lock:
+            try:
+                text = self._bin._osl_take_csv()
+                if not text:
+                    return
+                self._ensure_file_handler()
+                if self._file is None:
+                    # Appended to, never truncated: after close() the rows go on below.
+                    self._file = open(self._csv_path, "a", newline="", encoding="utf-8")
+                    import csv
+
+                    self._writer = csv.writer(self._file)
+                if not self._header_written:
+                    self._write_header()
+                self._file.write(text)
+                self._file.flush()
+            except Exception as e:
+                self.error(f"Unexpected error in flush_buffer: {e}")
+
+    def _write_header(self) -> None:
+        try:
+            header = list(self._var_names.values())
+            if header:
+                self._writer.writerow(header)  # type: ignore[union-attr]
+                self._header_written = True
+        except Exception as e:
+            self.error(f"Failed to write CSV header: {e}")
+
+    # -- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.__dict__.pop("update", None)
-        if self._log is None or self._log.closed:
-            return
-        self._log.close()
-        if self._enable_csv_logging and self._tracked:
-            self.export_csv(self._base + ".csv", timestamp=self._csv_timestamp)
+        """Writes the buffered rows to the CSV and closes it (the ``.bin`` stays open for
+        later messages and is closed at exit)."""
+        with self._lock:
+            try:
+                self.flush_buffer()
+                if self._file:
+                    self._file.close()
+                    self._file = None
+                    self._writer = None
+                if self._bin is not None and not self._bin.closed:
+                    self._bin.flush()
+            except Exception as e:
+                self.error(f"Error closing logger: {e}")
 
     def reset(self) -> None:
-        """Closes the current file and forgets every tracked variable."""
+        """Closes the files, forgets every tracked variable; the next use opens new files."""
+        with self._lock:
+            try:
+                self.close()
+                if hasattr(self, "_file_handler"):
+                    self.removeHandler(self._file_handler)
+                    self._file_handler.close()
+                    del self._file_handler
+                if hasattr(self, "_stream_handler"):
+                    self.removeHandler(self._stream_handler)
+                    self._stream_handler.close()
+                    del self._stream_handler
+                self._release_bin()
+                self._setup_logging()
+                self._tracked_vars.clear()
+                self._var_names.clear()
+                self._attributes.clear()
+                self._error_count.clear()
+                self._header_written = False
+                self._file = None
+                self._writer = None
+                self._paths_chosen = False
+                self.debug("Logger reset successfully")
+            except Exception as e:
+                print(f"Error resetting logger: {e}")
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "Logger":
+        return self
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         self.close()
-        self._tracked = []
-        self._log = None
 
-    def export_csv(self, path: Optional[str] = None, timestamp: bool = False) -> str:
-        """Writes OSL's CSV: a header of variable names, one row per update, ``str(value)``
-        cells (``ERROR`` where a getter raised), and a first ``timestamp`` column (seconds)
-        when asked."""
-        src = self._base + ".bin"
-        path = path or self._base + ".csv"
-        cols = _ttlog.columns(src, "tracked")
-        names = [k for k in cols if k != "ts_ns"]
-        with open(path, "w", newline="") as f:
-            w = _csv.writer(f)
-            w.writerow((["timestamp"] if timestamp else []) + names)
-            for i, ts in enumerate(cols["ts_ns"]):
-                row = [_cell(cols[n][i]) for n in names]
-                w.writerow(([f"{ts / 1e9:.6f}"] if timestamp else []) + row)
-        return path
+    def __repr__(self) -> str:
+        return f"Logger(file_path={self._file_path}, tracked_vars={len(self._tracked_vars)})"
 
-    # -- setters and properties ---------------------------------------------------------------
+    # -- messages: the file handler is made on first use, as OSL makes it -------------------
 
-    def set_log_path(self, log_path: str) -> None:
-        self._log_path = _os.fspath(log_path)
+    def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self._ensure_file_handler()
+        super().debug(msg, *args, **kwargs)
 
-    def set_file_name(self, file_name: Optional[str]) -> None:
-        self._user_file_name = file_name
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self._ensure_file_handler()
+        super().info(msg, *args, **kwargs)
+
+    def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self._ensure_file_handler()
+        super().warning(msg, *args, **kwargs)
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self._ensure_file_handler()
+        super().error(msg, *args, **kwargs)
+
+    def critical(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self._ensure_file_handler()
+        super().critical(msg, *args, **kwargs)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        self._ensure_file_handler()
+        super().log(level, msg, *args, **kwargs)
+
+    # -- setters ------------------------------------------------------------------------------
+
+    def set_file_name(self, file_name: Union[str, None]) -> None:
+        """Names the next files ``<file_name>.log``/``.csv`` (any extension dropped); the
+        current ones are closed."""
+        with self._lock:
+            os.makedirs(self._log_path, exist_ok=True)
+            if file_name is None:
+                file_name = f"logger_{datetime.now().strftime('%Y%m%d_%H%M%S')}"
+            self._user_file_name = self._stem(file_name)
+            self._file_path = os.path.join(self._log_path, f"{self._user_file_name}.log")
+            self._csv_path = os.path.join(self._log_path, f"{self._user_file_name}.csv")
+            # Checked for earlier data when the files are opened.
+            self._paths_chosen = False
+            if self._bin is not None:
+                self._release_bin()
+            if hasattr(self, "_file_handler"):
+                self.removeHandler(self._file_handler)
+                self._file_handler.close()
+                del self._file_handler
+                self._setup_file_handler()
+            if self._file:
+                self.close()
 
     def set_file_level(self, level: LogLevel) -> None:
-        self._file_level = LogLevel(level)
-        if self._log is not None:
-            self._log.set_level(_name(level))
+        with self._lock:
+            self._file_level = level
+            if hasattr(self, "_file_handler"):
+                self._file_handler.setLevel(level=level.value)
+            if self._bin_handler is not None:
+                self._bin_handler.setLevel(level.value)
 
     def set_stream_level(self, level: LogLevel) -> None:
-        self._stream_level = LogLevel(level)
+        with self._lock:
+            self._stream_level = level
+            self._stream_handler.setLevel(level=level.value)
 
     def set_format(self, log_format: str) -> None:
-        self._log_format = log_format
+        """The message format, in ``logging``'s syntax, for the console and the ``.log``."""
+        with self._lock:
+            self._log_format = log_format
+            self._std_formatter = logging.Formatter(log_format)
+            if hasattr(self, "_file_handler"):
+                self._file_handler.setFormatter(fmt=self._std_formatter)
+            self._stream_handler.setFormatter(fmt=self._std_formatter)
 
     def set_buffer_size(self, buffer_size: int) -> None:
-        if not isinstance(buffer_size, int) or buffer_size <= 0:
-            raise ValueError("buffer_size must be a positive int")
-        self._buffer_size = buffer_size
+        """Rows held before they are written to the CSV (``<= 0``: a warning, and 1000)."""
+        with self._lock:
+            if not isinstance(buffer_size, int) or buffer_size <= 0:
+                self.warning(f"Invalid buffer size: {buffer_size}. Using default of 1000.")
+                buffer_size = 1000
+            self._buffer_size = buffer_size
+            if self._bin is not None:
+                self._bin._osl_configure(buffer_size=buffer_size)
 
     def set_csv_logging(self, enable: bool) -> None:
-        self._enable_csv_logging = bool(enable)
+        with self._lock:
+            if self._enable_csv_logging != enable:
+                if not enable:
+                    self.flush_buffer()
+                    if self._file:
+                        self._file.close()
+                        self._file = None
+                        self._writer = None
+                self._enable_csv_logging = enable
+                self._bind_update()
+                self.debug(f"CSV logging {'enabled' if enable else 'disabled'}")
+
+    def set_max_errors_before_untrack(self, max_errors: int) -> None:
+        """Consecutive failures of a getter after which it is untracked, with a warning."""
+        with self._lock:
+            if max_errors < 0:
+                self.warning(f"Invalid max_errors value: {max_errors}. Using default of 5.")
+                max_errors = 5
+            self._max_errors_before_untrack = max_errors
+            if self._bin is not None:
+                self._bin._osl_configure(max_errors=max_errors)
+
+    # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def file_path(self) -> Optional[str]:
+        return self._file_path
+
+    @property
+    def csv_path(self) -> Optional[str]:
+        return self._csv_path
+
+    @property
+    def bin_path(self) -> Optional[str]:
+        """The ttlog file beside the CSV (None before the first use)."""
+        return os.fspath(self._bin.path) if self._bin is not None and self._bin.path is not None else None
 
     @property
     def log_path(self) -> str:
         return self._log_path
-
-    @property
-    def file_path(self) -> Optional[str]:
-        return self._base + ".bin" if self._log is not None else None
 
     @property
     def buffer_size(self) -> int:
@@ -269,15 +596,80 @@ class Logger:
         return self._stream_level
 
     @property
-    def csv_logging(self) -> bool:
+    def file_max_bytes(self) -> int:
+        return self._file_max_bytes
+
+    @property
+    def file_backup_count(self) -> int:
+        return self._file_backup_count
+
+    @property
+    def csv_logging_enabled(self) -> bool:
         return self._enable_csv_logging
 
+    @property
+    def tracked_variable_count(self) -> int:
+        return len(self._tracked_vars)
 
-class _LazyLogger:
-    """``LOGGER``: the singleton, made on first use so that importing creates no file."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(Logger(), name)
+    @property
+    def log_format(self) -> str:
+        return self._log_format
 
 
-LOGGER: Any = _LazyLogger()
+LOGGER = Logger()
+LOG_LEVEL = dict(enumerate(LogLevel.__members__.values()))
+
+
+def _flush_at_exit() -> None:
+    # A forgotten close(): the rows since the last flush still reach the CSV.
+    instance = Logger._instance
+    if instance is not None:
+        instance.close()
+
+
+import atexit  # noqa: E402
+
+atexit.register(_flush_at_exit)
+
+
+# -- routing opensourceleg's own LOGGER here -----------------------------------------------
+
+
+def _patch(module: Any) -> None:
+    """Makes ``module`` (an opensourceleg module) use this ``LOGGER``."""
+    if getattr(module, "LOGGER", None) is not None and module.LOGGER is not LOGGER:
+        module.LOGGER = LOGGER
+
+
+def install() -> None:
+    """Routes ``opensourceleg.logging.LOGGER`` and every loaded opensourceleg module that
+    uses it to this ``LOGGER``, and does the same for modules imported later: the
+    library's messages (actuators, sensors, state machines) land in this logger's files,
+    not in a stray ``logger_<timestamp>.log``. Idempotent."""
+    for name, module in list(sys.modules.items()):
+        if name == "opensourceleg" or name.startswith("opensourceleg."):
+            _patch(module)
+    if not any(isinstance(f, _RouteOpensourceleg) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RouteOpensourceleg())
+
+
+class _RouteOpensourceleg(importlib.abc.MetaPathFinder):
+    """Patches each opensourceleg module right after it is executed."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if not (fullname == "opensourceleg" or fullname.startswith("opensourceleg.")):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            run(module)
+            _patch(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+install()

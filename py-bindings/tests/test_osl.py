@@ -1,0 +1,309 @@
+"""ttlog.osl against the real opensourceleg (installed from PyPI by scripts/test): the same
+controller scripts, run once with each logger by changing only the import, must leave the
+same files (names, CSV header, rows and cell text, .log lines modulo timestamps) and print
+the same console lines; ttlog.osl adds the .bin."""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import ttlog
+
+REAL = "from opensourceleg.logging import LOGGER, Logger, LogLevel"
+OURS = "from ttlog.osl import LOGGER, Logger, LogLevel"
+
+STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}|\d{8}_\d{6}|0x[0-9a-f]{6,}")
+
+
+def run(script, cwd, imports):
+    code = textwrap.dedent(script).replace("IMPORT", imports)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def files(root):
+    """Every file left under `root` but ttlog's own, by masked name, with masked text."""
+    out = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            rel = os.path.relpath(p, root)
+            if n.endswith(".bin") or "snapshots" in rel.split(os.sep):
+                continue
+            with open(p, encoding="utf-8", errors="replace", newline="") as f:
+                out[STAMP.sub("T", rel)] = STAMP.sub("T", f.read())
+    return out
+
+
+def console(text):
+    """The logger's console lines, masked; ttlog's own notices left out."""
+    return [STAMP.sub("T", line) for line in text.splitlines() if not line.startswith("ttlog:")]
+
+
+def both(tmp_path, script):
+    real, ours = tmp_path / "real", tmp_path / "ours"
+    real.mkdir()
+    ours.mkdir()
+    r = run(script, real, REAL)
+    o = run(script, ours, OURS)
+    return r, o, files(real), files(ours)
+
+
+def assert_same(tmp_path, script, exit_code=0):
+    r, o, real_files, our_files = both(tmp_path, script)
+    assert r.returncode == exit_code, r.stderr
+    assert o.returncode == exit_code, o.stderr
+    assert our_files == real_files
+    assert console(o.stderr) == console(r.stderr)
+    assert o.stdout == r.stdout
+    return real_files
+
+
+CONTROLLER = """
+    import enum, decimal
+    import numpy as np
+    IMPORT
+
+    class Mode(enum.Enum):
+        STANCE = 1
+        SWING = 2
+
+    class Joint:
+        def __init__(self):
+            self.angle = np.float32(25.000006)
+            self.gains = np.array([1.5, 2.0])
+            self.pose = (1, 2.5)
+            self.mode = Mode.STANCE
+            self.budget = decimal.Decimal("1.10")
+            self.count = 0
+            self.ratio = 0.1
+            self.flag = True
+            self.note = None
+            self.label = 'a,"quoted" label'
+        def __str__(self):
+            return "knee"
+
+    logger = Logger(log_path="./logs", file_name="fsm.log", buffer_size=40, stream_level=LogLevel.WARNING)
+    knee = Joint()
+    logger.track_attributes(knee, ["angle", "gains", "pose", "mode", "budget", "count", "ratio", "flag", "note", "label"])
+    logger.track_function(lambda: knee.count * 1e-5, "tiny")
+    logger.track_function([lambda: knee.count ** 3 * 1e13, lambda: -0.0], ["huge", "negzero"])
+    for tick in range(130):
+        knee.count = tick
+        knee.angle = np.float32(tick / 7)
+        knee.mode = Mode.SWING if tick % 2 else Mode.STANCE
+        logger.update()
+        if tick == 64:
+            logger.info("halfway %d", tick)
+            logger.log(25, "numeric level %s", "25")
+            logger.warning("slip detected")
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        logger.exception("recovered")
+    logger.debug("done")
+    logger.close()
+"""
+
+
+def test_a_controller_leaves_the_files_opensourceleg_leaves(tmp_path):
+    left = assert_same(tmp_path, CONTROLLER)
+    assert set(left) == {"logs/fsm.log", "logs/fsm.csv"}
+    rows = left["logs/fsm.csv"].split("\r\n")
+    assert rows[0].startswith("knee.angle,knee.gains,knee.pose,knee.mode")
+    assert len([r for r in rows if r]) == 131
+    # The ttlog file is there too, with every row and message.
+    ev = list(ttlog.open(str(tmp_path / "ours" / "logs" / "fsm.bin")))
+    assert sum(1 for e in ev if e["target"] == "ttlog.track") == 130
+    assert any(e["msg"] == "halfway 64" for e in ev)
+
+
+TUTORIAL = """
+    IMPORT
+
+    class Sensor:
+        def __init__(self):
+            self.temperature = 20.0
+            self.humidity = 0.5
+
+    sensor = Sensor()
+    logger = Logger(log_path="./logs", file_name="basic")
+    x = 42
+    logger.track_function(lambda: x, "x_value")
+    logger.track_attributes(sensor, ["temperature", "humidity"])
+    logger.update()
+    logger.info("tracked")
+    logger.reset()
+
+    logger = Logger(log_path="./logs", file_name="sensor_data")
+    logger.track_function(lambda: sensor.temperature, "Temperature (C)")
+    for _ in range(3):
+        sensor.temperature += 0.1
+        logger.update()
+    logger.info("Sensor data logged")
+    logger.reset()
+
+    class Experiment:
+        def __init__(self):
+            self.logger = Logger(log_path="./experiments", file_name="trial", buffer_size=5000)
+            self.value = 0.0
+            self.logger.track_function(lambda: self.value, "Input")
+    e = Experiment()
+    for _ in range(5):
+        e.value += 0.1
+        e.logger.update()
+"""
+
+
+def test_the_tutorial_pattern_reset_then_new_files_and_a_forgotten_close(tmp_path):
+    r, o, real_files, our_files = both(tmp_path, TUTORIAL)
+    assert r.returncode == o.returncode == 0, o.stderr
+    assert console(o.stderr) == console(r.stderr)
+    # Every CSV the same.
+    csvs = lambda fs: {k: v for k, v in fs.items() if k.endswith(".csv")}  # noqa: E731
+    assert csvs(our_files) == csvs(real_files)
+    # As opensourceleg does: a reconfiguring Logger(...) names files under the old log_path.
+    assert "logs/trial.csv" in real_files
+    # opensourceleg re-creates basic.log with mode "w" at reset() and wipes it; ttlog.osl
+    # keeps it and writes on in basic-2.log. Every line opensourceleg kept is kept.
+    lines = lambda fs: sorted(l for k, v in fs.items() if ".log" in k for l in v.splitlines())  # noqa: E731
+    ours = lines(our_files)
+    for line in lines(real_files):
+        assert line in ours, line
+        ours.remove(line)
+    assert real_files["logs/basic.log"] == "[T] DEBUG: Logger reset successfully\n"
+    assert "INFO: tracked" in our_files["logs/basic.log"]
+
+
+FORGOTTEN = """
+    IMPORT
+    logger = Logger(log_path="./logs", file_name="run", buffer_size=30)
+    v = [0]
+    logger.track_function(lambda: v[0], "v")
+    for i in range(95):
+        v[0] = i
+        logger.update()
+    CRASH
+"""
+
+
+@pytest.mark.parametrize("ending,code", [("", 0), ("raise RuntimeError('half way')", 1)])
+def test_a_forgotten_close_or_a_crash_keeps_every_flushed_row(tmp_path, ending, code):
+    left = assert_same(tmp_path, FORGOTTEN.replace("CRASH", ending), exit_code=code)
+    rows = [r for r in left["logs/run.csv"].split("\r\n") if r]
+    assert rows[0] == "v" and len(rows) >= 91
+
+
+ROTATION = """
+    IMPORT
+    logger = Logger(log_path="./logs", file_name="rot", file_max_bytes=600, file_backup_count=2)
+    logger.track_function(lambda: 1.5, "x")
+    for i in range(60):
+        logger.info("message number %d with some padding text", i)
+        logger.update()
+    logger.close()
+"""
+
+
+def test_rotation_as_opensourceleg_rotates_with_the_csv_complete(tmp_path):
+    left = assert_same(tmp_path, ROTATION)
+    assert {"logs/rot.log", "logs/rot.log.1", "logs/rot.log.2", "logs/rot.csv"} <= set(left)
+    assert len([r for r in left["logs/rot.csv"].split("\r\n") if r]) == 61
+
+
+ERRORS = """
+    IMPORT
+    logger = Logger(log_path="./logs", file_name="err", buffer_size=0)
+    state = {"n": 0}
+    def flaky():
+        state["n"] += 1
+        if 3 <= state["n"] <= 9:
+            raise ValueError("sensor timeout")
+        return state["n"]
+    logger.track_function(flaky, "flaky")
+    logger.track_function(lambda: 7, "steady")
+    for _ in range(12):
+        logger.update()
+    logger.info("bad format %d", "not a number")
+    logger.info("lone surrogate \\udc80 in a message")
+    logger.close()
+"""
+
+
+def test_getter_errors_untracking_and_bad_input_as_opensourceleg(tmp_path):
+    r, o, real_files, our_files = both(tmp_path, ERRORS)
+    assert r.returncode == o.returncode == 0, o.stderr
+    assert our_files == real_files
+    assert console(o.stderr).count("--- Logging error ---") == console(r.stderr).count("--- Logging error ---")
+    lines = lambda s: [x for x in console(s) if x.startswith("[")]  # noqa: E731
+    assert lines(o.stderr) == lines(r.stderr)
+    assert any("Auto-untracked variable flaky" in x for x in lines(o.stderr))
+
+
+def test_keyboard_interrupt_in_a_getter_propagates(tmp_path):
+    out = run(
+        """
+        IMPORT
+        logger = Logger(log_path="./logs", file_name="ki")
+        def stop():
+            raise KeyboardInterrupt
+        logger.track_function(stop, "stop")
+        try:
+            logger.update()
+        except KeyboardInterrupt:
+            print("propagated")
+        """,
+        tmp_path,
+        OURS,
+    )
+    assert out.stdout.strip() == "propagated", out.stderr
+
+
+def test_nothing_is_wiped_after_close_or_on_a_rerun(tmp_path):
+    script = """
+        IMPORT
+        logger = Logger(log_path="./logs", file_name="keep")
+        v = [0]
+        logger.track_function(lambda: v[0], "v")
+        for i in range(3):
+            v[0] = i
+            logger.update()
+        logger.close()
+        v[0] = 99
+        logger.update()
+        logger.info("after close")
+        logger.close()
+    """
+    for _ in range(2):
+        out = run(script, tmp_path, OURS)
+        assert out.returncode == 0, out.stderr
+    logs = tmp_path / "logs"
+    assert (logs / "keep.csv").read_bytes() == b"v\r\n0\r\n1\r\n2\r\n99\r\n"
+    # The second run kept the first run's files and wrote beside them.
+    assert (logs / "keep-2.csv").read_bytes() == (logs / "keep.csv").read_bytes()
+    assert "after close" in (logs / "keep.log").read_text()
+
+
+def test_the_library_logs_into_the_same_files(tmp_path):
+    out = run(
+        """
+        IMPORT
+        import opensourceleg.logging as osl_logging
+        import opensourceleg.logging.logger as osl_logger
+        assert osl_logging.LOGGER is LOGGER and osl_logger.LOGGER is LOGGER
+        from opensourceleg.control import fsm  # a library module using LOGGER
+        assert fsm.LOGGER is LOGGER
+        Logger(log_path="./logs", file_name="lib")
+        fsm.LOGGER.info("from the library")
+        LOGGER.close()
+        """,
+        tmp_path,
+        OURS,
+    )
+    assert out.returncode == 0, out.stderr
+    assert sorted(os.listdir(tmp_path / "logs")) == ["lib.bin", "lib.log"]
+    assert "from the library" in (tmp_path / "logs" / "lib.log").read_text()
+    assert not [n for n in os.listdir(tmp_path) if n.startswith("logger_")]
