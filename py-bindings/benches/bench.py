@@ -13,7 +13,8 @@
    of each run on a VM.
 3. Analysis: the rows of section 2 read back into a pandas DataFrame, from the .bin with
    ttlog.dataframe against pandas.read_csv of the same rows as a text CSV.
-4. OSL style: update() with 10 tracked getters, ttlog.osl against opensourceleg's Logger
+4. OSL style: update() with 10 tracked getters, CSV on, ttlog.osl against opensourceleg's
+   Logger (per-tick percentiles with 15 values: benches/osl_update.py)
    when it is installed.
 Libraries that are not installed are skipped and said so.
 """
@@ -261,10 +262,12 @@ def main():
             update()
         return (time.perf_counter_ns() - t) / 100_000
 
-    tl = tosl.Logger(log_path=tmp, file_name="osl_ttlog", enable_csv_logging=False)
+    # The CSV on for both, as OSL users run it (with it off, OSL's update() does nothing).
+    tl = tosl.Logger(log_path=tmp, file_name="osl_ttlog")
     tl.track_attributes(j, [f"v{k}" for k in range(10)])
     ours = median_of(args.runs, lambda: per_tick(tl.update))
     tl.close()
+    tl.reset()
     print(f"   ttlog.osl             {ours:8.0f} ns/tick")
     try:
         from opensourceleg.logging.logger import Logger as OSLLogger

@@ -307,3 +307,18 @@ def test_the_library_logs_into_the_same_files(tmp_path):
     assert sorted(os.listdir(tmp_path / "logs")) == ["lib.bin", "lib.log"]
     assert "from the library" in (tmp_path / "logs" / "lib.log").read_text()
     assert not [n for n in os.listdir(tmp_path) if n.startswith("logger_")]
+
+
+def test_close_and_reset_with_variables_tracked_but_never_updated(tmp_path):
+    assert_same(
+        tmp_path,
+        """
+        IMPORT
+        logger = Logger(log_path="./logs", file_name="idle")
+        logger.track_function(lambda: 1, "never")
+        logger.close()
+        logger.reset()
+        logger.close()
+        print(logger.tracked_variable_count)
+        """,
+    )
