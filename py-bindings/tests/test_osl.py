@@ -62,6 +62,19 @@ def assert_same(tmp_path, script, exit_code=0):
     return real_files
 
 
+def assert_kept(real_files, our_files):
+    """Every CSV the same, and every .log line opensourceleg kept also kept: where it
+    re-creates a .log with mode "w" (reset(), set_file_name()) and wipes it, ttlog.osl
+    keeps the file and writes on in <name>-2.log."""
+    csvs = lambda fs: {k: v for k, v in fs.items() if k.endswith(".csv")}  # noqa: E731
+    assert csvs(our_files) == csvs(real_files)
+    lines = lambda fs: sorted(x for k, v in fs.items() if ".log" in k for x in v.splitlines())  # noqa: E731
+    ours = lines(our_files)
+    for line in lines(real_files):
+        assert line in ours, line
+        ours.remove(line)
+
+
 CONTROLLER = """
     import enum, decimal
     import numpy as np
@@ -162,18 +175,10 @@ def test_the_tutorial_pattern_reset_then_new_files_and_a_forgotten_close(tmp_pat
     r, o, real_files, our_files = both(tmp_path, TUTORIAL)
     assert r.returncode == o.returncode == 0, o.stderr
     assert console(o.stderr) == console(r.stderr)
-    # Every CSV the same.
-    csvs = lambda fs: {k: v for k, v in fs.items() if k.endswith(".csv")}  # noqa: E731
-    assert csvs(our_files) == csvs(real_files)
+    assert_kept(real_files, our_files)
     # As opensourceleg does: a reconfiguring Logger(...) names files under the old log_path.
     assert "logs/trial.csv" in real_files
-    # opensourceleg re-creates basic.log with mode "w" at reset() and wipes it; ttlog.osl
-    # keeps it and writes on in basic-2.log. Every line opensourceleg kept is kept.
-    lines = lambda fs: sorted(l for k, v in fs.items() if ".log" in k for l in v.splitlines())  # noqa: E731
-    ours = lines(our_files)
-    for line in lines(real_files):
-        assert line in ours, line
-        ours.remove(line)
+    # opensourceleg wiped basic.log at reset(); ttlog.osl kept it.
     assert real_files["logs/basic.log"] == "[T] DEBUG: Logger reset successfully\n"
     assert "INFO: tracked" in our_files["logs/basic.log"]
 
@@ -310,7 +315,7 @@ def test_the_library_logs_into_the_same_files(tmp_path):
 
 
 def test_close_and_reset_with_variables_tracked_but_never_updated(tmp_path):
-    assert_same(
+    r, o, real_files, our_files = both(
         tmp_path,
         """
         IMPORT
@@ -322,3 +327,7 @@ def test_close_and_reset_with_variables_tracked_but_never_updated(tmp_path):
         print(logger.tracked_variable_count)
         """,
     )
+    assert r.returncode == o.returncode == 0, o.stderr
+    assert o.stdout == r.stdout == "0\n"
+    assert console(o.stderr) == console(r.stderr)
+    assert_kept(real_files, our_files)
