@@ -73,13 +73,15 @@ fn render_unbounded<'v>(
                 };
                 let inner = &template[i + 1..i + close];
                 let (name, spec) = inner.split_once(':').unwrap_or((inner, ""));
+                // Spaces around a name or an index are ignored (SPEC.md 8.1).
+                let name = name.trim_matches(' ');
                 let value = if name.is_empty() {
                     next_arg += 1;
                     args.get(next_arg - 1)
                 } else if let Ok(n) = name.parse::<usize>() {
                     args.get(n)
                 } else {
-                    field(name.trim())
+                    field(name)
                 };
                 out.push_str(&template[plain..i]);
                 match (value, Spec::parse(spec)) {
@@ -198,7 +200,8 @@ impl Spec {
                 let _ = write!(body, "{v}");
             }
         }
-        if self.plus && numeric && !body.starts_with('-') {
+        // As Rust: `+` before every number but NaN.
+        if self.plus && numeric && !body.starts_with('-') && body != "NaN" {
             body.insert(0, '+');
         }
         let len = body.chars().count();
@@ -208,8 +211,14 @@ impl Spec {
         }
         let pad = self.width - len;
         if self.zero && numeric && self.align.is_none() {
+            // Zeros go after the sign and after a `0x`/`0o`/`0b` prefix, as in Rust.
             let sign = usize::from(body.starts_with(['-', '+']));
-            body.insert_str(sign, &"0".repeat(pad));
+            let prefix = if self.alternate && matches!(self.kind, Some('x' | 'X' | 'o' | 'b')) {
+                2
+            } else {
+                0
+            };
+            body.insert_str(sign + prefix, &"0".repeat(pad));
             out.push_str(&body);
             return;
         }
@@ -306,6 +315,21 @@ mod tests {
             MAX_WIDTH
         );
         assert_eq!(r("{:.99999999999}", &t, &[]), "ab");
+    }
+
+    #[test]
+    fn signs_prefixes_and_spaces_as_rust_writes_them() {
+        let args = [Value::Int(5), Value::Float(f64::NAN), Value::Int(-255)];
+        assert_eq!(
+            r("{0:#010b} {0:#06x} {0:#06X}", &args, &[]),
+            "0b00000101 0x0005 0x0005"
+        );
+        assert_eq!(r("{1:+} {1:+08}", &args, &[]), "NaN 00000NaN");
+        assert_eq!(r("{2:#x} {2:08x}", &args, &[]), "-0xff -00000ff");
+        assert_eq!(
+            r("{ 0 } {0 } { a }", &args, &[("a", Value::Int(1))]),
+            "5 5 1"
+        );
     }
 
     #[test]
