@@ -344,10 +344,15 @@ pub(crate) fn base_header(service: Option<String>, anchor: &Anchor) -> Header {
 /// `logs/trace.bin` → `logs/trace-2.bin`: where a second run writes when the first run's
 /// file is still there.
 fn numbered_path(base: &Path, n: u32) -> PathBuf {
+    with_suffix(base, &format!("-{n}"))
+}
+
+/// `base` with `suffix` between its stem and its extension.
+fn with_suffix(base: &Path, suffix: &str) -> PathBuf {
     let stem = base.file_stem().unwrap_or_default().to_string_lossy();
     let name = match base.extension() {
-        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
-        None => format!("{stem}-{n}"),
+        Some(ext) => format!("{stem}{suffix}.{}", ext.to_string_lossy()),
+        None => format!("{stem}{suffix}"),
     };
     base.with_file_name(name)
 }
@@ -365,12 +370,7 @@ fn identity(meta: &fs::Metadata) -> (u64, u64) {
 
 /// `logs/trace.bin` → `logs/trace.000042.bin`.
 fn series_path(base: &Path, seq: u64) -> PathBuf {
-    let stem = base.file_stem().unwrap_or_default().to_string_lossy();
-    let name = match base.extension() {
-        Some(ext) => format!("{stem}.{seq:06}.{}", ext.to_string_lossy()),
-        None => format!("{stem}.{seq:06}"),
-    };
-    base.with_file_name(name)
+    with_suffix(base, &format!(".{seq:06}"))
 }
 
 /// The existing files of a rotated series, oldest first.
