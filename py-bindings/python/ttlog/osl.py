@@ -226,8 +226,11 @@ class Logger(logging.Logger):
             if owner is not None and owner is not self:
                 owner._release_bin()
             path = self._csv_path[: -len(".csv")] + ".bin"
+            # One set of exception hooks for the drop-in (see _snapshot_hooks), not one more
+            # per file: a reset() opens a new .bin.
             self._bin = _ttlog.Logger(path, level="DEBUG", service="opensourceleg", close_at_exit=True,
-                                      snapshot_on_exception=True)
+                                      snapshot_on_exception=False)
+            _snapshot_hooks()
             self._bin_handler = _ttlog.Handler(self._bin, level=self._file_level.value)
             self.addHandler(self._bin_handler)
             self._bin._osl_rows(self._buffer_size, self._max_errors_before_untrack, self._rows_hook)
@@ -618,6 +621,39 @@ class Logger(logging.Logger):
 
 LOGGER = Logger()
 LOG_LEVEL = dict(enumerate(LogLevel.__members__.values()))
+
+
+_hooks_installed = False
+
+
+def _snapshot_hooks() -> None:
+    """Once per process: an uncaught exception (main thread or any other) writes a snapshot
+    of whichever ``.bin`` the drop-in has open, with the traceback, then goes on to the
+    previous hook."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous, previous_thread = sys.excepthook, threading.excepthook
+
+    def current() -> Optional[_ttlog.Logger]:
+        owner = Logger._bin_owner
+        return owner._bin if owner is not None else None
+
+    def excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
+        log = current()
+        if log is not None and not issubclass(exc_type, KeyboardInterrupt):
+            log._exception_snapshot(exc_type, exc, tb)
+        previous(exc_type, exc, tb)
+
+    def thread_excepthook(args: Any) -> None:
+        log = current()
+        if log is not None and args.exc_type is not SystemExit:
+            log._exception_snapshot(args.exc_type, args.exc_value, args.exc_traceback)
+        previous_thread(args)
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_excepthook
 
 
 def _flush_at_exit() -> None:
