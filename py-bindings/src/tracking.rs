@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::exceptions::{PyAttributeError, PyException, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
 use ttlog::__private::{self as private, Callsite};
 use ttlog::Level;
 
@@ -23,6 +23,10 @@ pub const TRACKED: &str = "tracked";
 enum Getter {
     /// `obj.<name>`.
     Attribute(Py<PyAny>, Py<PyString>),
+    /// `obj.<name>` for a plain instance attribute, read from the instance's `__dict__`
+    /// (what `getattr` would find there, without its type lookups); `getattr` when the
+    /// dict has no such key.
+    InstanceDict(Py<PyDict>, Py<PyAny>, Py<PyString>),
     /// `fn()`.
     Function(Py<PyAny>),
 }
@@ -31,6 +35,10 @@ impl Getter {
     fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {
             Getter::Attribute(obj, name) => obj.bind(py).getattr(name.bind(py)),
+            Getter::InstanceDict(dict, obj, name) => match dict.bind(py).get_item(name.bind(py)) {
+                Ok(Some(v)) => Ok(v),
+                _ => obj.bind(py).getattr(name.bind(py)),
+            },
             Getter::Function(f) => f.bind(py).call0(),
         }
     }
@@ -87,6 +95,40 @@ impl OslRows {
     }
 }
 
+/// The getter of `obj.<name>`: from the instance `__dict__` when that is exactly what
+/// `getattr` does (the type keeps the default `__getattribute__`, and has no data
+/// descriptor of that name, such as a property, which would win over the instance dict);
+/// else `getattr` itself. The choice is made once, when the variable is tracked.
+fn attribute_getter(obj: &Bound<'_, PyAny>, name: Bound<'_, PyString>) -> PyResult<Getter> {
+    let py = obj.py();
+    let generic = || Getter::Attribute(obj.clone().unbind(), name.clone().unbind());
+    let ty = obj.get_type();
+    let object_getattribute = py
+        .get_type::<pyo3::types::PyAny>()
+        .getattr("__getattribute__")?;
+    if !ty.getattr("__getattribute__")?.is(&object_getattribute) {
+        return Ok(generic());
+    }
+    if let Ok(class_attr) = ty.getattr(&name) {
+        let descriptor = class_attr.get_type();
+        if descriptor.hasattr("__set__")? || descriptor.hasattr("__delete__")? {
+            return Ok(generic());
+        }
+    }
+    match obj
+        .getattr("__dict__")
+        .ok()
+        .and_then(|d| d.cast_into::<PyDict>().ok())
+    {
+        Some(dict) => Ok(Getter::InstanceDict(
+            dict.unbind(),
+            obj.clone().unbind(),
+            name.unbind(),
+        )),
+        None => Ok(generic()),
+    }
+}
+
 /// What Python's `str(v)` will be, captured cheaply: the common types typed, the rest as
 /// their `str()` now (the value may change before the row is written).
 fn cell_of(v: &Bound<'_, PyAny>) -> Cell {
@@ -135,6 +177,9 @@ impl Tracker {
             .cloned()
             .zip(guard.getters.iter().map(|g| match g {
                 Getter::Attribute(o, n) => Getter::Attribute(o.clone_ref(py), n.clone_ref(py)),
+                Getter::InstanceDict(d, o, n) => {
+                    Getter::InstanceDict(d.clone_ref(py), o.clone_ref(py), n.clone_ref(py))
+                }
                 Getter::Function(f) => Getter::Function(f.clone_ref(py)),
             }))
             .collect();
@@ -211,11 +256,7 @@ impl Tracker {
             // Interned, as attribute names in `__dict__` are: each tick's lookup then matches
             // by identity instead of comparing text.
             let a = PyString::intern(py, a.to_str()?);
-            self.add(
-                py,
-                name,
-                Getter::Attribute(obj.clone().unbind(), a.unbind()),
-            );
+            self.add(py, name, attribute_getter(obj, a)?);
         }
         Ok(())
     }

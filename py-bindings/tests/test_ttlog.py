@@ -510,3 +510,51 @@ def test_a_forked_child_neither_hangs_nor_writes_into_the_parents_log(tmp_path):
     assert out.returncode == 0, out.stderr
     assert [e["msg"] for e in events(tmp_path / "parent.bin")] == ["parent before fork", "parent after fork"]
     assert [e["msg"] for e in events(tmp_path / "child.bin")] == ["child, own logger"]
+
+
+def test_tracked_attributes_read_exactly_as_getattr(logdir):
+    # Plain instance attributes are read from the instance dict; properties, slots, a
+    # custom __getattribute__ and a deleted attribute must still give getattr's answer.
+    class Base:
+        shared = "class value"
+
+        @property
+        def prop(self):
+            return self._p * 2
+
+    class Plain(Base):
+        def __init__(self):
+            self.x = 1
+            self._p = 5
+
+    class Slotted:
+        __slots__ = ("s",)
+
+        def __init__(self):
+            self.s = 3
+
+    class Custom:
+        def __init__(self):
+            self.c = 1
+
+        def __getattribute__(self, name):
+            return 42 if name == "c" else object.__getattribute__(self, name)
+
+    p, sl, cu = Plain(), Slotted(), Custom()
+    path = logdir / "attrs.bin"
+    with ttlog.Logger(path) as log:
+        log.track_attributes(p, ["x", "prop", "shared"], "p")
+        log.track_attributes(sl, ["s"], "sl")
+        log.track_attributes(cu, ["c"], "cu")
+        log.update()
+        p.x, p._p, p.shared, sl.s = 2, 6, "instance value", 4
+        log.update()
+        del p.x
+        Plain.x = "from the class"
+        log.update()
+    rows = [e["fields"] for e in events(path)]
+    assert rows == [
+        {"p.x": 1, "p.prop": 10, "p.shared": "class value", "sl.s": 3, "cu.c": 42},
+        {"p.x": 2, "p.prop": 12, "p.shared": "instance value", "sl.s": 4, "cu.c": 42},
+        {"p.x": "from the class", "p.prop": 12, "p.shared": "instance value", "sl.s": 4, "cu.c": 42},
+    ]
