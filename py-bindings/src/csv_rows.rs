@@ -192,9 +192,9 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// Adds a cell to the row being built; [`end_row`](Self::end_row) ends it.
-    pub fn push(&mut self, cell: Cell) {
-        self.cells.push(cell);
+    /// Adds cells to the row being built; [`end_row`](Self::end_row) ends it.
+    pub fn extend(&mut self, cells: impl IntoIterator<Item = Cell>) {
+        self.cells.extend(cells);
     }
 
     /// Ends the row begun at cell `start`.
@@ -283,13 +283,15 @@ mod tests {
     fn rows_as_csv_writer_writes_them() {
         let mut rows = Rows::default();
         let start = rows.cell_count();
-        rows.push(Cell::Int(1));
-        rows.push(Cell::Text("a,b".into()));
-        rows.push(Cell::Text("say \"hi\"".into()));
-        rows.push(Cell::Error);
+        rows.extend([
+            Cell::Int(1),
+            Cell::Text("a,b".into()),
+            Cell::Text("say \"hi\"".into()),
+            Cell::Error,
+        ]);
         rows.end_row(start);
         let start = rows.cell_count();
-        rows.push(Cell::Text(String::new()));
+        rows.extend([Cell::Text(String::new())]);
         rows.end_row(start);
         assert_eq!(rows.len(), 2);
         assert_eq!(

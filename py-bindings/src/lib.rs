@@ -3,14 +3,14 @@
 //! The logging methods are implemented here, not in Python, so a call costs one Python-to-
 //! Rust transition: look up the statement's callsite (`callsites`), convert the values to
 //! CBOR into the thread's staging ring, return. The level methods are raw `METH_FASTCALL`
-//! methods (`fastcall`, the crate's only `unsafe`) so that CPython builds no tuple or dict
+//! methods (`ffi::fastcall`; `ffi` holds the crate's only `unsafe`) so that CPython builds no tuple or dict
 //! per call. Tracking (`tracking`) and the reader (`reader`) are their own modules.
 
 mod callsites;
 mod columns;
 mod csv_rows;
 #[allow(unsafe_code)]
-mod fastcall;
+mod ffi;
 mod reader;
 mod template;
 mod tracking;
@@ -447,7 +447,11 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
     }
 
     /// One call of a level method (see `fastcall`): `msg, *args, **fields`.
-    pub(crate) fn emit_call(&self, level: Level, call: &fastcall::Args<'_, '_>) -> PyResult<()> {
+    pub(crate) fn emit_call(
+        &self,
+        level: Level,
+        call: &ffi::fastcall::Args<'_, '_>,
+    ) -> PyResult<()> {
         if !private::level_may_be_enabled(level) {
             if self.forked.load(Ordering::Relaxed) {
                 return self.warn_forked(call.py());
@@ -531,7 +535,7 @@ fn record_event<F: FnOnce(&mut ttlog::Encoder<'_>)>(
 /// by the arguments' repr, so nothing is lost.
 fn format_now<'py>(
     msg: &Bound<'py, PyString>,
-    call: &fastcall::Args<'_, 'py>,
+    call: &ffi::fastcall::Args<'_, 'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let n_args = call.positional() - 1;
     if n_args == 0 {
@@ -635,7 +639,7 @@ impl Schema {
 #[pymodule]
 fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Logger>()?;
-    fastcall::install(m.py())?;
+    ffi::fastcall::install(m.py())?;
     m.add_class::<Schema>()?;
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;

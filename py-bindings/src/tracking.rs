@@ -15,6 +15,7 @@ use ttlog::__private::{self as private, Callsite};
 use ttlog::Level;
 
 use crate::csv_rows::{Cell, Rows};
+use crate::ffi::dict_slot::Slot;
 use crate::values::{numpy_scalar, NumpyScalar, PyValue};
 
 /// The schema name of `update()` rows.
@@ -24,9 +25,9 @@ enum Getter {
     /// `obj.<name>`.
     Attribute(Py<PyAny>, Py<PyString>),
     /// `obj.<name>` for a plain instance attribute, read from the instance's `__dict__`
-    /// (what `getattr` would find there, without its type lookups); `getattr` when the
-    /// dict has no such key.
-    InstanceDict(Py<PyDict>, Py<PyAny>, Py<PyString>),
+    /// (what `getattr` would find there, without its type lookups) at the position it
+    /// held last; `getattr` when the dict has no such key.
+    InstanceDict(Py<PyDict>, Py<PyAny>, Py<PyString>, Slot),
     /// `fn()`.
     Function(Py<PyAny>),
 }
@@ -35,10 +36,12 @@ impl Getter {
     fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {
             Getter::Attribute(obj, name) => obj.bind(py).getattr(name.bind(py)),
-            Getter::InstanceDict(dict, obj, name) => match dict.bind(py).get_item(name.bind(py)) {
-                Ok(Some(v)) => Ok(v),
-                _ => obj.bind(py).getattr(name.bind(py)),
-            },
+            Getter::InstanceDict(dict, obj, name, slot) => {
+                match slot.get(dict.bind(py), name.bind(py)) {
+                    Some(v) => Ok(v),
+                    None => obj.bind(py).getattr(name.bind(py)),
+                }
+            }
             Getter::Function(f) => f.bind(py).call0(),
         }
     }
@@ -124,40 +127,40 @@ fn attribute_getter(obj: &Bound<'_, PyAny>, name: Bound<'_, PyString>) -> PyResu
             dict.unbind(),
             obj.clone().unbind(),
             name.unbind(),
+            Slot::new(),
         )),
         None => Ok(generic()),
     }
 }
 
-/// What Python's `str(v)` will be, captured cheaply: the common types typed, the rest as
-/// their `str()` now (the value may change before the row is written).
-fn cell_of(v: &Bound<'_, PyAny>) -> Cell {
-    if v.is_exact_instance_of::<PyFloat>() {
-        if let Ok(f) = v.cast::<PyFloat>() {
-            return Cell::Float(f.value());
-        }
+/// The value of the common types, typed: what the `.bin` stores and what Python's `str()`
+/// will show, with no formatting now. `None` for every other type.
+fn typed_cell(v: &Bound<'_, PyAny>) -> Option<Cell> {
+    if let Ok(f) = v.cast_exact::<PyFloat>() {
+        return Some(Cell::Float(f.value()));
     }
     if v.is_exact_instance_of::<PyInt>() {
-        if let Ok(n) = v.extract::<i64>() {
-            return Cell::Int(n);
-        }
-    } else if v.is_none() {
-        return Cell::None;
-    } else if v.is_exact_instance_of::<PyBool>() {
-        return Cell::Bool(v.is_truthy().unwrap_or(false));
-    } else if v.is_exact_instance_of::<PyString>() {
-        if let Ok(t) = v.cast::<PyString>() {
-            return Cell::Text(t.to_string_lossy().into_owned());
-        }
-    } else {
-        match numpy_scalar(v) {
-            Some(NumpyScalar::Float32(f)) => return Cell::Float32(f),
-            Some(NumpyScalar::Float64(f)) => return Cell::Float(f),
-            Some(NumpyScalar::Bool(b)) => return Cell::Bool(b),
-            Some(NumpyScalar::Int(n)) => return Cell::Int(n),
-            None => {}
-        }
+        return v.extract::<i64>().ok().map(Cell::Int);
     }
+    if v.is_none() {
+        return Some(Cell::None);
+    }
+    if v.is_exact_instance_of::<PyBool>() {
+        return Some(Cell::Bool(v.is_truthy().unwrap_or(false)));
+    }
+    if let Ok(t) = v.cast_exact::<PyString>() {
+        return Some(Cell::Text(t.to_string_lossy().into_owned()));
+    }
+    match numpy_scalar(v)? {
+        NumpyScalar::Float32(f) => Some(Cell::Float32(f)),
+        NumpyScalar::Float64(f) => Some(Cell::Float(f)),
+        NumpyScalar::Bool(b) => Some(Cell::Bool(b)),
+        NumpyScalar::Int(n) => Some(Cell::Int(n)),
+    }
+}
+
+/// A value of another type as its `str()` now (it may change before the row is written).
+fn shown_cell(v: &Bound<'_, PyAny>) -> Cell {
     match v.str() {
         Ok(s) => Cell::Shown(s.to_string_lossy().into_owned()),
         Err(_) => Cell::Error,
@@ -177,9 +180,12 @@ impl Tracker {
             .cloned()
             .zip(guard.getters.iter().map(|g| match g {
                 Getter::Attribute(o, n) => Getter::Attribute(o.clone_ref(py), n.clone_ref(py)),
-                Getter::InstanceDict(d, o, n) => {
-                    Getter::InstanceDict(d.clone_ref(py), o.clone_ref(py), n.clone_ref(py))
-                }
+                Getter::InstanceDict(d, o, n, _) => Getter::InstanceDict(
+                    d.clone_ref(py),
+                    o.clone_ref(py),
+                    n.clone_ref(py),
+                    Slot::new(),
+                ),
                 Getter::Function(f) => Getter::Function(f.clone_ref(py)),
             }))
             .collect();
@@ -296,35 +302,40 @@ impl Tracker {
         if set.getters.is_empty() {
             return Ok(());
         }
-        let mut values: Vec<PyResult<Bound<'_, PyAny>>> = Vec::with_capacity(set.getters.len());
-        for g in &set.getters {
-            let v = g.read(py);
-            if let Err(e) = &v {
-                if !e.is_instance_of::<PyException>(py) {
-                    return Err(v.unwrap_err());
+        let keeping_rows = self.keeping_rows.load(Ordering::Relaxed);
+        // Each value is classified once, as it is read: the common types become typed
+        // cells (the `.bin` value now, the CSV text when the rows are written) and the
+        // object is released; the rest are kept in `others` to be encoded whole.
+        let mut cells = CELLS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+        cells.clear();
+        let mut others: Vec<(usize, PyResult<Bound<'_, PyAny>>)> = Vec::new();
+        for (i, g) in set.getters.iter().enumerate() {
+            match g.read(py) {
+                Ok(v) => match typed_cell(&v) {
+                    Some(cell) => cells.push(cell),
+                    None => {
+                        cells.push(if keeping_rows {
+                            shown_cell(&v)
+                        } else {
+                            Cell::Shown(String::new())
+                        });
+                        others.push((i, Ok(v)));
+                    }
+                },
+                Err(e) if !e.is_instance_of::<PyException>(py) => {
+                    CELLS.with(|c| *c.borrow_mut() = cells);
+                    return Err(e);
+                }
+                Err(e) => {
+                    cells.push(Cell::Error);
+                    others.push((i, Err(e)));
                 }
             }
-            values.push(v);
         }
         let callsite = *set.callsite.get_or_init(|| {
             let refs: Vec<&str> = set.names.iter().map(String::as_str).collect();
             private::leak_callsite(Level::Info, "ttlog.track", "", 0, TRACKED, &refs, 0)
         });
-        let keeping_rows = self.keeping_rows.load(Ordering::Relaxed);
-        // With OSL rows, each value is classified once: the cell gives the CSV text later
-        // and, for the plain types, the `.bin` value now.
-        let mut cells = if keeping_rows {
-            let mut cells = CELLS.with(|c| std::mem::take(&mut *c.borrow_mut()));
-            cells.clear();
-            cells.extend(
-                values
-                    .iter()
-                    .map(|v| v.as_ref().map_or(Cell::Error, cell_of)),
-            );
-            cells
-        } else {
-            Vec::new()
-        };
         if private::enabled(callsite) {
             let error_text = |e: &PyErr| {
                 let text = format!(
@@ -336,21 +347,26 @@ impl Tracker {
                 PyString::new(py, &text).into_any()
             };
             crate::record_event(py, callsite, |enc| {
-                for (i, v) in values.iter().enumerate() {
-                    match (cells.get(i).and_then(Cell::typed), v) {
-                        (Some(typed), _) => enc.value(&typed),
-                        (None, Ok(v)) => enc.value(&PyValue::new(v)),
-                        (None, Err(e)) => enc.value(&PyValue::new(&error_text(e))),
+                let mut others = others.iter();
+                for cell in &cells {
+                    match cell.typed() {
+                        Some(typed) => enc.value(&typed),
+                        None => match others.next() {
+                            Some((_, Ok(v))) => enc.value(&PyValue::new(v)),
+                            Some((_, Err(e))) => enc.value(&PyValue::new(&error_text(e))),
+                            None => enc.value(&()),
+                        },
                     }
                 }
             });
         }
-        if keeping_rows {
-            let result = self.keep_osl_row(py, &set, &values, &mut cells);
-            CELLS.with(|c| *c.borrow_mut() = cells);
-            result?;
-        }
-        Ok(())
+        let result = if keeping_rows {
+            self.keep_osl_row(py, &set, &mut cells, &others)
+        } else {
+            Ok(())
+        };
+        CELLS.with(|c| *c.borrow_mut() = cells);
+        result
     }
 
     /// The OSL side of a tick: the row's cells, getter failures counted (and told to the
@@ -360,8 +376,8 @@ impl Tracker {
         &self,
         py: Python<'_>,
         set: &Set,
-        values: &[PyResult<Bound<'_, PyAny>>],
         cells: &mut Vec<Cell>,
+        others: &[(usize, PyResult<Bound<'_, PyAny>>)],
     ) -> PyResult<()> {
         let mut told: Vec<(&'static str, Option<&str>, Option<&PyErr>)> = Vec::new();
         let hook = {
@@ -370,25 +386,28 @@ impl Tracker {
                 return Ok(());
             };
             let start = osl.rows.cell_count();
-            for ((name, v), cell) in set.names.iter().zip(values).zip(cells.drain(..)) {
-                osl.rows.push(cell);
-                match v {
-                    // Only variables failing now are in the map: a success ends the run.
-                    Ok(_) => {
-                        if !osl.errors.is_empty() {
-                            osl.errors.remove(name);
-                        }
-                    }
-                    Err(e) => {
-                        told.push(("error", Some(name), Some(e)));
-                        let n = osl.errors.entry(name.clone()).or_insert(0);
-                        *n += 1;
-                        if *n >= osl.max_errors {
-                            told.push(("untracked", Some(name), None));
-                        }
+            let failed = others
+                .iter()
+                .filter_map(|(i, v)| Some((*i, v.as_ref().err()?)));
+            // Only variables failing now are in the map: a success ends the run.
+            if !osl.errors.is_empty() {
+                let failing: Vec<usize> = failed.clone().map(|(i, _)| i).collect();
+                for (i, name) in set.names.iter().enumerate() {
+                    if !failing.contains(&i) {
+                        osl.errors.remove(name);
                     }
                 }
             }
+            for (i, e) in failed {
+                let name = &set.names[i];
+                told.push(("error", Some(name), Some(e)));
+                let n = osl.errors.entry(name.clone()).or_insert(0);
+                *n += 1;
+                if *n >= osl.max_errors {
+                    told.push(("untracked", Some(name), None));
+                }
+            }
+            osl.rows.extend(cells.drain(..));
             osl.rows.end_row(start);
             if osl.rows.len() >= osl.buffer_size {
                 told.push(("full", None, None));

@@ -558,3 +558,40 @@ def test_tracked_attributes_read_exactly_as_getattr(logdir):
         {"p.x": 2, "p.prop": 12, "p.shared": "instance value", "sl.s": 4, "cu.c": 42},
         {"p.x": "from the class", "p.prop": 12, "p.shared": "instance value", "sl.s": 4, "cu.c": 42},
     ]
+
+
+def test_tracked_attributes_read_right_while_the_instance_dict_changes(logdir):
+    """update() remembers where each attribute sat in the instance dict; attributes
+    added, deleted and re-added, a dict that grows past a resize, and a key that is an
+    equal but distinct string must still give each column its own value."""
+
+    class Joint:
+        pass
+
+    j = Joint()
+    j.a, j.b, j.c = 1, 2, 3
+    path = logdir / "reshape.bin"
+    expected = []
+    with ttlog.Logger(path) as log:
+        log.track_attributes(j, ["a", "b", "c"], "j")
+        for tick in range(40):
+            if tick == 5:
+                del j.a  # later keys move down; "a" comes back at the end
+                j.a = 100
+            if tick == 10:
+                for i in range(200):  # the dict grows and is rebuilt
+                    setattr(j, f"x{i}", i)
+            if tick == 15:
+                for i in range(0, 200, 2):
+                    delattr(j, f"x{i}")
+            if tick == 20:
+                d = dict(j.__dict__)  # a combined (not split) dict, same object
+                j.__dict__.clear()
+                j.__dict__.update(d)
+            if tick == 25:
+                del j.__dict__["b"]
+                j.__dict__["".join(["b"])] = -1  # equal key, maybe another object
+            j.c = tick
+            log.update()
+            expected.append({"j.a": j.a, "j.b": j.b, "j.c": j.c})
+    assert [e["fields"] for e in events(path)] == expected

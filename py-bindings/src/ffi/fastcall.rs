@@ -1,5 +1,5 @@
 //! The level methods (`info`, `debug`, …) as CPython `METH_FASTCALL | METH_KEYWORDS` method
-//! descriptors: the crate's only `unsafe`.
+//! descriptors.
 //!
 //! Why: a method declared with `*args, **kwargs` through PyO3 is called with a tuple and a
 //! dict that CPython builds from the call's argument vector, and that PyO3 then copies into
