@@ -23,7 +23,7 @@ use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
-use ttlog::__private::{self as private, Callsite};
+use ttlog::bindings::{Callsite, CallsiteSpec};
 use ttlog::Level;
 
 use crate::template::percent_to_braces;
@@ -228,13 +228,30 @@ impl Callsites {
                 .formatted
                 .entry((level.as_u8(), names.clone()))
                 .or_insert_with(|| {
-                    private::leak_callsite(level, &self.target, "", 0, "{}", &refs, 1)
+                    CallsiteSpec {
+                        level,
+                        target: &self.target,
+                        file: "",
+                        line: 0,
+                        template: "{}",
+                        fields: &refs,
+                        positional: 1,
+                    }
+                    .leak()
                 });
             return Ok((Resolved::Formatted(cs), false));
         }
         let template = percent_to_braces(msg.to_str()?);
-        let callsite =
-            private::leak_callsite(level, &self.target, "", 0, &template, &refs, n_args as u32);
+        let callsite = CallsiteSpec {
+            level,
+            target: &self.target,
+            file: "",
+            line: 0,
+            template: &template,
+            fields: &refs,
+            positional: n_args as u32,
+        }
+        .leak();
         map.count += 1;
         map.entries.entry(key).or_default().push(Cached {
             objects: vec![(msg.clone().unbind(), keys.map(|k| k.clone().unbind()))],
@@ -258,5 +275,16 @@ pub fn dynamic_callsite(level: Level, target: &str, keys: &[&str]) -> &'static C
     );
     map.get_or_insert_with(HashMap::new)
         .entry(key)
-        .or_insert_with(|| private::leak_callsite(level, target, "", 0, "{}", keys, 1))
+        .or_insert_with(|| {
+            CallsiteSpec {
+                level,
+                target,
+                file: "",
+                line: 0,
+                template: "{}",
+                fields: keys,
+                positional: 1,
+            }
+            .leak()
+        })
 }

@@ -26,7 +26,7 @@ use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use ttlog::__private::{self as private, Callsite};
+use ttlog::bindings::{self, Callsite, CallsiteSpec};
 use ttlog::Level;
 
 use crate::callsites::{Callsites, Resolved};
@@ -173,7 +173,7 @@ impl Logger {
         fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let level = level_from(level)?;
-        if !private::level_may_be_enabled(level) {
+        if !bindings::level_may_be_enabled(level) {
             return Ok(());
         }
         let keys: Vec<String> = match fields {
@@ -188,7 +188,7 @@ impl Logger {
         // Messages from the stdlib are already formatted: stored as one argument, so a
         // varying message does not make a callsite per distinct text.
         let cs = callsites::dynamic_callsite(level, target, &key_refs);
-        if !private::enabled(cs) {
+        if !bindings::enabled(cs) {
             return Ok(());
         }
         let values: Vec<Bound<'_, PyAny>> = match fields {
@@ -218,7 +218,16 @@ impl Logger {
             }
         }
         let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let cs = private::leak_callsite(Level::Info, "ttlog.track", "", 0, name, &refs, 0);
+        let cs = CallsiteSpec {
+            level: Level::Info,
+            target: "ttlog.track",
+            file: "",
+            line: 0,
+            template: name,
+            fields: &refs,
+            positional: 0,
+        }
+        .leak();
         Ok(Schema {
             callsite: cs,
             width: fields.len(),
@@ -378,7 +387,7 @@ impl Logger {
 
     /// Whether messages at `level` are recorded now: a check before costly work.
     fn is_enabled(&self, level: &str) -> PyResult<bool> {
-        Ok(!self.closed() && private::level_may_be_enabled(level_from(level)?))
+        Ok(!self.closed() && bindings::level_may_be_enabled(level_from(level)?))
     }
 
     /// Sets the least severe level recorded (`"DEBUG"`, `"INFO"`, …, or `"OFF"`).
@@ -423,9 +432,15 @@ impl Logger {
         if self.closed() {
             return Err(Error::new_err("the logger is closed"));
         }
-        py.detach(|| private::snapshot_with_details(reason, message, traceback))
-            .map(|p| p.display().to_string())
-            .map_err(|e| Error::new_err(e.to_string()))
+        py.detach(|| {
+            bindings::snapshot(bindings::SnapshotDetails {
+                reason,
+                message,
+                backtrace: traceback,
+            })
+        })
+        .map(|p| p.display().to_string())
+        .map_err(|e| Error::new_err(e.to_string()))
     }
 }
 
@@ -452,7 +467,7 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
         level: Level,
         call: &ffi::fastcall::Args<'_, '_>,
     ) -> PyResult<()> {
-        if !private::level_may_be_enabled(level) {
+        if !bindings::level_may_be_enabled(level) {
             if self.forked.load(Ordering::Relaxed) {
                 return self.warn_forked(call.py());
             }
@@ -478,7 +493,7 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
             .resolve(level, &msg, n_args, call.kwnames())?
         {
             Resolved::Callsite(cs) => {
-                if private::enabled(cs) {
+                if bindings::enabled(cs) {
                     record_event(msg.py(), cs, |enc| {
                         for v in call.rest() {
                             enc.value(&PyValue::new(&v));
@@ -487,7 +502,7 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
                 }
             }
             Resolved::Formatted(cs) => {
-                if private::enabled(cs) {
+                if bindings::enabled(cs) {
                     let text = format_now(&msg, call)?;
                     record_event(msg.py(), cs, |enc| {
                         enc.value(&PyValue::new(text.as_any()));
@@ -514,7 +529,7 @@ fn name_python_thread(py: Python<'_>) {
         .and_then(|t| t.getattr("name"))
         .and_then(|n| n.extract::<String>());
     if let Ok(name) = name {
-        private::name_this_thread(&name);
+        bindings::name_this_thread(&name);
     }
 }
 
@@ -526,8 +541,8 @@ fn record_event<F: FnOnce(&mut ttlog::Encoder<'_>)>(
     encode: F,
 ) {
     name_python_thread(py);
-    if !private::try_emit(callsite, encode) {
-        py.detach(private::finish_pending);
+    if !bindings::try_emit(callsite, encode) {
+        py.detach(bindings::finish_pending);
     }
 }
 
@@ -572,7 +587,7 @@ impl Schema {
                 values.len()
             )));
         }
-        if !private::enabled(self.callsite) {
+        if !bindings::enabled(self.callsite) {
             return Ok(());
         }
         record_event(values.py(), self.callsite, |enc| {
@@ -611,7 +626,7 @@ impl Schema {
             .map(|v| v.and_then(|v| v.extract::<f64>()))
             .collect::<PyResult<_>>()
             .map_err(|_| PyTypeError::new_err("record() takes a sequence of numbers"))?;
-        if !private::enabled(self.callsite) {
+        if !bindings::enabled(self.callsite) {
             return Ok(());
         }
         record_event(values.py(), self.callsite, |enc| {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use pyo3::exceptions::{PyAttributeError, PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
-use ttlog::__private::{self as private, Callsite};
+use ttlog::bindings::{self, Callsite, CallsiteSpec};
 use ttlog::Level;
 
 use crate::csv_rows::{Cell, Rows};
@@ -334,9 +334,18 @@ impl Tracker {
         }
         let callsite = *set.callsite.get_or_init(|| {
             let refs: Vec<&str> = set.names.iter().map(String::as_str).collect();
-            private::leak_callsite(Level::Info, "ttlog.track", "", 0, TRACKED, &refs, 0)
+            CallsiteSpec {
+                level: Level::Info,
+                target: "ttlog.track",
+                file: "",
+                line: 0,
+                template: TRACKED,
+                fields: &refs,
+                positional: 0,
+            }
+            .leak()
         });
-        if private::enabled(callsite) {
+        if bindings::enabled(callsite) {
             let error_text = |e: &PyErr| {
                 let text = format!(
                     "<error: {}>",

@@ -112,11 +112,13 @@ fn a_snapshot_with_megabytes_of_message_is_readable() {
         .unwrap();
     info!("before the crash");
     let huge = "M".repeat(2_000_000);
-    let path = ttlog::__private::snapshot_with_details(
-        &"r".repeat(1_500_000),
-        Some(&huge),
-        Some(&"frame\n".repeat(500_000)),
-    )
+    let reason = "r".repeat(1_500_000);
+    let backtrace = "frame\n".repeat(500_000);
+    let path = ttlog::bindings::snapshot(ttlog::bindings::SnapshotDetails {
+        reason: &reason,
+        message: Some(&huge),
+        backtrace: Some(&backtrace),
+    })
     .unwrap();
     drop(guard);
     let reader = ttlog_reader::Events::open(&path).unwrap();

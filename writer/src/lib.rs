@@ -93,26 +93,47 @@
 //! nothing waits for a writer that is not there. Dropping the inherited guard in the child
 //! does not touch the parent's log, and the child may open a logger of its own.
 
+// The modules form a tree, leaves first; none imports one above it:
+// - leaves: `clock`, `filter` (levels and rules), `callsite`, `cbor`, `value`, `recorder`,
+//   `snapshot`, `ring`, `settings`, `stats`, `error`, `mailbox`;
+// - `shared`: one running logger's state, over the leaves;
+// - `registry`: which logger runs;
+// - `stage` (the hot path), `writer_thread`, `crash` (taking a snapshot);
+// - `control` (free functions), `hooks` and `process_hooks` (panic, signals, exit, fork);
+// - `builder` and `guard`, and `bindings` for other languages and bridges.
+pub mod bindings;
+mod builder;
 mod callsite;
 mod cbor;
 mod clock;
+mod control;
 mod crash;
+mod error;
 mod filter;
-mod logger;
+mod guard;
+mod hooks;
 mod macros;
+mod mailbox;
 mod output;
 mod process_hooks;
 mod recorder;
+mod registry;
+mod ring;
+mod settings;
+mod shared;
 mod snapshot;
 mod stage;
+mod stats;
 mod value;
 mod writer_thread;
 
-pub use crash::request_snapshot;
+pub use builder::Builder;
+pub use control::{flush, request_snapshot, set_filter, set_level, stats};
+pub use error::Error;
 pub use filter::{Rules, STATIC_MIN_LEVEL};
-pub use logger::{
-    flush, set_filter, set_level, stats, Builder, Error, Fsync, Guard, OnFull, Stats,
-};
+pub use guard::Guard;
+pub use settings::{Fsync, OnFull};
+pub use stats::Stats;
 pub use ttlog_format::Level;
 pub use value::Encoder;
 
@@ -122,79 +143,9 @@ pub fn builder() -> Builder {
     Builder::default()
 }
 
-/// Used by the macros; not public API.
+/// Used by the macros; not public API. Bindings and bridges use [`bindings`].
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bindings::{emit, enabled};
     pub use crate::callsite::Callsite;
-    pub use crate::stage::{emit, finish_pending, try_emit};
-
-    /// Makes the writer thread panic at its next loop, to test what a dying writer leaves.
-    pub fn inject_writer_panic() {
-        if let Some(shared) = crate::logger::active() {
-            shared
-                .inject_panic
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            shared.wake_writer();
-        }
-    }
-
-    /// Whether any callsite of `level` may be recorded: a check before building a callsite
-    /// (for bindings that create callsites at run time).
-    #[inline]
-    pub fn level_may_be_enabled(level: crate::Level) -> bool {
-        crate::filter::level_may_be_enabled(level)
-    }
-
-    /// A callsite made at run time (for bindings to other languages). Its strings are leaked:
-    /// make one per distinct logging statement and keep it.
-    #[allow(clippy::too_many_arguments)]
-    pub fn leak_callsite(
-        level: crate::Level,
-        target: &str,
-        file: &str,
-        line: u32,
-        template: &str,
-        fields: &[&str],
-        n_args: u32,
-    ) -> &'static Callsite {
-        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
-        let fields: Vec<&'static str> = fields.iter().map(|f| leak(f)).collect();
-        Box::leak(Box::new(Callsite::new(
-            level,
-            leak(target),
-            leak(file),
-            line,
-            leak(template),
-            Box::leak(fields.into_boxed_slice()),
-            n_args,
-        )))
-    }
-
-    /// Names the calling thread in the log, for threads the standard library did not name
-    /// (threads started by another language's runtime). Takes effect from the thread's
-    /// first event.
-    pub fn name_this_thread(name: &str) {
-        crate::stage::set_thread_name(name);
-    }
-
-    /// Writes a snapshot with a message and a backtrace supplied by the caller (bindings
-    /// pass their own language's exception and traceback).
-    pub fn snapshot_with_details(
-        reason: &str,
-        message: Option<&str>,
-        backtrace: Option<&str>,
-    ) -> Result<std::path::PathBuf, crate::Error> {
-        let shared = crate::logger::active().ok_or(crate::Error::NotRunning)?;
-        let mut info = crate::snapshot::SnapshotInfo::new(reason);
-        info.message = message.map(str::to_string);
-        info.backtrace = backtrace.map(str::to_string);
-        crate::crash::take_snapshot(&shared, info).map_err(crate::Error::Snapshot)
-    }
-
-    /// Whether an event of `callsite` is recorded.
-    #[inline(always)]
-    pub fn enabled(callsite: &'static Callsite) -> bool {
-        crate::filter::level_may_be_enabled(callsite.level)
-            && (!crate::filter::has_target_rules() || callsite.target_enabled())
-    }
 }

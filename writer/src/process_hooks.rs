@@ -32,7 +32,7 @@ pub(crate) fn register() {
 
 extern "C" fn at_exit() {
     let _ = std::panic::catch_unwind(|| {
-        crate::logger::shutdown_active(Duration::from_secs(2));
+        crate::control::shutdown_active(Duration::from_secs(2));
     });
 }
 

@@ -3,32 +3,17 @@
 //! except to wake a sleeping writer when a ring passes half full.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::callsite::Callsite;
 use crate::clock;
-use crate::logger::{self, Shared};
+use crate::registry;
+use crate::ring::{RingCounters, RingReader};
+use crate::shared::Shared;
+use crate::stats::count_unstaged;
 use crate::value::Encoder;
 use crate::OnFull;
-
-/// Bytes before the values of a staged record: total length (u32), callsite id (u32), raw
-/// clock reading (u64).
-pub(crate) const STAGED_HEADER: usize = 16;
-
-/// Loss counters of one ring, read by the writer thread to write DROPPED records.
-#[derive(Debug, Default)]
-pub(crate) struct RingCounters {
-    pub full: AtomicU64,
-    pub too_large: AtomicU64,
-}
-
-/// The writer thread's end of a thread's ring.
-pub(crate) struct RingReader {
-    pub consumer: rtrb::Consumer<u8>,
-    pub counters: Arc<RingCounters>,
-    pub name: String,
-}
 
 struct Stage {
     generation: u64,
@@ -116,7 +101,7 @@ fn stage_event<F: FnOnce(&mut Encoder<'_>)>(
         let len = scratch.len() as u32;
         scratch[..4].copy_from_slice(&len.to_le_bytes());
         let Ok(mut slot) = cell.try_borrow_mut() else {
-            logger::count_unstaged();
+            count_unstaged();
             return true;
         };
         match current_stage(&mut slot) {
@@ -131,7 +116,7 @@ fn stage_event<F: FnOnce(&mut Encoder<'_>)>(
     });
     staged.unwrap_or_else(|_| {
         // The thread is exiting and its ring is gone.
-        logger::count_unstaged();
+        count_unstaged();
         true
     })
 }
@@ -139,7 +124,7 @@ fn stage_event<F: FnOnce(&mut Encoder<'_>)>(
 /// The thread's stage for the running logger, (re)creating it when the logger changed.
 #[inline]
 fn current_stage(slot: &mut Option<Stage>) -> Option<&mut Stage> {
-    let active = logger::active_generation();
+    let active = registry::active_generation();
     match slot {
         Some(stage) if stage.generation == active => {}
         _ => *slot = new_stage(),
@@ -149,7 +134,7 @@ fn current_stage(slot: &mut Option<Stage>) -> Option<&mut Stage> {
 
 #[cold]
 fn new_stage() -> Option<Stage> {
-    let shared = logger::active()?;
+    let shared = registry::active()?;
     let capacity = shared.config.buffer_size;
     let (producer, consumer) = rtrb::RingBuffer::new(capacity);
     let counters = Arc::new(RingCounters::default());

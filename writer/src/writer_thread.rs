@@ -10,9 +10,10 @@ use ttlog_format::{BlockBuilder, BlockKind, DropReason, Frame};
 
 use crate::callsite::{self, Callsite};
 use crate::clock::Anchor;
-use crate::logger::Shared;
 use crate::output::Output;
-use crate::stage::{RingReader, STAGED_HEADER};
+use crate::ring::{RingReader, STAGED_HEADER};
+use crate::shared::Shared;
+use crate::snapshot::SnapshotInfo;
 
 /// Longest idle sleep: bounds how late a quiet writer notices new events.
 const MAX_IDLE: Duration = Duration::from_millis(10);
@@ -180,7 +181,8 @@ pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
         // the events logged just before it (a snapshot lost its last events that way).
         let shutdown = shared.shutdown_requested();
         let flush = shared.flush_requested();
-        let snapshot = shared.snapshot_pending.load(Ordering::Acquire);
+        let snapshot = shared.mailbox.is_pending();
+        #[cfg(feature = "test-hooks")]
         if shared.inject_panic.swap(false, Ordering::Relaxed) {
             panic!("ttlog writer thread: injected panic (test hook)");
         }
@@ -211,9 +213,11 @@ pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
             shared.ack_flush(flush);
         }
         // Still wanted: a requester that timed out withdraws and writes its own.
-        if snapshot && shared.snapshot_pending.load(Ordering::Acquire) {
-            let result = enc.snapshot();
-            shared.finish_snapshot(result);
+        if snapshot {
+            if let Some(info) = shared.mailbox.take() {
+                let result = enc.snapshot(&info);
+                shared.mailbox.finish(result);
+            }
         }
         // Age-based rotation of a quiet file; size is checked after every block.
         if enc.output.as_ref().is_some_and(Output::wants_rotation) {
@@ -417,18 +421,7 @@ impl Encoder {
     }
 
     /// Flushes the main log to disk, then writes a snapshot of the flight recorder.
-    fn snapshot(&mut self) -> Result<std::path::PathBuf, String> {
-        let info = {
-            let job = self
-                .shared
-                .snapshot_job
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            job.info.clone()
-        };
-        let Some(info) = info else {
-            return Err("no snapshot request".into());
-        };
+    fn snapshot(&mut self, info: &SnapshotInfo) -> Result<std::path::PathBuf, crate::Error> {
         self.write_block();
         self.finish_memory_block();
         if let Some(o) = self.output.as_mut() {
@@ -439,15 +432,7 @@ impl Encoder {
             .recorder
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let s = &self.shared.snapshot;
-        crate::snapshot::write_snapshot(
-            &s.dir,
-            &s.header,
-            &info,
-            Some(&recorder),
-            s.main_log.as_deref(),
-        )
-        .map_err(|e| format!("writing a snapshot into {}: {e}", s.dir.display()))
+        self.shared.snapshot.write(info, Some(&recorder))
     }
 
     fn rotate(&mut self) {

@@ -56,7 +56,7 @@ fn main() {
         "panic-writer" => {
             let _guard = builder.buffer_size(4096).init().unwrap();
             log_from_threads(2, 500);
-            ttlog::__private::inject_writer_panic();
+            ttlog::bindings::inject_writer_panic();
             std::thread::sleep(Duration::from_millis(300));
             // The writer is gone: logging must neither block nor crash.
             for i in 0..100_000u32 {
