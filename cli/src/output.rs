@@ -216,7 +216,7 @@ pub fn columns(
     if let Some(c) = chosen {
         return c.clone();
     }
-    let mask = query.filters.iter().fold(0xffu8, |m, f| m & f.level_mask());
+    let mask = query.level_mask();
     let mut names: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for path in files {
@@ -234,7 +234,7 @@ pub fn columns(
                 let Ok(c) = CallsiteDef::parse(record.body) else {
                     continue;
                 };
-                if ttlog_format::level_bit(c.level) & mask == 0 {
+                if !mask.has(c.level) {
                     continue;
                 }
                 for name in c.field_names {

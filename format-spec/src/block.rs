@@ -3,6 +3,7 @@
 use crate::frame::{BlockKind, Codec, Frame};
 use crate::record::{tag, DropReason};
 use crate::varint::{put_svarint, put_varint, varint_len, write_varint, zigzag, MAX_VARINT_LEN};
+use crate::LevelMask;
 
 /// Accumulates the records of one block and turns them into framed bytes.
 ///
@@ -17,7 +18,7 @@ pub struct BlockBuilder {
     prev_ts: u64,
     record_count: u32,
     event_count: u32,
-    level_mask: u8,
+    level_mask: LevelMask,
     min_ts: u64,
     max_ts: u64,
     has_ts: bool,
@@ -129,7 +130,7 @@ impl BlockBuilder {
         self.raw.extend_from_slice(values);
         self.record_count += 1;
         self.event_count += 1;
-        self.level_mask |= crate::level_bit(level);
+        self.level_mask |= LevelMask::of(level);
     }
 
     /// Adds a DROPPED record.
@@ -189,7 +190,7 @@ impl BlockBuilder {
         self.prev_ts = 0;
         self.record_count = 0;
         self.event_count = 0;
-        self.level_mask = 0;
+        self.level_mask = LevelMask::NONE;
         self.min_ts = 0;
         self.max_ts = 0;
         self.has_ts = false;
@@ -233,7 +234,7 @@ mod tests {
         assert_eq!(frame.codec, Codec::Lz4);
         assert_eq!((frame.min_ts, frame.max_ts), (990, 1_990));
         assert_eq!(frame.event_count, 100);
-        assert_eq!(frame.level_mask, 1 << 2);
+        assert_eq!(frame.level_mask, LevelMask(1 << 2));
         let decoded = Frame::decode(&out).unwrap();
         assert_eq!(decoded, frame);
         let mut scratch = Vec::new();

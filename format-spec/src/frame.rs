@@ -1,6 +1,6 @@
 //! Block frames (SPEC.md section 5.1) and the end marker (section 7).
 
-use crate::{crc_checks_off, FormatError, END_MAGIC, MAX_BLOCK_LEN, SYNC};
+use crate::{crc_checks_off, FormatError, LevelMask, END_MAGIC, MAX_BLOCK_LEN, SYNC};
 
 /// What a block holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub struct Frame {
     /// How the payload is stored.
     pub codec: Codec,
     /// Bit `n` set when the block holds an event of level `n`.
-    pub level_mask: u8,
+    pub level_mask: LevelMask,
     /// Reserved; 0.
     pub flags: u8,
     /// Payload bytes as stored.
@@ -89,7 +89,7 @@ impl Frame {
         b[0..8].copy_from_slice(&SYNC);
         b[12] = self.kind.as_u8();
         b[13] = self.codec.as_u8();
-        b[14] = self.level_mask;
+        b[14] = self.level_mask.0;
         b[15] = self.flags;
         b[16..20].copy_from_slice(&self.stored_len.to_le_bytes());
         b[20..24].copy_from_slice(&self.raw_len.to_le_bytes());
@@ -130,7 +130,7 @@ impl Frame {
         let frame = Frame {
             kind: BlockKind::from_u8(b[12]),
             codec,
-            level_mask: b[14],
+            level_mask: LevelMask(b[14]),
             flags: b[15],
             stored_len: u32_at(16),
             raw_len: u32_at(20),
@@ -258,7 +258,7 @@ mod tests {
         Frame {
             kind: BlockKind::Data,
             codec: Codec::None,
-            level_mask: 0b10100,
+            level_mask: LevelMask(0b10100),
             flags: 0,
             stored_len: 3,
             raw_len: 3,

@@ -50,9 +50,69 @@ impl Level {
         }
     }
 
-    /// This level's bit in a block frame's `level_mask`.
-    pub fn mask_bit(self) -> u8 {
-        level_bit(self as u8)
+    /// The mask holding just this level.
+    pub fn mask(self) -> LevelMask {
+        LevelMask::of(self as u8)
+    }
+}
+
+/// A set of wire levels as a block frame's `level_mask` holds it (SPEC.md 5.1): bit `n`
+/// for level `n` from 0 to 6, bit 7 for every level from 7 to 255, so that no level is
+/// without a bit and a block of such events is never skipped by its mask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LevelMask(pub u8);
+
+impl LevelMask {
+    /// Every level.
+    pub const ALL: LevelMask = LevelMask(0xff);
+    /// No level.
+    pub const NONE: LevelMask = LevelMask(0);
+
+    /// The mask of wire level `n`.
+    pub fn of(n: u8) -> LevelMask {
+        LevelMask(level_bit(n))
+    }
+
+    /// Whether the mask includes wire level `n`.
+    pub fn has(self, n: u8) -> bool {
+        self.0 & level_bit(n) != 0
+    }
+
+    /// Whether the two masks share a level.
+    pub fn intersects(self, other: LevelMask) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// Whether the mask holds no level.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::ops::BitOr for LevelMask {
+    type Output = LevelMask;
+    fn bitor(self, other: LevelMask) -> LevelMask {
+        LevelMask(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for LevelMask {
+    fn bitor_assign(&mut self, other: LevelMask) {
+        self.0 |= other.0;
+    }
+}
+
+impl std::ops::BitAnd for LevelMask {
+    type Output = LevelMask;
+    fn bitand(self, other: LevelMask) -> LevelMask {
+        LevelMask(self.0 & other.0)
+    }
+}
+
+impl std::ops::Not for LevelMask {
+    type Output = LevelMask;
+    fn not(self) -> LevelMask {
+        LevelMask(!self.0)
     }
 }
 
@@ -114,7 +174,8 @@ mod tests {
         }
         assert_eq!(Level::from_u8(5), None);
         assert_eq!(level_bit(0), 1);
-        assert_eq!(level_bit(4), Level::Error.mask_bit());
+        assert_eq!(LevelMask(level_bit(4)), Level::Error.mask());
+        assert!(LevelMask::of(200).has(7) && !LevelMask::of(6).has(7));
         assert_eq!(level_bit(7), 0x80);
         assert_eq!(level_bit(255), 0x80);
         assert!("loud".parse::<Level>().is_err());

@@ -61,7 +61,7 @@ pub use block::BlockBuilder;
 pub use error::FormatError;
 pub use frame::{find_sync, BlockKind, Codec, EndMarker, Frame};
 pub use header::{ClockSync, Header};
-pub use level::{level_bit, Level, UnknownLevel};
+pub use level::{level_bit, Level, LevelMask, UnknownLevel};
 pub use record::DropReason;
 pub use time::{format_rfc3339, parse_rfc3339};
 

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let frame = Frame {
         kind: if selector & 1 == 0 { BlockKind::Data } else { BlockKind::Trailer },
         codec: Codec::None,
-        level_mask: 0xff,
+        level_mask: ttlog_format::LevelMask::ALL,
         flags: 0,
         stored_len: payload.len() as u32,
         raw_len: payload.len() as u32,

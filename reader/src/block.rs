@@ -8,7 +8,7 @@ use ttlog_format::cbor;
 use ttlog_format::record::{
     advance_time, tag, CallsiteDef, DroppedRecord, EventRecord, Records, StringDef, ThreadDef,
 };
-use ttlog_format::{level_bit, BlockKind, FormatError, Frame, Level};
+use ttlog_format::{BlockKind, FormatError, Frame, Level, LevelMask};
 
 use crate::ids::IdTable;
 use crate::value::ValueDecoder;
@@ -47,7 +47,7 @@ pub enum BlockContent {
 /// Either the whole block decodes, or an error says why none of it is used (SPEC.md
 /// section 9).
 pub fn decode_block(frame: &Frame, raw: impl Into<Vec<u8>>) -> Result<BlockContent, FormatError> {
-    decode_block_levels(frame, raw, 0xff)
+    decode_block_levels(frame, raw, LevelMask::ALL)
 }
 
 /// Like [`decode_block`], but yields only events whose level bit
@@ -56,7 +56,7 @@ pub fn decode_block(frame: &Frame, raw: impl Into<Vec<u8>>) -> Result<BlockConte
 pub fn decode_block_levels(
     frame: &Frame,
     raw: impl Into<Vec<u8>>,
-    level_mask: u8,
+    level_mask: LevelMask,
 ) -> Result<BlockContent, FormatError> {
     match frame.kind {
         BlockKind::Data => BlockEvents::decode(frame, raw.into(), level_mask)
@@ -218,7 +218,11 @@ pub struct BlockEvents {
 impl BlockEvents {
     /// Checks the data block `raw` (its frame is `frame`) and indexes the events whose
     /// level bit is in `level_mask`.
-    pub fn decode(frame: &Frame, raw: Vec<u8>, level_mask: u8) -> Result<BlockEvents, FormatError> {
+    pub fn decode(
+        frame: &Frame,
+        raw: Vec<u8>,
+        level_mask: LevelMask,
+    ) -> Result<BlockEvents, FormatError> {
         if u32::try_from(raw.len()).is_err() {
             return Err(FormatError::BadRecord {
                 tag: 0,
@@ -244,7 +248,12 @@ impl BlockEvents {
         Ok(b)
     }
 
-    fn check(&mut self, raw: &[u8], record_count: u32, level_mask: u8) -> Result<(), FormatError> {
+    fn check(
+        &mut self,
+        raw: &[u8],
+        record_count: u32,
+        level_mask: LevelMask,
+    ) -> Result<(), FormatError> {
         let mut ts = 0u64;
         let mut records = 0u32;
         for record in Records::new(raw) {
@@ -258,7 +267,7 @@ impl BlockEvents {
                     let cs_slot = slot(&self.callsites, e.callsite, "callsite")?;
                     let th_slot = slot(&self.threads, e.thread, "thread")?;
                     let callsite = self.callsites.get(raw, cs_slot, make_callsite)?;
-                    if level_bit(callsite.level) & level_mask == 0 {
+                    if !level_mask.has(callsite.level) {
                         // Not wanted: the values are skipped unread; the record itself was
                         // checked by its block's CRC.
                         continue;
@@ -294,7 +303,7 @@ impl BlockEvents {
                     } else {
                         slot(&self.threads, d.thread, "thread")?
                     };
-                    if level_mask & Level::Warn.mask_bit() == 0 {
+                    if !level_mask.intersects(Level::Warn.mask()) {
                         continue;
                     }
                     self.index.push(Entry {
