@@ -30,10 +30,8 @@ class Joint:
 NAMES = ["angle"] + [f"v{i}" for i in range(12)] + ["mode", "ok"]
 
 
-def run(logger_cls, ticks: int, tmp: str, name: str) -> list:
-    log = logger_cls(log_path=tmp, file_name=name, stream_level=_level(logger_cls, "WARNING"))
-    joint = Joint()
-    log.track_attributes(joint, NAMES)
+def time_updates(target, joint: Joint, ticks: int) -> list:
+    """Each tick's `target.update()`, timed, after the controller moved the joint."""
     times = [0] * ticks
     clock = time.perf_counter_ns
     gc.disable()
@@ -41,32 +39,30 @@ def run(logger_cls, ticks: int, tmp: str, name: str) -> list:
         joint.angle = np.float32(t * 0.001)
         joint.v0 = t * 0.5
         start = clock()
-        log.update()
+        target.update()
         times[t] = clock() - start
     gc.enable()
+    return times
+
+
+def run(logger_cls, ticks: int, tmp: str, name: str) -> list:
+    log = logger_cls(log_path=tmp, file_name=name, stream_level=_level(logger_cls, "WARNING"))
+    joint = Joint()
+    log.track_attributes(joint, NAMES)
+    times = time_updates(log, joint, ticks)
     log.close()
     log.reset()
     return times
 
 
-def empty_calls(ticks: int) -> list:
-    """The same loop timing a call that does nothing: what the clock and a call cost."""
-    joint = Joint()
-
-    def nothing() -> None:
+class _Nothing:
+    def update(self) -> None:
         pass
 
-    times = [0] * ticks
-    clock = time.perf_counter_ns
-    gc.disable()
-    for t in range(ticks):
-        joint.angle = np.float32(t * 0.001)
-        joint.v0 = t * 0.5
-        start = clock()
-        nothing()
-        times[t] = clock() - start
-    gc.enable()
-    return times
+
+def empty_calls(ticks: int) -> list:
+    """The same loop timing a call that does nothing: what the clock and a call cost."""
+    return time_updates(_Nothing(), Joint(), ticks)
 
 
 def _level(logger_cls, name):
