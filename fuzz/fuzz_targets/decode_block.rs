@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let frame = Frame {
-        kind: if selector & 1 == 0 { BlockKind::Data } else { BlockKind::Trailer },
+        kind: if selector & 1 == 0 {
+            BlockKind::Data
+        } else {
+            BlockKind::Trailer
+        },
         codec: Codec::None,
         level_mask: ttlog_format::LevelMask::ALL,
         flags: 0,

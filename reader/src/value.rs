@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use ttlog_format::cbor::{read_head, MAX_DEPTH, STRING_REF_TAG};
+use ttlog_format::cbor::{bignum_magnitude, walk, Builder, Checker};
 use ttlog_format::FormatError;
 
 /// One argument or field value of an event.
@@ -215,142 +215,66 @@ pub(crate) fn no_strings(_: u64) -> Option<Arc<str>> {
     None
 }
 
-/// What the CBOR walker makes of each item: a [`Value`] when decoding, a [`Checked`]
-/// (nothing on the heap) when only checking. One walker, so checking and decoding accept
-/// exactly the same items.
-pub(crate) trait Build: Sized {
-    /// The items of an array being built.
-    type Items: Default;
-    /// The entries of a map being built.
-    type Entries: Default;
-    fn push(items: &mut Self::Items, item: Self);
-    fn push_entry(entries: &mut Self::Entries, key: Self, value: Self);
-    fn array(items: Self::Items) -> Self;
-    fn map(entries: Self::Entries) -> Self;
-    fn int(n: i128) -> Self;
-    fn float(f: f64) -> Self;
-    fn bool(b: bool) -> Self;
-    fn null() -> Self;
-    fn bytes(b: &[u8]) -> Self;
-    fn text(t: &str) -> Self;
-    fn shared_text(t: Arc<str>) -> Self;
-    /// The integer, when the item is one (a string reference's id).
-    fn as_int(&self) -> Option<i128>;
-    /// The big-endian number, when the item is a byte string of at most 16 bytes (a
-    /// bignum's magnitude).
-    fn as_magnitude(&self) -> Option<u128>;
+/// Builds [`Value`]s on the shared CBOR walker, resolving string references against a
+/// block's STRING table.
+struct ValueBuilder<'a> {
+    strings: StringLookup<'a>,
 }
 
-fn magnitude(b: &[u8]) -> Option<u128> {
-    (b.len() <= 16).then(|| b.iter().fold(0u128, |acc, &x| (acc << 8) | u128::from(x)))
-}
-
-impl Build for Value {
+impl Builder for ValueBuilder<'_> {
+    type Item = Value;
     type Items = Vec<Value>;
     type Entries = Vec<(Value, Value)>;
-    fn push(items: &mut Vec<Value>, item: Value) {
+    fn push(&self, items: &mut Vec<Value>, item: Value) {
         items.push(item);
     }
-    fn push_entry(entries: &mut Vec<(Value, Value)>, key: Value, value: Value) {
+    fn push_entry(&self, entries: &mut Vec<(Value, Value)>, key: Value, value: Value) {
         entries.push((key, value));
     }
-    fn array(items: Vec<Value>) -> Value {
+    fn array(&self, items: Vec<Value>) -> Value {
         Value::Array(items)
     }
-    fn map(entries: Vec<(Value, Value)>) -> Value {
+    fn map(&self, entries: Vec<(Value, Value)>) -> Value {
         Value::Map(entries)
     }
-    fn int(n: i128) -> Value {
+    fn int(&self, n: i128) -> Value {
         Value::Int(n)
     }
-    fn float(f: f64) -> Value {
+    fn float(&self, f: f64) -> Value {
         Value::Float(f)
     }
-    fn bool(b: bool) -> Value {
+    fn bool(&self, b: bool) -> Value {
         Value::Bool(b)
     }
-    fn null() -> Value {
+    fn null(&self) -> Value {
         Value::Null
     }
-    fn bytes(b: &[u8]) -> Value {
+    fn bytes(&self, b: &[u8]) -> Value {
         Value::Bytes(b.to_vec())
     }
-    fn text(t: &str) -> Value {
+    fn text(&self, t: &str) -> Value {
         Value::Text(t.into())
     }
-    fn shared_text(t: Arc<str>) -> Value {
-        Value::Text(t)
+    fn string_ref(&self, id: u64) -> Option<Value> {
+        (self.strings)(id).map(Value::Text)
     }
-    fn as_int(&self) -> Option<i128> {
-        match self {
+    fn as_int(item: &Value) -> Option<i128> {
+        match item {
             Value::Int(n) => Some(*n),
             _ => None,
         }
     }
-    fn as_magnitude(&self) -> Option<u128> {
-        match self {
-            Value::Bytes(b) => magnitude(b),
-            _ => None,
-        }
-    }
-}
-
-/// What checking an item keeps of it: only what an enclosing tag may need.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Checked {
-    Int(i128),
-    Magnitude(u128),
-    Other,
-}
-
-impl Build for Checked {
-    type Items = ();
-    type Entries = ();
-    fn push(_: &mut (), _: Checked) {}
-    fn push_entry(_: &mut (), _: Checked, _: Checked) {}
-    fn array(_: ()) -> Checked {
-        Checked::Other
-    }
-    fn map(_: ()) -> Checked {
-        Checked::Other
-    }
-    fn int(n: i128) -> Checked {
-        Checked::Int(n)
-    }
-    fn float(_: f64) -> Checked {
-        Checked::Other
-    }
-    fn bool(_: bool) -> Checked {
-        Checked::Other
-    }
-    fn null() -> Checked {
-        Checked::Other
-    }
-    fn bytes(b: &[u8]) -> Checked {
-        magnitude(b).map_or(Checked::Other, Checked::Magnitude)
-    }
-    fn text(_: &str) -> Checked {
-        Checked::Other
-    }
-    fn shared_text(_: Arc<str>) -> Checked {
-        Checked::Other
-    }
-    fn as_int(&self) -> Option<i128> {
-        match self {
-            Checked::Int(n) => Some(*n),
-            _ => None,
-        }
-    }
-    fn as_magnitude(&self) -> Option<u128> {
-        match self {
-            Checked::Magnitude(n) => Some(*n),
+    fn as_magnitude(item: &Value) -> Option<u128> {
+        match item {
+            Value::Bytes(b) => bignum_magnitude(b),
             _ => None,
         }
     }
 }
 
 /// Decodes CBOR items into [`Value`]s (or only checks them), resolving string references
-/// against a block's STRING table.
+/// against a block's STRING table. Both go through [`ttlog_format::cbor::walk`], so checking
+/// and decoding accept exactly the same items.
 pub(crate) struct ValueDecoder<'a> {
     pub strings: StringLookup<'a>,
 }
@@ -358,189 +282,37 @@ pub(crate) struct ValueDecoder<'a> {
 impl ValueDecoder<'_> {
     /// Decodes the item at the start of `buf`; returns it and its length.
     pub(crate) fn decode(&self, buf: &[u8]) -> Result<(Value, usize), FormatError> {
-        self.walk(buf)
+        walk(
+            &ValueBuilder {
+                strings: self.strings,
+            },
+            buf,
+        )
+        .map_err(truncated)
     }
 
     /// Checks the item at the start of `buf` as [`decode`](Self::decode) would, without
     /// building it; returns its length.
     pub(crate) fn check(&self, buf: &[u8]) -> Result<usize, FormatError> {
-        self.walk::<Checked>(buf).map(|(_, n)| n)
-    }
-
-    fn walk<B: Build>(&self, buf: &[u8]) -> Result<(B, usize), FormatError> {
-        let mut pos = 0;
-        let v = self.item(buf, &mut pos, 0)?;
-        Ok((v, pos))
-    }
-
-    fn item<B: Build>(&self, buf: &[u8], pos: &mut usize, depth: usize) -> Result<B, FormatError> {
-        if depth > MAX_DEPTH {
-            return Err(FormatError::BadCbor("nested too deeply"));
-        }
-        let (major, info, arg, head) = read_head(&buf[*pos..]).map_err(truncated)?;
-        *pos += head;
-        let indefinite = info == 31;
-        Ok(match major {
-            0 => {
-                if indefinite {
-                    return Err(FormatError::BadCbor("indefinite integer"));
-                }
-                B::int(i128::from(arg))
-            }
-            1 => {
-                if indefinite {
-                    return Err(FormatError::BadCbor("indefinite integer"));
-                }
-                B::int(-1 - i128::from(arg))
-            }
-            2 | 3 => {
-                let chunks;
-                let bytes = if indefinite {
-                    let mut all = Vec::new();
-                    loop {
-                        match buf.get(*pos) {
-                            None => return Err(truncated(FormatError::BadCbor(""))),
-                            Some(0xff) => {
-                                *pos += 1;
-                                break;
-                            }
-                            Some(&b) if b >> 5 == major && b & 0x1f != 31 => {
-                                let (_, _, n, h) = read_head(&buf[*pos..]).map_err(truncated)?;
-                                *pos += h;
-                                all.extend_from_slice(take(buf, pos, n)?);
-                            }
-                            Some(_) => return Err(FormatError::BadCbor("bad string chunk")),
-                        }
-                    }
-                    chunks = all;
-                    &chunks[..]
-                } else {
-                    take(buf, pos, arg)?
-                };
-                if major == 2 {
-                    B::bytes(bytes)
-                } else {
-                    B::text(std::str::from_utf8(bytes).map_err(|_| FormatError::BadUtf8)?)
-                }
-            }
-            4 => {
-                let mut items = B::Items::default();
-                if indefinite {
-                    while buf.get(*pos) != Some(&0xff) {
-                        if *pos >= buf.len() {
-                            return Err(truncated(FormatError::BadCbor("")));
-                        }
-                        B::push(&mut items, self.item(buf, pos, depth + 1)?);
-                    }
-                    *pos += 1;
-                } else {
-                    check_count(buf, *pos, arg)?;
-                    for _ in 0..arg {
-                        B::push(&mut items, self.item(buf, pos, depth + 1)?);
-                    }
-                }
-                B::array(items)
-            }
-            5 => {
-                let mut entries = B::Entries::default();
-                if indefinite {
-                    while buf.get(*pos) != Some(&0xff) {
-                        if *pos >= buf.len() {
-                            return Err(truncated(FormatError::BadCbor("")));
-                        }
-                        let k = self.item(buf, pos, depth + 1)?;
-                        B::push_entry(&mut entries, k, self.item(buf, pos, depth + 1)?);
-                    }
-                    *pos += 1;
-                } else {
-                    check_count(buf, *pos, arg.saturating_mul(2))?;
-                    for _ in 0..arg {
-                        let k = self.item(buf, pos, depth + 1)?;
-                        B::push_entry(&mut entries, k, self.item(buf, pos, depth + 1)?);
-                    }
-                }
-                B::map(entries)
-            }
-            6 => {
-                if indefinite {
-                    return Err(FormatError::BadCbor("indefinite tag"));
-                }
-                let inner: B = self.item(buf, pos, depth + 1)?;
-                match (arg, inner.as_int(), inner.as_magnitude()) {
-                    (STRING_REF_TAG, Some(id), _) => {
-                        let text = u64::try_from(id)
-                            .ok()
-                            .and_then(|i| (self.strings)(i))
-                            .ok_or(FormatError::UndefinedId {
-                                kind: "string",
-                                id: u64::try_from(id).unwrap_or(u64::MAX),
-                            })?;
-                        B::shared_text(text)
-                    }
-                    // Bignums: integers when they fit in 128 bits, else their bytes.
-                    (2 | 3, _, Some(n)) => match i128::try_from(n) {
-                        Ok(n) if arg == 2 => B::int(n),
-                        Ok(n) => B::int(-1 - n),
-                        Err(_) => inner,
-                    },
-                    _ => inner,
-                }
-            }
-            _ => match info {
-                20 => B::bool(false),
-                21 => B::bool(true),
-                22 | 23 => B::null(),
-                25 => B::float(f16_to_f64(arg as u16)),
-                26 => B::float(f64::from(f32::from_bits(arg as u32))),
-                27 => B::float(f64::from_bits(arg)),
-                31 => return Err(FormatError::BadCbor("unexpected break")),
-                24 if arg < 32 => return Err(FormatError::BadCbor("invalid simple value")),
-                // Other simple values have no meaning in ttlog: read as null.
-                _ => B::null(),
+        let is_defined = |id| (self.strings)(id).is_some();
+        walk(
+            &Checker {
+                is_defined: &is_defined,
             },
-        })
+            buf,
+        )
+        .map(|(_, n)| n)
+        .map_err(truncated)
     }
 }
 
 /// Inside a block that passed its CRC, running out of bytes means the value is malformed.
 fn truncated(e: FormatError) -> FormatError {
     match e {
-        FormatError::Incomplete { .. } | FormatError::BadCbor("") => {
+        FormatError::Incomplete { .. } => {
             FormatError::BadCbor("value runs past the end of its record")
         }
         e => e,
-    }
-}
-
-fn take<'b>(buf: &'b [u8], pos: &mut usize, n: u64) -> Result<&'b [u8], FormatError> {
-    let end = usize::try_from(n)
-        .ok()
-        .and_then(|n| pos.checked_add(n))
-        .filter(|&e| e <= buf.len())
-        .ok_or(FormatError::BadCbor(
-            "value runs past the end of its record",
-        ))?;
-    let s = &buf[*pos..end];
-    *pos = end;
-    Ok(s)
-}
-
-fn check_count(buf: &[u8], pos: usize, items: u64) -> Result<(), FormatError> {
-    if items > (buf.len() - pos) as u64 {
-        return Err(FormatError::BadCbor("count exceeds the bytes left"));
-    }
-    Ok(())
-}
-
-fn f16_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = i32::from((h >> 10) & 0x1f);
-    let mant = f64::from(h & 0x3ff);
-    sign * match exp {
-        0 => mant * 2f64.powi(-24),
-        31 if mant == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        e => (1.0 + mant / 1024.0) * 2f64.powi(e - 15),
     }
 }
 

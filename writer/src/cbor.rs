@@ -8,6 +8,7 @@
 use std::fmt;
 
 use serde::ser::{self, Serialize};
+use ttlog_format::cbor::{f32_to_f16_exact, write_head as head, MAX_DEPTH};
 
 /// A value that could not be serialized (a custom `Serialize` implementation said so).
 #[derive(Debug)]
@@ -24,26 +25,6 @@ impl std::error::Error for Error {}
 impl ser::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Error {
         Error(msg.to_string())
-    }
-}
-
-/// Appends a CBOR head: major type and argument, in the shortest form.
-#[inline]
-pub(crate) fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
-    let m = major << 5;
-    if arg < 24 {
-        out.push(m | arg as u8);
-    } else if arg <= 0xff {
-        out.extend_from_slice(&[m | 24, arg as u8]);
-    } else if arg <= 0xffff {
-        let b = (arg as u16).to_be_bytes();
-        out.extend_from_slice(&[m | 25, b[0], b[1]]);
-    } else if arg <= 0xffff_ffff {
-        let b = (arg as u32).to_be_bytes();
-        out.extend_from_slice(&[m | 26, b[0], b[1], b[2], b[3]]);
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&arg.to_be_bytes());
     }
 }
 
@@ -64,51 +45,39 @@ fn float(out: &mut Vec<u8>, v: f64) {
     }
 }
 
-/// The IEEE half-precision bits of `v` when it converts exactly (NaN and infinities too).
-fn f32_to_f16_exact(v: f32) -> Option<u16> {
-    let bits = v.to_bits();
-    let sign = ((bits >> 16) & 0x8000) as u16;
-    let exp = ((bits >> 23) & 0xff) as i32;
-    let mant = bits & 0x7f_ffff;
-    if exp == 0xff {
-        return Some(if mant == 0 {
-            sign | 0x7c00
-        } else {
-            sign | 0x7e00
-        });
-    }
-    if exp == 0 && mant == 0 {
-        return Some(sign);
-    }
-    let e = exp - 127;
-    if (-14..=15).contains(&e) {
-        // Normal half: 10 mantissa bits, the low 13 of the single must be zero.
-        if mant & 0x1fff != 0 {
-            return None;
-        }
-        return Some(sign | (((e + 15) as u16) << 10) | (mant >> 13) as u16);
-    }
-    if (-24..-14).contains(&e) {
-        // Subnormal half: value = m * 2^-24 with m < 1024.
-        let full = mant | 0x80_0000;
-        let shift = (-14 - e) + 13;
-        if full & ((1 << shift) - 1) != 0 {
-            return None;
-        }
-        return Some(sign | (full >> shift) as u16);
-    }
-    None
-}
-
 /// Serializes into a `Vec<u8>`.
 pub(crate) struct Serializer<'a> {
-    pub out: &'a mut Vec<u8>,
+    out: &'a mut Vec<u8>,
+    /// Nesting depth of the next item written: the reader refuses items deeper than
+    /// [`MAX_DEPTH`], so the writer refuses to write them (the value becomes the text of the
+    /// error, and the event stays readable).
+    depth: usize,
+}
+
+impl<'a> Serializer<'a> {
+    /// A serializer appending one top-level item to `out`.
+    pub(crate) fn new(out: &'a mut Vec<u8>) -> Serializer<'a> {
+        Serializer { out, depth: 0 }
+    }
+
+    /// Goes one level down, for the items of a container (or the value of a variant).
+    fn descend(&mut self) -> Result<(), Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Error(format!(
+                "nested deeper than {MAX_DEPTH} levels, which readers refuse"
+            )));
+        }
+        self.depth += 1;
+        Ok(())
+    }
 }
 
 /// A sequence or map being written; `indefinite` when its length was not known up front.
 pub(crate) struct Compound<'s, 'a> {
     ser: &'s mut Serializer<'a>,
     indefinite: bool,
+    /// Levels to climb back at the end: 1, or 2 for a variant's container inside its map.
+    levels: usize,
 }
 
 impl Compound<'_, '_> {
@@ -116,6 +85,7 @@ impl Compound<'_, '_> {
         if self.indefinite {
             self.ser.out.push(0xff);
         }
+        self.ser.depth -= self.levels;
         Ok(())
     }
 }
@@ -167,7 +137,7 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
         let n = !(v as u128);
         match u64::try_from(n) {
             Ok(n) => head(self.out, 1, n),
-            Err(_) => bignum(self.out, 3, n),
+            Err(_) => self.bignum(3, n)?,
         }
         Ok(())
     }
@@ -191,7 +161,7 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
         match u64::try_from(v) {
             Ok(n) => head(self.out, 0, n),
-            Err(_) => bignum(self.out, 2, v),
+            Err(_) => self.bignum(2, v)?,
         }
         Ok(())
     }
@@ -256,9 +226,12 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
+        self.descend()?;
         head(self.out, 5, 1);
         self.serialize_str(variant)?;
-        value.serialize(self)
+        value.serialize(&mut *self)?;
+        self.depth -= 1;
+        Ok(())
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'s, 'a>, Error> {
         open(self, 4, len)
@@ -280,9 +253,7 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'s, 'a>, Error> {
-        head(self.out, 5, 1);
-        self.serialize_str(variant)?;
-        open(self, 4, Some(len))
+        variant_open(self, variant, 4, len)
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'s, 'a>, Error> {
         open(self, 5, len)
@@ -297,18 +268,40 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'s, 'a>, Error> {
-        head(self.out, 5, 1);
-        self.serialize_str(variant)?;
-        open(self, 5, Some(len))
+        variant_open(self, variant, 5, len)
     }
 }
 
-fn bignum(out: &mut Vec<u8>, tag: u64, n: u128) {
-    head(out, 6, tag);
-    let bytes = n.to_be_bytes();
-    let skip = bytes.iter().take_while(|&&b| b == 0).count();
-    head(out, 2, (16 - skip) as u64);
-    out.extend_from_slice(&bytes[skip..]);
+impl Serializer<'_> {
+    /// A tagged bignum: the tag, then its magnitude one level down.
+    fn bignum(&mut self, tag: u64, n: u128) -> Result<(), Error> {
+        self.descend()?;
+        self.depth -= 1;
+        let out = &mut *self.out;
+        head(out, 6, tag);
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        head(out, 2, (16 - skip) as u64);
+        out.extend_from_slice(&bytes[skip..]);
+        Ok(())
+    }
+}
+
+/// A variant with a tuple or struct body: a one-entry map from the variant's name to the
+/// body's container.
+fn variant_open<'s, 'a>(
+    ser: &'s mut Serializer<'a>,
+    variant: &'static str,
+    major: u8,
+    len: usize,
+) -> Result<Compound<'s, 'a>, Error> {
+    ser.descend()?;
+    head(ser.out, 5, 1);
+    head(ser.out, 3, variant.len() as u64);
+    ser.out.extend_from_slice(variant.as_bytes());
+    let mut c = open(ser, major, Some(len))?;
+    c.levels = 2;
+    Ok(c)
 }
 
 fn open<'s, 'a>(
@@ -316,6 +309,7 @@ fn open<'s, 'a>(
     major: u8,
     len: Option<usize>,
 ) -> Result<Compound<'s, 'a>, Error> {
+    ser.descend()?;
     match len {
         Some(n) => head(ser.out, major, n as u64),
         None => ser.out.push((major << 5) | 31),
@@ -323,6 +317,7 @@ fn open<'s, 'a>(
     Ok(Compound {
         ser,
         indefinite: len.is_none(),
+        levels: 1,
     })
 }
 
@@ -424,7 +419,7 @@ mod tests {
 
     fn ours<T: Serialize>(v: &T) -> Vec<u8> {
         let mut out = Vec::new();
-        v.serialize(&mut Serializer { out: &mut out }).unwrap();
+        v.serialize(&mut Serializer::new(&mut out)).unwrap();
         out
     }
 

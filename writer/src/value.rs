@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
+use ttlog_format::cbor::encode_head;
+
 /// Writes the values of one event into the thread's staging scratch buffer.
 ///
 /// Each call appends exactly one CBOR item, whatever happens: a value whose `Serialize`,
@@ -12,7 +14,9 @@ pub struct Encoder<'a> {
 }
 
 impl<'a> Encoder<'a> {
-    pub(crate) fn new(buf: &'a mut Vec<u8>) -> Encoder<'a> {
+    /// An encoder that appends to `buf`. Events get theirs from the logger; this is for
+    /// encoding a value outside one (a bridge's own buffer, a test, a fuzz target).
+    pub fn new(buf: &'a mut Vec<u8>) -> Encoder<'a> {
         Encoder { buf }
     }
 
@@ -20,7 +24,7 @@ impl<'a> Encoder<'a> {
     #[inline]
     pub fn value<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
         let start = self.buf.len();
-        let mut ser = crate::cbor::Serializer { out: self.buf };
+        let mut ser = crate::cbor::Serializer::new(self.buf);
         if let Err(e) = value.serialize(&mut ser) {
             self.buf.truncate(start);
             self.text_from(format_args!("<serialize error: {e}>"));
@@ -51,7 +55,7 @@ impl<'a> Encoder<'a> {
         }
         let len = self.buf.len() - body_at;
         let mut head = [0u8; 9];
-        let head_len = text_head(len as u64, &mut head);
+        let head_len = encode_head(3, len as u64, &mut head);
         self.buf
             .splice(head_at..body_at, head[..head_len].iter().copied());
     }
@@ -63,31 +67,6 @@ impl fmt::Write for VecWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.0.extend_from_slice(s.as_bytes());
         Ok(())
-    }
-}
-
-/// Writes the CBOR head of a text string of `len` bytes; returns its length.
-fn text_head(len: u64, out: &mut [u8; 9]) -> usize {
-    const TEXT: u8 = 3 << 5;
-    if len < 24 {
-        out[0] = TEXT | len as u8;
-        1
-    } else if len <= 0xff {
-        out[0] = TEXT | 24;
-        out[1] = len as u8;
-        2
-    } else if len <= 0xffff {
-        out[0] = TEXT | 25;
-        out[1..3].copy_from_slice(&(len as u16).to_be_bytes());
-        3
-    } else if len <= 0xffff_ffff {
-        out[0] = TEXT | 26;
-        out[1..5].copy_from_slice(&(len as u32).to_be_bytes());
-        5
-    } else {
-        out[0] = TEXT | 27;
-        out[1..9].copy_from_slice(&len.to_be_bytes());
-        9
     }
 }
 
@@ -134,5 +113,74 @@ mod tests {
             Value::Text("<format error>".into())
         );
         assert!(matches!(one(|e| e.value(&Bad)), Value::Text(t) if t.contains("nope")));
+    }
+
+    /// Arrays nested `depth` deep, the innermost empty.
+    struct Nested(usize);
+    impl serde::Serialize for Nested {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(usize::from(self.0 > 0)))?;
+            if self.0 > 0 {
+                seq.serialize_element(&Nested(self.0 - 1))?;
+            }
+            seq.end()
+        }
+    }
+
+    /// Like `Nested`, but each level is a one-field enum variant around the next.
+    enum Wrapped {
+        Leaf,
+        Level(Box<Wrapped>),
+        Pair(Box<Wrapped>, u8),
+    }
+    impl serde::Serialize for Wrapped {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeTupleVariant;
+            match self {
+                Wrapped::Leaf => s.serialize_u128(u128::MAX),
+                Wrapped::Level(inner) => s.serialize_newtype_variant("W", 1, "L", inner),
+                Wrapped::Pair(inner, n) => {
+                    let mut t = s.serialize_tuple_variant("W", 2, "P", 2)?;
+                    t.serialize_field(inner)?;
+                    t.serialize_field(n)?;
+                    t.end()
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn values_too_deep_for_readers_become_text() {
+        let deepest_written = (0..100)
+            .filter(|&depth| {
+                let mut buf = Vec::new();
+                Encoder::new(&mut buf).value(&Nested(depth));
+                // Whatever the depth, the item is one a reader accepts.
+                assert_eq!(ttlog_format::cbor::item_len(&buf), Ok(buf.len()), "{depth}");
+                buf[0] != 0x78 && buf[0] >> 5 != 3
+            })
+            .max();
+        assert_eq!(deepest_written, Some(ttlog_format::cbor::MAX_DEPTH - 1));
+        let mut buf = Vec::new();
+        Encoder::new(&mut buf).value(&Nested(100));
+        let text: String = ciborium::from_reader(&buf[..]).unwrap();
+        assert!(text.contains("nested deeper than 64 levels"), "{text}");
+
+        for depth in 0..80 {
+            for pair in [false, true] {
+                let mut w = Wrapped::Leaf;
+                for _ in 0..depth {
+                    w = if pair {
+                        Wrapped::Pair(Box::new(w), 7)
+                    } else {
+                        Wrapped::Level(Box::new(w))
+                    };
+                }
+                let mut buf = Vec::new();
+                Encoder::new(&mut buf).value(&w);
+                assert_eq!(ttlog_format::cbor::item_len(&buf), Ok(buf.len()), "{depth}");
+            }
+        }
     }
 }
