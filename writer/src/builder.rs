@@ -108,7 +108,7 @@ impl Builder {
 
     /// Level rules in the form `info,motor=debug,net::http=off`, replacing earlier ones.
     pub fn filter(mut self, spec: &str) -> Result<Builder, Error> {
-        self.rules = Rules::parse(spec)?;
+        self.rules = spec.parse::<Rules>()?;
         Ok(self)
     }
 

@@ -28,9 +28,9 @@ pub fn set_level(level: Option<Level>) {
     install(rules);
 }
 
-/// Replaces the level rules with `spec` (`info,motor=debug`); see [`Rules::parse`].
+/// Replaces the level rules with `spec` (`info,motor=debug`); see [`Rules`]'s `FromStr`.
 pub fn set_filter(spec: &str) -> Result<(), Error> {
-    install(Rules::parse(spec)?);
+    install(spec.parse::<Rules>()?);
     Ok(())
 }
 

@@ -24,41 +24,41 @@ static RULES: RwLock<Rules> = RwLock::new(Rules {
 });
 
 /// The least severe level compiled in, from the `max_level_*` and `release_max_level_*`
-/// cargo features; 5 means none.
-pub const STATIC_MIN_LEVEL: u8 = static_min_level();
+/// cargo features; `None` when every level is compiled out (`max_level_off`).
+pub const STATIC_MIN_LEVEL: Option<Level> = static_min_level();
 
-const fn static_min_level() -> u8 {
+const fn static_min_level() -> Option<Level> {
     let release = !cfg!(debug_assertions);
     if release && cfg!(feature = "release_max_level_off") {
-        return 5;
+        return None;
     }
     if release && cfg!(feature = "release_max_level_error") {
-        return 4;
+        return Some(Level::Error);
     }
     if release && cfg!(feature = "release_max_level_warn") {
-        return 3;
+        return Some(Level::Warn);
     }
     if release && cfg!(feature = "release_max_level_info") {
-        return 2;
+        return Some(Level::Info);
     }
     if release && cfg!(feature = "release_max_level_debug") {
-        return 1;
+        return Some(Level::Debug);
     }
     if release && cfg!(feature = "release_max_level_trace") {
-        return 0;
+        return Some(Level::Trace);
     }
     if cfg!(feature = "max_level_off") {
-        5
+        None
     } else if cfg!(feature = "max_level_error") {
-        4
+        Some(Level::Error)
     } else if cfg!(feature = "max_level_warn") {
-        3
+        Some(Level::Warn)
     } else if cfg!(feature = "max_level_info") {
-        2
+        Some(Level::Info)
     } else if cfg!(feature = "max_level_debug") {
-        1
+        Some(Level::Debug)
     } else {
-        0
+        Some(Level::Trace)
     }
 }
 
@@ -72,10 +72,13 @@ pub struct Rules {
     pub targets: Vec<(String, Option<Level>)>,
 }
 
-impl Rules {
+impl std::str::FromStr for Rules {
+    type Err = Error;
+
     /// Parses `info,motor=debug,net::http=off`: comma-separated, a bare level sets the
-    /// default, `target=level` sets a target's level.
-    pub fn parse(spec: &str) -> Result<Rules, Error> {
+    /// default (`info` when none is given), `target=level` sets a target's level, `off`
+    /// disables. An unknown level or an empty target is [`Error::InvalidFilter`].
+    fn from_str(spec: &str) -> Result<Rules, Error> {
         let mut rules = Rules {
             default: Some(Level::Info),
             targets: Vec::new(),
@@ -98,7 +101,9 @@ impl Rules {
         }
         Ok(rules)
     }
+}
 
+impl Rules {
     fn level_for(&self, target: &str) -> Option<Level> {
         let mut best: Option<(usize, Option<Level>)> = None;
         for (prefix, level) in &self.targets {
@@ -135,12 +140,15 @@ fn parse_level(s: &str) -> Result<Option<Level>, Error> {
         .map_err(|e| Error::InvalidFilter(e.to_string()))
 }
 
-/// True when an event of `level` may be enabled: the first, cheapest check.
+/// True when an event of `level` may be enabled: the first, cheapest check. The static
+/// bound is a constant, so its comparison folds away.
 #[inline(always)]
-// With no max_level feature the static bound is 0 and its comparison folds away.
-#[allow(clippy::absurd_extreme_comparisons)]
 pub(crate) fn level_may_be_enabled(level: Level) -> bool {
-    level.as_u8() >= STATIC_MIN_LEVEL && level.as_u8() >= MIN_LEVEL.load(Ordering::Relaxed)
+    let compiled_in = match STATIC_MIN_LEVEL {
+        Some(min) => level.as_u8() >= min.as_u8(),
+        None => false,
+    };
+    compiled_in && level.as_u8() >= MIN_LEVEL.load(Ordering::Relaxed)
 }
 
 #[inline(always)]
@@ -185,14 +193,16 @@ mod tests {
 
     #[test]
     fn parse_and_match() {
-        let r = Rules::parse("warn, motor=debug, motor::pid=off, net=ERROR").unwrap();
+        let r = "warn, motor=debug, motor::pid=off, net=ERROR"
+            .parse::<Rules>()
+            .unwrap();
         assert_eq!(r.level_for("app"), Some(Level::Warn));
         assert_eq!(r.level_for("motor"), Some(Level::Debug));
         assert_eq!(r.level_for("motor::joint"), Some(Level::Debug));
         assert_eq!(r.level_for("motor::pid"), None);
         assert_eq!(r.level_for("motorbike"), Some(Level::Warn));
         assert_eq!(r.min_level(), Level::Debug.as_u8());
-        assert!(Rules::parse("loud").is_err());
-        assert!(Rules::parse("=info").is_err());
+        assert!("loud".parse::<Rules>().is_err());
+        assert!("=info".parse::<Rules>().is_err());
     }
 }

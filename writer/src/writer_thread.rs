@@ -18,9 +18,15 @@ use crate::snapshot::SnapshotInfo;
 /// Longest idle sleep: bounds how late a quiet writer notices new events.
 const MAX_IDLE: Duration = Duration::from_millis(10);
 
-/// Which stream a block-local id belongs to.
-const FILE: usize = 0;
-const MEMORY: usize = 1;
+/// The two sequences of blocks the writer may build at once; each keeps its own block-local
+/// ids, so a thread's id is remembered per stream.
+#[derive(Clone, Copy)]
+enum StreamId {
+    /// The blocks written to the file.
+    File = 0,
+    /// The blocks kept only for the flight recorder (when the file gets fewer events).
+    Memory = 1,
+}
 
 struct Ring {
     reader: RingReader,
@@ -38,7 +44,7 @@ struct ThreadSlot {
 
 /// A sequence of blocks being built, with the block-local ids of its current block.
 struct Stream {
-    index: usize,
+    id: StreamId,
     builder: BlockBuilder,
     /// Incremented per block; a table entry from an older epoch is undefined in this block.
     epoch: u32,
@@ -49,9 +55,9 @@ struct Stream {
 }
 
 impl Stream {
-    fn new(index: usize) -> Stream {
+    fn new(id: StreamId) -> Stream {
         Stream {
-            index,
+            id,
             builder: BlockBuilder::new(),
             epoch: 1,
             next_callsite: 0,
@@ -100,7 +106,7 @@ impl Stream {
     }
 
     fn define_thread(&mut self, thread: &mut ThreadSlot) -> u64 {
-        let slot = &mut thread.local[self.index];
+        let slot = &mut thread.local[self.id as usize];
         if slot.0 == self.epoch {
             return slot.1;
         }
@@ -122,8 +128,9 @@ impl Stream {
     }
 }
 
-/// Turns staged records into blocks, and blocks into file bytes and recorder entries.
-struct Encoder {
+/// Assembles blocks: turns staged records into blocks, and blocks into file bytes and
+/// recorder entries.
+struct BlockAssembler {
     shared: Arc<Shared>,
     /// None in memory-only mode.
     output: Option<Output>,
@@ -160,12 +167,12 @@ pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
     let min_level = shared.config.min_level;
     let split = output.is_none() || shared.config.file_level > min_level;
     let mut rings: Vec<Ring> = Vec::new();
-    let mut enc = Encoder {
+    let mut enc = BlockAssembler {
         shared: shared.clone(),
         output,
         anchor,
-        file: Stream::new(FILE),
-        memory: (recorder_on && split).then(|| Stream::new(MEMORY)),
+        file: Stream::new(StreamId::File),
+        memory: (recorder_on && split).then(|| Stream::new(StreamId::Memory)),
         block_bytes: Vec::new(),
         callsites: Vec::new(),
         io_lost: 0,
@@ -236,7 +243,7 @@ pub(crate) fn run(shared: Arc<Shared>, output: Option<Output>, anchor: Anchor) {
     }
 }
 
-impl Encoder {
+impl BlockAssembler {
     /// Moves every complete record out of `ring` into blocks. Returns the bytes moved.
     fn drain(&mut self, ring: &mut Ring) -> usize {
         let Ring { reader, thread, .. } = ring;
