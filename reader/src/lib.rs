@@ -85,3 +85,22 @@ pub fn read_all(path: impl AsRef<std::path::Path>) -> Result<(Vec<Event>, Vec<Er
     }
     Ok((events, problems))
 }
+
+// Readers move to worker threads (parallel scans, a viewer's reader thread): that they stay
+// `Send` (and the shared ones `Sync`) is part of the API, checked at compile time.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<BlockReader<std::fs::File>>();
+    send::<Events<std::fs::File>>();
+    send::<BlockEvents>();
+    send::<Event>();
+    send::<Follower>();
+    send::<Tail>();
+    send::<Merge<Events<std::fs::File>>>();
+    send::<Error>();
+    sync::<Query>();
+    sync::<Filter>();
+    sync::<Event>();
+    sync::<Value>();
+};

@@ -96,3 +96,12 @@ impl Drop for Guard {
         }
     }
 }
+
+// A guard may be handed to another thread (kept in a struct that moves, dropped at the end of
+// a worker): that it stays `Send` is part of the API, checked at compile time.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Guard>();
+    send::<crate::Error>();
+    send::<crate::Stats>();
+};

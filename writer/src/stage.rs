@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::callsite::Callsite;
 use crate::clock;
 use crate::registry;
-use crate::ring::{RingCounters, RingReader};
+use crate::ring::{try_write, RingCounters, RingReader};
 use crate::shared::Shared;
 use crate::stats::count_unstaged;
 use crate::value::Encoder;
@@ -183,12 +183,7 @@ impl Stage {
         }
         let mut spins = 0u32;
         loop {
-            if let Ok(mut chunk) = self.producer.write_chunk(n) {
-                let (a, b) = chunk.as_mut_slices();
-                let split = a.len();
-                a.copy_from_slice(&record[..split]);
-                b.copy_from_slice(&record[split..]);
-                chunk.commit_all();
+            if try_write(&mut self.producer, record) {
                 break;
             }
             // A forked child's ring has no writer: never wait for it (a system call, but

@@ -247,46 +247,10 @@ impl BlockAssembler {
     /// Moves every complete record out of `ring` into blocks. Returns the bytes moved.
     fn drain(&mut self, ring: &mut Ring) -> usize {
         let Ring { reader, thread, .. } = ring;
-        let available = reader.consumer.slots();
-        if available == 0 {
-            return 0;
-        }
-        let Ok(chunk) = reader.consumer.read_chunk(available) else {
-            return 0;
-        };
-        let (first, second) = chunk.as_slices();
-        let byte_at = |k: usize| {
-            if k < first.len() {
-                first[k]
-            } else {
-                second[k - first.len()]
-            }
-        };
-        // Producers commit whole records, so the chunk holds whole records; only one may be
-        // split by the ring's wrap-around, and that one is copied out.
-        let mut pos = 0;
-        while pos < available {
-            let len = match first.get(pos..pos + 4) {
-                Some(b) => u32::from_le_bytes(b.try_into().unwrap()),
-                None => u32::from_le_bytes(std::array::from_fn(|i| byte_at(pos + i))),
-            } as usize;
-            let end = pos + len;
-            if end <= first.len() {
-                self.event(thread, &first[pos..end]);
-            } else if pos >= first.len() {
-                self.event(thread, &second[pos - first.len()..end - first.len()]);
-            } else {
-                let mut straddle = std::mem::take(&mut self.straddle);
-                straddle.clear();
-                straddle.extend_from_slice(&first[pos..]);
-                straddle.extend_from_slice(&second[..end - first.len()]);
-                self.event(thread, &straddle);
-                self.straddle = straddle;
-            }
-            pos = end;
-        }
-        chunk.commit_all();
-        available
+        let mut straddle = std::mem::take(&mut self.straddle);
+        let read = reader.drain(&mut straddle, |record| self.event(thread, record));
+        self.straddle = straddle;
+        read
     }
 
     /// One staged record into the current block(s).
