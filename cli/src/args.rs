@@ -102,25 +102,10 @@ fn parse_time(flag: &str, text: &str) -> Result<u64, u8> {
     }
 }
 
-/// Expands glob patterns the shell did not (quoted, or on Windows); other paths pass as
-/// given, so a missing file is reported by the command that opens it.
+/// Expands glob patterns the shell did not; the rules are the reader library's, shared with
+/// the Python package.
 pub fn expand(files: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for f in files {
-        let text = f.to_string_lossy();
-        if !f.exists() && text.contains(['*', '?', '[']) {
-            if let Ok(paths) = glob::glob(&text) {
-                let mut found: Vec<PathBuf> = paths.flatten().collect();
-                if !found.is_empty() {
-                    found.sort();
-                    out.extend(found);
-                    continue;
-                }
-            }
-        }
-        out.push(f.clone());
-    }
-    out
+    ttlog_reader::expand_paths(files)
 }
 
 /// Splits `--fields a,b` into names.

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::BufWriter;
 
-use pyo3::exceptions::{PyFileNotFoundError, PyIOError, PyValueError};
+use pyo3::exceptions::{PyIOError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -12,30 +12,8 @@ use std::sync::Arc;
 
 use ttlog_reader::{format_rfc3339, Callsite, CsvExporter, Event, Events, Filter, Merge, Query};
 
+use crate::errors::{corrupt, reader_error, DamagedDataWarning};
 use crate::values::to_py;
-use crate::{CorruptFileError, DamagedDataWarning};
-
-fn open_error(path: &str, e: ttlog_reader::Error) -> PyErr {
-    match e {
-        ttlog_reader::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
-            PyFileNotFoundError::new_err((2, "No such file or directory", path.to_string()))
-        }
-        ttlog_reader::Error::Io(io) => PyIOError::new_err(format!("{path}: {io}")),
-        other => corrupt(path, &other),
-    }
-}
-
-/// A `CorruptFileError` with `offset` and `path` attributes.
-pub fn corrupt(path: &str, e: &ttlog_reader::Error) -> PyErr {
-    let offset = e.offset();
-    let err = CorruptFileError::new_err(format!("{path}: {e}"));
-    Python::attach(|py| {
-        let value = err.value(py);
-        let _ = value.setattr("offset", offset);
-        let _ = value.setattr("path", path);
-    });
-    err
-}
 
 /// The selection: filter expressions, and a time range in ns since the epoch (inclusive).
 pub(crate) fn query(
@@ -60,7 +38,7 @@ pub(crate) fn query(
 fn open_all(paths: &[String]) -> PyResult<Vec<Events<File>>> {
     paths
         .iter()
-        .map(|p| Events::open(p).map_err(|e| open_error(p, e)))
+        .map(|p| Events::open(p).map_err(|e| reader_error(p, e)))
         .collect()
 }
 
@@ -363,4 +341,10 @@ pub fn parse_time(text: &str) -> PyResult<u64> {
             "{text:?} is not an RFC 3339 time such as 2026-11-22T03:06:36.5Z"
         ))
     })
+}
+
+/// Expands glob patterns in `paths` as `ttlog-view` does (`ttlog_reader::expand_paths`).
+#[pyfunction]
+pub fn expand_paths(paths: Vec<std::path::PathBuf>) -> Vec<std::path::PathBuf> {
+    ttlog_reader::expand_paths(&paths)
 }

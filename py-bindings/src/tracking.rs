@@ -355,7 +355,7 @@ impl Tracker {
                 );
                 PyString::new(py, &text).into_any()
             };
-            crate::record_event(py, callsite, |enc| {
+            crate::emit::record_event(py, callsite, |enc| {
                 let mut others = others.iter();
                 for cell in &cells {
                     match cell.typed() {

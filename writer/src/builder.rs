@@ -181,6 +181,13 @@ impl Builder {
         self
     }
 
+    /// How many recent events the flight recorder keeps, its byte budget unchanged (see
+    /// [`flight_recorder`](Self::flight_recorder)).
+    pub fn flight_recorder_events(mut self, events: usize) -> Builder {
+        self.recorder_events = events;
+        self
+    }
+
     /// The directory for snapshot files (default: `snapshots/` beside the log file, or
     /// `./snapshots` in memory-only mode). Kept apart from the logs so that `logs/*.bin`
     /// does not show the same events twice.

@@ -40,6 +40,7 @@ from logging.handlers import RotatingFileHandler
 from typing import Any, Callable, Optional, Union
 
 import ttlog as _ttlog
+from ._ttlog import level_name as _level_name_of
 
 __all__ = ["LOGGER", "LogLevel", "Logger", "install"]
 
@@ -55,14 +56,9 @@ class LogLevel(Enum):
 
 
 def _level_name(level: Any) -> str:
-    n = level.value if isinstance(level, LogLevel) else int(level)
-    if n >= logging.ERROR:
-        return "ERROR"
-    if n >= logging.WARNING:
-        return "WARN"
-    if n >= logging.INFO:
-        return "INFO"
-    return "DEBUG" if n >= logging.DEBUG else "TRACE"
+    """The ttlog level name of an OSL ``LogLevel`` or a stdlib number (the one table is
+    the native module's)."""
+    return _level_name_of(level.value if isinstance(level, LogLevel) else int(level))
 
 
 def _holds_data(path: str) -> bool:

@@ -1,0 +1,114 @@
+"""Reading ttlog files: events as dicts, exports, and tracked columns."""
+
+from __future__ import annotations
+
+import array as _array
+import os as _os
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+
+from ._time import Time, _ns
+from ._ttlog import Error
+from ._ttlog import Reader as _Reader
+from ._ttlog import columns as _columns
+from ._ttlog import convert as _convert
+from ._ttlog import expand_paths as _expand_paths
+
+__all__ = ["MissingFileError", "open", "to_json", "to_csv", "columns", "dataframe"]
+
+
+class MissingFileError(Error, FileNotFoundError):
+    """A file to read does not exist. Both a ``ttlog.Error`` and a ``FileNotFoundError``,
+    with ``filename`` set."""
+
+
+def _reading(call: Callable[..., Any], *args: Any) -> Any:
+    """Runs a native reading call, raising a missing file as ``MissingFileError``."""
+    try:
+        return call(*args)
+    except FileNotFoundError as e:
+        if isinstance(e, MissingFileError):
+            raise
+        raise MissingFileError(e.errno, e.strerror, e.filename) from None
+
+
+def _expand(paths: Union[str, "_os.PathLike[str]", Iterable[Any]]) -> List[str]:
+    if isinstance(paths, (str, _os.PathLike)):
+        paths = [paths]
+    out: List[str] = []
+    for p in paths:
+        if not isinstance(p, (str, _os.PathLike)):
+            raise TypeError(f"paths must be str or os.PathLike, not {type(p).__name__}")
+        out.append(_os.fspath(p))
+    # The same expansion as ttlog-view's (a pattern that exists as a file, or matches
+    # nothing, is taken as a name).
+    return [_os.fspath(p) for p in _expand_paths(out)]
+
+
+def _filters(filter: Union[str, Sequence[str], None]) -> Optional[List[str]]:
+    if filter is None:
+        return None
+    if isinstance(filter, str):
+        return [filter]
+    if not all(isinstance(f, str) for f in filter):
+        raise TypeError("filter must be a str or a list of str")
+    return list(filter)
+
+
+def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: bool = False,
+         since: Time = None, until: Time = None) -> Iterator[Dict[str, Any]]:
+    """Iterates the events of files (paths or globs) as dicts, merged by time, with the keys
+    of the JSON export (``ts``, ``level``, ``target``, ``thread``, ``msg``, ``fields``,
+    ``file``, ``line``) plus ``ts_ns``. ``filter`` takes ttlog-view's expressions
+    (``"level>=WARN and joint=2"``); ``since`` and ``until`` bound the time (inclusive): an
+    RFC 3339 string, int ns or float s since the epoch, or an aware datetime. Damaged data
+    is skipped, listed in ``.problems`` and reported once as a ``DamagedDataWarning`` at the
+    end, or raises ``CorruptFileError`` with ``strict=True``."""
+    return _reading(_Reader, _expand(paths), _filters(filter), strict, _ns(since, "since"), _ns(until, "until"))
+
+
+def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+            since: Time = None, until: Time = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many. Selection
+    and damaged data: as in ``open``."""
+    return _reading(_convert, _expand(paths), _os.fspath(out), "json", _filters(filter), strict,
+                    _ns(since, "since"), _ns(until, "until"))[0]
+
+
+def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+           since: Time = None, until: Time = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how
+    many. Selection and damaged data: as in ``open``."""
+    return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict,
+                    _ns(since, "since"), _ns(until, "until"))[0]
+
+
+def _column(kind: str, data: Any, as_numpy: bool) -> Any:
+    # Float and int columns arrive as one native-endian buffer: no Python object per value.
+    if kind == "o":
+        if as_numpy:
+            import numpy as np  # optional
+
+            return np.asarray(data)
+        return data
+    if as_numpy:
+        import numpy as np  # optional
+
+        return np.frombuffer(data, dtype=np.float64 if kind == "f" else np.int64)
+    return _array.array("d" if kind == "f" else "q", data).tolist()
+
+
+def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False,
+            since: Time = None, until: Time = None) -> Any:
+    """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
+    lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet; numpy arrays
+    with ``as_numpy=True``; see also ``dataframe``. ``since``/``until`` and damaged data: as
+    in ``open``."""
+    raw = _reading(_columns, _expand(paths), name, strict, _ns(since, "since"), _ns(until, "until"))[0]
+    return {k: _column(kind, data, as_numpy) for k, (kind, data) in raw.items()}
+
+
+def dataframe(paths: Any, name: str, strict: bool = False, since: Time = None, until: Time = None) -> Any:
+    """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas and numpy)."""
+    import pandas as pd  # optional
+
+    return pd.DataFrame(columns(paths, name, as_numpy=True, strict=strict, since=since, until=until))

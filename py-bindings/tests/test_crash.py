@@ -1,0 +1,120 @@
+"""Crash safety from Python: exception snapshots, SIGKILL, fork."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import ttlog
+from conftest import events, run_child
+
+
+def test_uncaught_exception_writes_a_snapshot_with_the_traceback(tmp_path):
+    out = run_child(
+        """
+        import ttlog
+        log = ttlog.Logger("logs/run.bin", snapshot_dir="logs/snapshots")
+        for i in range(100):
+            log.info("step", i=i)
+        def controller():
+            raise RuntimeError("knee overheated")
+        controller()
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 1
+    assert "knee overheated" in out.stderr and "ttlog: exception snapshot written" in out.stderr
+    snaps = os.listdir(tmp_path / "logs" / "snapshots")
+    assert len(snaps) == 1 and snaps[0].endswith("-exception.bin")
+    snap = tmp_path / "logs" / "snapshots" / snaps[0]
+    assert len(events(snap)) == 100
+    view = subprocess.run([sys.executable, "-c", "import ttlog"], capture_output=True)
+    assert view.returncode == 0
+    # The main log was closed at exit with every event.
+    assert len(events(tmp_path / "logs" / "run.bin")) == 100
+    header = (snap).read_bytes()[:4096]
+    assert b"knee overheated" in header and b"controller" in header
+
+
+def test_exception_in_a_thread_and_in_a_with_block(tmp_path):
+    out = run_child(
+        """
+        import threading, ttlog
+        log = ttlog.Logger("run.bin", snapshot_dir="snaps")
+        log.info("start")
+        t = threading.Thread(target=lambda: 1 / 0, name="ctrl")
+        t.start(); t.join()
+        try:
+            with log:
+                log.info("in block")
+                raise ValueError("bad gain")
+        except ValueError:
+            pass
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    snaps = sorted(os.listdir(tmp_path / "snaps"))
+    assert len(snaps) == 2
+
+
+def test_sigkill_leaves_a_readable_log(tmp_path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(
+            """
+            import sys, ttlog
+            log = ttlog.Logger("run.bin", flush_interval=0.005)
+            knee = log.schema("knee", ["tick", "angle"])
+            print("ready", flush=True)
+            i = 0
+            while True:
+                knee(i, i * 0.001)
+                i += 1
+            """)],
+        cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+    )
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    reader = ttlog.open(tmp_path / "run.bin")
+    ticks = [e["fields"]["tick"] for e in reader]
+    assert len(ticks) > 100
+    assert ticks == list(range(len(ticks))), "an unbroken prefix"
+    assert all(p["error"].startswith("file ends inside") for p in reader.problems)
+
+
+def test_a_forked_child_neither_hangs_nor_writes_into_the_parents_log(tmp_path):
+    out = run_child(
+        """
+        import os, warnings, ttlog
+        log = ttlog.Logger("parent.bin", buffer_size=4096)  # a full ring would block
+        log.info("parent before fork")
+        pid = os.fork()
+        if pid == 0:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for i in range(100_000):
+                    log.info("child through the parent's logger %d", i)
+            assert log.closed
+            assert len(caught) == 1 and "forked" in str(caught[0].message), caught
+            with ttlog.Logger("child.bin") as own:
+                own.info("child, own logger")
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+        log.info("parent after fork")
+        log.close()
+        print("ok")
+        """,
+        tmp_path,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert [e["msg"] for e in events(tmp_path / "parent.bin")] == ["parent before fork", "parent after fork"]
+    assert [e["msg"] for e in events(tmp_path / "child.bin")] == ["child, own logger"]

@@ -1,0 +1,199 @@
+"""Rows of variables: schemas, numpy values, tracked functions and attributes, columns and DataFrames."""
+
+import threading
+
+import pytest
+
+import ttlog
+from conftest import events
+
+
+def test_schema_rows_and_columns(logdir):
+    path = logdir / "s.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "velocity", "torque"])
+        assert knee.fields == ["angle", "velocity", "torque"] and knee.name == "knee"
+        for i in range(100):
+            knee(i * 0.5, -i, 1.0 / (i + 1))
+        knee.record([1.0, 2.0, 3.0])
+        with pytest.raises(TypeError):
+            knee(1.0, 2.0)
+        with pytest.raises(TypeError):  # the same mistake, the same exception as knee(1.0, 2.0)
+            knee.record([1.0])
+        with pytest.raises(TypeError):
+            knee.record(["a", "b", "c"])
+        with pytest.raises(ValueError):
+            log.schema("dup", ["a", "a"])
+        # A thread whose first events are rows still names them after itself.
+        sensor = threading.Thread(target=lambda: knee(0.0, 0.0, 0.0), name="sensor")
+        sensor.start()
+        sensor.join()
+    assert [e["thread"] for e in events(path)][-1] == "sensor"
+    cols = ttlog.columns(path, "knee")
+    assert cols["angle"][:3] == [0.0, 0.5, 1.0]
+    assert cols["velocity"][99] == -99
+    assert len(cols["ts_ns"]) == 102
+    assert cols["ts_ns"] == sorted(cols["ts_ns"])
+    with pytest.raises(ttlog.Error):
+        ttlog.columns(path, "hip")
+
+
+def test_numpy_values_rows_and_columns(logdir):
+    np = pytest.importorskip("numpy")
+    path = logdir / "np.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "velocity", "torque"])
+        knee.record(np.array([0.5, 1.5, 2.5]))
+        knee(np.float64(1.0), np.int64(-2), np.float32(0.25))
+        log.info("sensors", imu=np.array([[1.0, 2.0], [3.0, 4.0]]), count=np.int32(7), flag=np.bool_(True))
+    cols = ttlog.columns(path, "knee", as_numpy=True)
+    assert isinstance(cols["angle"], np.ndarray) and cols["angle"].tolist() == [0.5, 1.0]
+    assert cols["velocity"].tolist() == [1.5, -2] and cols["ts_ns"].dtype == np.int64
+    msg = [e for e in events(path) if e["target"] != "ttlog.track"][0]
+    assert msg["fields"] == {"imu": [[1.0, 2.0], [3.0, 4.0]], "count": 7, "flag": True}
+
+
+def test_pandas_dataframe(logdir):
+    pd = pytest.importorskip("pandas")
+    path = logdir / "pd.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "torque"])
+        for i in range(50):
+            knee(i * 0.1, float(i))
+    df = ttlog.dataframe(path, "knee")
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["ts_ns", "angle", "torque"] and len(df) == 50
+    assert df["torque"].sum() == sum(range(50))
+
+
+def test_osl_style_tracking(logdir):
+    path = logdir / "u.bin"
+
+    class Actuator:
+        def __init__(self):
+            self.angle = 0.0
+            self.current = 1.0
+
+    act = Actuator()
+    with ttlog.Logger(path) as log:
+        log.track_attributes(act, ["angle", "current"])
+        calls = []
+        log.track_function(lambda: len(calls), "n")
+        failing = iter([1, 2])
+        log.track_function(lambda: next(failing), "flaky")
+        for tick in range(5):
+            act.angle = tick * 0.1
+            calls.append(tick)
+            log.update()
+    cols = ttlog.columns(path, "tracked")
+    assert cols["Actuator.angle"] == [0.0, 0.1, 0.2, pytest.approx(0.3), 0.4]
+    assert cols["n"] == [1, 2, 3, 4, 5]
+    # A failing getter records its error: the columns never shift.
+    assert cols["flaky"][:2] == [1, 2] and cols["flaky"][2].startswith("<error")
+    assert list(cols) == ["ts_ns", "Actuator.angle", "Actuator.current", "n", "flaky"]
+    assert len(cols["ts_ns"]) == 5 and all(isinstance(t, int) for t in cols["ts_ns"])
+
+
+def test_columns_when_the_tracked_set_changes(logdir):
+    path = logdir / "changes.bin"
+    with ttlog.Logger(path) as log:
+        log.track_function(lambda: 1.5, "a")
+        log.update()
+        log.track_function(lambda: 7, "b")  # from the second row on
+        log.update()
+        log.untrack("a")  # gone in the third row
+        log.update()
+        log.track_function(lambda: "text", "a")  # back, with another type
+        log.update()
+    cols = ttlog.columns(path, "tracked")
+    assert cols["a"] == [1.5, 1.5, None, "text"]
+    assert cols["b"] == [None, 7, 7, 7]
+    np = pytest.importorskip("numpy")
+    arrays = ttlog.columns(path, "tracked", as_numpy=True)
+    assert arrays["ts_ns"].dtype == np.int64 and len(arrays["ts_ns"]) == 4
+    assert arrays["b"].tolist() == [None, 7, 7, 7]
+
+
+def test_tracked_attributes_read_exactly_as_getattr(logdir):
+    # Plain instance attributes are read from the instance dict; properties, slots, a
+    # custom __getattribute__ and a deleted attribute must still give getattr's answer.
+    class Base:
+        shared = "class value"
+
+        @property
+        def prop(self):
+            return self._p * 2
+
+    class Plain(Base):
+        def __init__(self):
+            self.x = 1
+            self._p = 5
+
+    class Slotted:
+        __slots__ = ("s",)
+
+        def __init__(self):
+            self.s = 3
+
+    class Custom:
+        def __init__(self):
+            self.c = 1
+
+        def __getattribute__(self, name):
+            return 42 if name == "c" else object.__getattribute__(self, name)
+
+    p, sl, cu = Plain(), Slotted(), Custom()
+    path = logdir / "attrs.bin"
+    with ttlog.Logger(path) as log:
+        log.track_attributes(p, ["x", "prop", "shared"], "p")
+        log.track_attributes(sl, ["s"], "sl")
+        log.track_attributes(cu, ["c"], "cu")
+        log.update()
+        p.x, p._p, p.shared, sl.s = 2, 6, "instance value", 4
+        log.update()
+        del p.x
+        Plain.x = "from the class"
+        log.update()
+    rows = [e["fields"] for e in events(path)]
+    assert rows == [
+        {"p.x": 1, "p.prop": 10, "p.shared": "class value", "sl.s": 3, "cu.c": 42},
+        {"p.x": 2, "p.prop": 12, "p.shared": "instance value", "sl.s": 4, "cu.c": 42},
+        {"p.x": "from the class", "p.prop": 12, "p.shared": "instance value", "sl.s": 4, "cu.c": 42},
+    ]
+
+
+def test_tracked_attributes_read_right_while_the_instance_dict_changes(logdir):
+    """update() remembers where each attribute sat in the instance dict; attributes
+    added, deleted and re-added, a dict that grows past a resize, and a key that is an
+    equal but distinct string must still give each column its own value."""
+
+    class Joint:
+        pass
+
+    j = Joint()
+    j.a, j.b, j.c = 1, 2, 3
+    path = logdir / "reshape.bin"
+    expected = []
+    with ttlog.Logger(path) as log:
+        log.track_attributes(j, ["a", "b", "c"], "j")
+        for tick in range(40):
+            if tick == 5:
+                del j.a  # later keys move down; "a" comes back at the end
+                j.a = 100
+            if tick == 10:
+                for i in range(200):  # the dict grows and is rebuilt
+                    setattr(j, f"x{i}", i)
+            if tick == 15:
+                for i in range(0, 200, 2):
+                    delattr(j, f"x{i}")
+            if tick == 20:
+                d = dict(j.__dict__)  # a combined (not split) dict, same object
+                j.__dict__.clear()
+                j.__dict__.update(d)
+            if tick == 25:
+                del j.__dict__["b"]
+                j.__dict__["".join(["b"])] = -1  # equal key, maybe another object
+            j.c = tick
+            log.update()
+            expected.append({"j.a": j.a, "j.b": j.b, "j.c": j.c})
+    assert [e["fields"] for e in events(path)] == expected
