@@ -7,7 +7,8 @@ use std::path::Path;
 
 use ttlog_format::{find_sync, EndMarker, FormatError, Frame, Header, SYNC};
 
-use crate::block::{decode_block, BlockContent, BlockEvents, Trailer};
+use crate::block::{decode_block, BlockContent, BlockEvents};
+use crate::trailer::Trailer;
 use crate::{Error, Event};
 
 const READ_CHUNK: usize = 256 << 10;
