@@ -20,6 +20,8 @@ use crate::{Error, Fsync, Guard, Level, OnFull};
 #[must_use = "a builder does nothing until `init` is called"]
 pub struct Builder {
     path: PathBuf,
+    #[cfg(feature = "log")]
+    log_bridge: bool,
     service: Option<String>,
     rules: Rules,
     on_full: OnFull,
@@ -42,6 +44,8 @@ pub struct Builder {
 impl Default for Builder {
     fn default() -> Builder {
         Builder {
+            #[cfg(feature = "log")]
+            log_bridge: false,
             path: PathBuf::from("logs/trace.bin"),
             service: None,
             rules: Rules {
@@ -224,6 +228,14 @@ impl Builder {
         self
     }
 
+    /// Also records the events of the `log` crate (libraries' `log::info!` and the like) into
+    /// this logger: see [`bridge::log`](crate::bridge::log). Needs the `log` feature.
+    #[cfg(feature = "log")]
+    pub fn log_bridge(mut self) -> Builder {
+        self.log_bridge = true;
+        self
+    }
+
     /// Starts the writer thread and enables logging. Returns a guard that flushes and closes
     /// the file when dropped. Fails if a logger is already running or the file cannot be
     /// created.
@@ -247,6 +259,11 @@ impl Builder {
         }
         if self.rotation.max_files == Some(0) {
             return Err(Error::InvalidConfig("max_files must be at least 1".into()));
+        }
+        #[cfg(feature = "log")]
+        if self.log_bridge {
+            // Before anything starts: another `log` logger is an error with nothing to undo.
+            crate::bridge::log::install()?;
         }
         let registry = registry::lock();
         // A logger inherited through `fork` is not running here: the child may open its own.

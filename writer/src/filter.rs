@@ -175,11 +175,37 @@ pub(crate) fn install(rules: Rules, enable: bool) {
     }
     *current = rules;
     GENERATION.fetch_add(1, Ordering::Relaxed);
+    drop(current);
+    tell_listener();
 }
 
 /// Disables every event (no logger is running).
 pub(crate) fn disable_all() {
     MIN_LEVEL.store(OFF, Ordering::Relaxed);
+    tell_listener();
+}
+
+/// The least severe level any rule enables now; `None` when no event is recorded (no
+/// logger running, or every rule off).
+pub(crate) fn least_severe_enabled() -> Option<Level> {
+    let min = MIN_LEVEL.load(Ordering::Relaxed);
+    let compiled = STATIC_MIN_LEVEL?;
+    Level::from_u8(min).map(|l| l.max(compiled))
+}
+
+/// Called after every change of what is enabled: a bridge whose facade keeps its own
+/// maximum level (`log::max_level`) follows ttlog's through it.
+static LISTENER: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Registers the one listener (a second registration is ignored).
+pub(crate) fn listen(f: fn()) {
+    let _ = LISTENER.set(f);
+}
+
+fn tell_listener() {
+    if let Some(f) = LISTENER.get() {
+        f();
+    }
 }
 
 /// The rules in force.

@@ -102,6 +102,8 @@
 // - `control` (free functions), `hooks` and `process_hooks` (panic, signals, exit, fork);
 // - `builder` and `guard`, and `bindings` for other languages and bridges.
 pub mod bindings;
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub mod bridge;
 mod builder;
 mod callsite;
 mod cbor;

@@ -31,6 +31,18 @@ impl<'a> Encoder<'a> {
         }
     }
 
+    /// Appends `item`, one CBOR item already encoded (by a bridge that encodes values before
+    /// it knows their order). Checked as a reader would check it: anything else (not one
+    /// whole item, or one a reader refuses) is stored as the text of the problem instead,
+    /// so the event stays readable.
+    pub fn encoded(&mut self, item: &[u8]) {
+        match ttlog_format::cbor::item_len(item) {
+            Ok(n) if n == item.len() => self.buf.extend_from_slice(item),
+            Ok(_) => self.text_from(format_args!("<encoded value: more than one item>")),
+            Err(e) => self.text_from(format_args!("<encoded value: {e}>")),
+        }
+    }
+
     /// Appends the `Debug` rendering of a value, as text.
     #[inline]
     pub fn debug<T: fmt::Debug + ?Sized>(&mut self, value: &T) {

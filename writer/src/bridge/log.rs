@@ -1,0 +1,347 @@
+//! `log` → ttlog: an implementation of [`log::Log`] that records every `log` event into
+//! the running logger, with its level, target, module path, file, line, message and
+//! structured key-values (typed where `log` says what they are).
+//!
+//! Install it with [`Builder::log_bridge`](crate::Builder::log_bridge), or [`install`]:
+//!
+//! ```
+//! # let dir = tempfile::tempdir().unwrap();
+//! let _guard = ttlog::builder()
+//!     .path(dir.path().join("app.bin"))
+//!     .log_bridge()
+//!     .init()
+//!     .unwrap();
+//! log::info!(target: "net", peer = "10.0.0.2", bytes = 512; "sent {} frames", 3);
+//! ```
+//!
+//! Each `log` statement becomes one ttlog callsite, made at its first event and kept in a
+//! per-thread cache keyed by where the statement is (file, line, level, and target, message
+//! literal and key names compared), so a repeated statement costs a cache lookup plus the
+//! formatting of its arguments. A message without arguments (`info!("ready")`) is stored
+//! as the callsite's template and costs nothing per event. `log::max_level()` follows
+//! ttlog's level rules, so `log`'s own macros skip what ttlog would not record.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use ::log::kv::{Key, Value, VisitSource};
+use ::log::{LevelFilter, Log, Metadata, Record};
+
+use crate::bindings::{self, Callsite, CallsiteSpec};
+use crate::{Encoder, Error, Level};
+
+/// The bridge; there is one, installed with [`install`].
+pub struct LogBridge;
+
+static BRIDGE: LogBridge = LogBridge;
+
+/// Makes ttlog the `log` crate's logger. Idempotent: installing it again (a second logger
+/// after the first was dropped) is a no-op. Fails with [`Error::InvalidConfig`] when another
+/// `log` logger was installed first.
+pub fn install() -> Result<(), Error> {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ours = *INSTALLED.get_or_init(|| ::log::set_logger(&BRIDGE).is_ok());
+    if !ours {
+        return Err(Error::InvalidConfig(
+            "another logger is already installed for the `log` crate".into(),
+        ));
+    }
+    crate::filter::listen(sync_max_level);
+    sync_max_level();
+    Ok(())
+}
+
+/// Sets `log::max_level` to the least severe level ttlog records now.
+fn sync_max_level() {
+    ::log::set_max_level(match crate::filter::least_severe_enabled() {
+        None => LevelFilter::Off,
+        Some(Level::Trace) => LevelFilter::Trace,
+        Some(Level::Debug) => LevelFilter::Debug,
+        Some(Level::Info) => LevelFilter::Info,
+        Some(Level::Warn) => LevelFilter::Warn,
+        Some(Level::Error) => LevelFilter::Error,
+    });
+}
+
+fn level_of(level: ::log::Level) -> Level {
+    match level {
+        ::log::Level::Error => Level::Error,
+        ::log::Level::Warn => Level::Warn,
+        ::log::Level::Info => Level::Info,
+        ::log::Level::Debug => Level::Debug,
+        ::log::Level::Trace => Level::Trace,
+    }
+}
+
+impl Log for LogBridge {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        bindings::level_may_be_enabled(level_of(metadata.level()))
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let level = level_of(record.level());
+        if !bindings::level_may_be_enabled(level) {
+            return;
+        }
+        let (callsite, dynamic) = match callsite_of(record, level) {
+            Site::Own(cs) => (cs, false),
+            Site::Dynamic(cs) => (cs, true),
+        };
+        if !bindings::enabled(callsite) {
+            return;
+        }
+        let literal = !dynamic && record.args().as_str().is_some();
+        bindings::emit(callsite, |enc| {
+            if !literal {
+                enc.display(record.args());
+            }
+            let _ = record.key_values().visit(&mut Values { enc });
+            if dynamic {
+                enc.value(record.target());
+            }
+        });
+    }
+
+    fn flush(&self) {
+        crate::flush(std::time::Duration::from_secs(5));
+    }
+}
+
+/// Encodes each key-value as the richest type `log` tells.
+struct Values<'e, 'b> {
+    enc: &'e mut Encoder<'b>,
+}
+
+impl<'kvs> VisitSource<'kvs> for Values<'_, '_> {
+    fn visit_pair(&mut self, _: Key<'kvs>, value: Value<'kvs>) -> Result<(), ::log::kv::Error> {
+        if let Some(b) = value.to_bool() {
+            self.enc.value(&b);
+        } else if let Some(n) = value.to_i64() {
+            self.enc.value(&n);
+        } else if let Some(n) = value.to_u64() {
+            self.enc.value(&n);
+        } else if let Some(n) = value.to_i128() {
+            self.enc.value(&n);
+        } else if let Some(f) = value.to_f64() {
+            self.enc.value(&f);
+        } else if let Some(s) = value.to_borrowed_str() {
+            self.enc.value(s);
+        } else {
+            self.enc.display(&value);
+        }
+        Ok(())
+    }
+}
+
+/// Collects key names (for a new callsite) or hashes them (to find a known one).
+struct Keys<F: FnMut(&str)>(F);
+
+impl<'kvs, F: FnMut(&str)> VisitSource<'kvs> for Keys<F> {
+    fn visit_pair(&mut self, key: Key<'kvs>, _: Value<'kvs>) -> Result<(), ::log::kv::Error> {
+        (self.0)(key.as_str());
+        Ok(())
+    }
+}
+
+/// Where a statement is: the static file's address when `log` gives one (the usual case,
+/// from its macros), else the file's text; the line and the level.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Place {
+    file: usize,
+    line: u32,
+    level: Level,
+}
+
+/// A callsite made for one statement, with what must match for a record to share it.
+struct Known {
+    target: Box<str>,
+    /// The message literal's address, or 0 for a formatted message.
+    literal: usize,
+    keys: u64,
+    callsite: &'static Callsite,
+}
+
+/// Statements seen by this thread; every thread also shares the process-wide table below,
+/// consulted (under its lock) only on a thread's first event of a statement.
+const MAX_PER_PLACE: usize = 64;
+
+thread_local! {
+    static CACHE: RefCell<HashMap<Place, Vec<Known>>> = RefCell::new(HashMap::new());
+}
+
+static SHARED: std::sync::Mutex<Option<HashMap<Place, Vec<Known>>>> = std::sync::Mutex::new(None);
+
+fn keys_hash(record: &Record<'_>) -> u64 {
+    // FNV-1a over the key names, with a separator: cheap, no allocation.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let _ = record.key_values().visit(&mut Keys(|k: &str| {
+        for b in k.bytes().chain([0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }));
+    h
+}
+
+fn place_of(record: &Record<'_>, level: Level) -> Place {
+    let file = match record.file_static() {
+        Some(f) => f.as_ptr() as usize,
+        // A file name that is not static: identify it by its text.
+        None => record.file().map_or(0, |f| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in f.bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            h as usize | 1
+        }),
+    };
+    Place {
+        file,
+        line: record.line().unwrap_or(0),
+        level,
+    }
+}
+
+fn find(list: &[Known], target: &str, literal: usize, keys: u64) -> Option<&'static Callsite> {
+    list.iter()
+        .find(|k| k.literal == literal && k.keys == keys && &*k.target == target)
+        .map(|k| k.callsite)
+}
+
+/// Which callsite an event uses, and whether its target goes in a field.
+#[derive(Clone, Copy)]
+enum Site {
+    /// The statement's own callsite.
+    Own(&'static Callsite),
+    /// The place's shared callsite for targets or messages computed at run time (more
+    /// than [`MAX_PER_PLACE`] at one place): the message is formatted, and the target is
+    /// the last field, `log.target`, so nothing is lost and nothing leaks per call.
+    Dynamic(&'static Callsite),
+}
+
+/// The callsite of `record`'s statement, made on its first event.
+fn callsite_of(record: &Record<'_>, level: Level) -> Site {
+    let place = place_of(record, level);
+    let literal = record.args().as_str().map_or(0, |s| s.as_ptr() as usize);
+    let keys = keys_hash(record);
+    let target = record.target();
+    let cached = CACHE
+        .try_with(|c| {
+            c.try_borrow()
+                .ok()
+                .and_then(|c| c.get(&place).and_then(|l| find(l, target, literal, keys)))
+        })
+        .ok()
+        .flatten();
+    if let Some(cs) = cached {
+        return Site::Own(cs);
+    }
+    let callsite = {
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        let list = shared
+            .get_or_insert_with(HashMap::new)
+            .entry(place.clone())
+            .or_default();
+        match find(list, target, literal, keys) {
+            Some(cs) => cs,
+            None => {
+                if list.len() >= MAX_PER_PLACE {
+                    return Site::Dynamic(dynamic_callsite(record, level, keys));
+                }
+                let cs = make_callsite(record, level);
+                list.push(Known {
+                    target: target.into(),
+                    literal,
+                    keys,
+                    callsite: cs,
+                });
+                cs
+            }
+        }
+    };
+    let _ = CACHE.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            let list = c.entry(place).or_default();
+            if list.len() < MAX_PER_PLACE {
+                list.push(Known {
+                    target: target.into(),
+                    literal,
+                    keys,
+                    callsite,
+                });
+            }
+        }
+    });
+    Site::Own(callsite)
+}
+
+/// The shared callsite of a place whose targets or messages vary at run time, per level
+/// and key names; made once.
+fn dynamic_callsite(record: &Record<'_>, level: Level, keys: u64) -> &'static Callsite {
+    static DYNAMIC: std::sync::Mutex<Option<HashMap<(Place, u64), &'static Callsite>>> =
+        std::sync::Mutex::new(None);
+    let place = place_of(record, level);
+    let mut table = DYNAMIC.lock().unwrap_or_else(|e| e.into_inner());
+    let callsite: &mut &'static Callsite = table
+        .get_or_insert_with(HashMap::new)
+        .entry((place, keys))
+        .or_insert_with(|| {
+            let mut names: Vec<String> = Vec::new();
+            let _ = record
+                .key_values()
+                .visit(&mut Keys(|k: &str| names.push(k.to_string())));
+            let mut fields: Vec<&str> = names.iter().map(String::as_str).collect();
+            fields.push("log.target");
+            CallsiteSpec {
+                level,
+                target: "log",
+                file: record.file().unwrap_or(""),
+                line: record.line().unwrap_or(0),
+                template: "{}",
+                fields: &fields,
+                positional: 1,
+            }
+            .leak()
+        });
+    let callsite: &'static Callsite = callsite;
+    callsite
+}
+
+fn make_callsite(record: &Record<'_>, level: Level) -> &'static Callsite {
+    let mut keys: Vec<String> = Vec::new();
+    let _ = record
+        .key_values()
+        .visit(&mut Keys(|k: &str| keys.push(k.to_string())));
+    let fields: Vec<&str> = keys.iter().map(String::as_str).collect();
+    // A message without arguments is the template itself (its braces escaped).
+    let (template, positional) = match record.args().as_str() {
+        Some(text) => {
+            let mut t = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '{' => t.push_str("{{"),
+                    '}' => t.push_str("}}"),
+                    c => t.push(c),
+                }
+            }
+            (t, 0)
+        }
+        None => ("{}".to_string(), 1),
+    };
+    let mut file = record.file().unwrap_or("").to_string();
+    if file.is_empty() {
+        if let Some(module) = record.module_path() {
+            let _ = write!(file, "<{module}>");
+        }
+    }
+    CallsiteSpec {
+        level,
+        target: record.target(),
+        file: &file,
+        line: record.line().unwrap_or(0),
+        template: &template,
+        fields: &fields,
+        positional,
+    }
+    .leak()
+}

@@ -1,0 +1,508 @@
+//! `tracing` → ttlog: a [`Layer`] that records `tracing` events with typed fields, and
+//! spans, into the running logger. It composes with other layers (`fmt`, `EnvFilter`).
+//!
+//! ```
+//! use tracing_subscriber::prelude::*;
+//! # let dir = tempfile::tempdir().unwrap();
+//! let _guard = ttlog::builder().path(dir.path().join("app.bin")).init().unwrap();
+//! let subscriber = tracing_subscriber::registry().with(ttlog::bridge::tracing::layer());
+//! tracing::subscriber::with_default(subscriber, || {
+//!     let span = tracing::info_span!("handle_request", request_id = 7);
+//!     let _entered = span.enter();
+//!     tracing::info!(status = 200, "done in {} ms", 12);
+//! });
+//! ```
+//!
+//! What lands in the file:
+//! - **Events**: one ttlog callsite per `tracing` callsite (made when `tracing` registers
+//!   it), the `message` as the template's one value, every other field typed (integers,
+//!   floats, bools and strings as themselves, `Debug` only where `tracing` offers nothing
+//!   else). Each event inside a span has one more field, `spans`: its span chain, outermost
+//!   first, each a map `{"name", "id", ...the span's fields}`, so a reader shows and filters
+//!   by span context (`spans` holds `request_id`).
+//! - **Spans**: when a span closes, one event of target `ttlog.span` whose message is the
+//!   span's name, with fields `id` and `parent` (ttlog's span ids: unique in the process,
+//!   never reused, 0 for none), `target`, `start_ns` (Unix ns), `duration_ns` (open to
+//!   close), `busy_ns` (time entered), `fields` (a map of the span's fields, `record`ed
+//!   ones included), `follows_from` (the ids it follows). `ttlog-view spans` summarises
+//!   them.
+//!
+//! With the `log` bridge as well, install the subscriber with
+//! `tracing::subscriber::set_global_default`, not `tracing_subscriber`'s `.init()`: with its
+//! `tracing-log` feature, `.init()` also claims the `log` facade, which the bridge holds.
+//!
+//! Field names repeated in a span chain, or values recorded twice, are kept in order: a
+//! reader sees every value.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tracing_core::field::{Field, Visit};
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Event, Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::bindings::{self, Callsite, CallsiteSpec};
+use crate::{Encoder, Level};
+
+/// The layer; make it with [`layer`].
+#[derive(Debug, Default)]
+pub struct TtlogLayer {
+    _private: (),
+}
+
+/// A layer that records `tracing` events and spans into the running ttlog logger.
+pub fn layer() -> TtlogLayer {
+    TtlogLayer::default()
+}
+
+fn level_of(level: &tracing_core::Level) -> Level {
+    match *level {
+        tracing_core::Level::ERROR => Level::Error,
+        tracing_core::Level::WARN => Level::Warn,
+        tracing_core::Level::INFO => Level::Info,
+        tracing_core::Level::DEBUG => Level::Debug,
+        _ => Level::Trace,
+    }
+}
+
+/// A `tracing` callsite as ttlog knows it.
+#[derive(Clone, Copy)]
+struct Known {
+    callsite: &'static Callsite,
+    /// Index of the `message` field, when there is one.
+    message: Option<usize>,
+}
+
+static SHARED: Mutex<Option<HashMap<usize, Known>>> = Mutex::new(None);
+
+thread_local! {
+    static CACHE: RefCell<HashMap<usize, Known>> = RefCell::new(HashMap::new());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn key(meta: &'static Metadata<'static>) -> usize {
+    meta as *const Metadata<'static> as usize
+}
+
+/// Escapes `{` and `}` so that a name is a template without placeholders.
+fn literal_template(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
+}
+
+fn make(meta: &'static Metadata<'static>) -> Known {
+    let names: Vec<&str> = meta.fields().iter().map(|f| f.name()).collect();
+    let message = names.iter().position(|&n| n == "message");
+    let mut fields: Vec<&str> = names.iter().copied().filter(|&n| n != "message").collect();
+    fields.push("spans");
+    let template = if message.is_some() {
+        "{}".to_string()
+    } else {
+        literal_template(meta.name())
+    };
+    let callsite = CallsiteSpec {
+        level: level_of(meta.level()),
+        target: meta.target(),
+        file: meta.file().unwrap_or(""),
+        line: meta.line().unwrap_or(0),
+        template: &template,
+        fields: &fields,
+        positional: u32::from(message.is_some()),
+    }
+    .leak();
+    Known { callsite, message }
+}
+
+/// The ttlog callsite of `meta`, made once per process.
+fn known(meta: &'static Metadata<'static>) -> Known {
+    let k = key(meta);
+    if let Some(found) = CACHE
+        .try_with(|c| c.try_borrow().ok().and_then(|c| c.get(&k).copied()))
+        .ok()
+        .flatten()
+    {
+        return found;
+    }
+    let found = *SHARED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .entry(k)
+        .or_insert_with(|| make(meta));
+    let _ = CACHE.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            c.insert(k, found);
+        }
+    });
+    found
+}
+
+/// Per-thread buffers for one event's fields, reused: no allocation once grown.
+#[derive(Default)]
+struct Scratch {
+    /// The CBOR of each field's value, back to back.
+    bytes: Vec<u8>,
+    /// Per field index, the range of its value in `bytes`.
+    ranges: Vec<Option<(usize, usize)>>,
+    /// The span chain, as one CBOR array.
+    spans: Vec<u8>,
+}
+
+/// Writes each visited field's value as CBOR into `bytes`, indexed by the field's index.
+struct FieldsToCbor<'a> {
+    bytes: &'a mut Vec<u8>,
+    ranges: &'a mut Vec<Option<(usize, usize)>>,
+}
+
+impl FieldsToCbor<'_> {
+    fn put(&mut self, field: &Field, write: impl FnOnce(&mut Encoder<'_>)) {
+        let start = self.bytes.len();
+        write(&mut Encoder::new(self.bytes));
+        let i = field.index();
+        if self.ranges.len() <= i {
+            self.ranges.resize(i + 1, None);
+        }
+        self.ranges[i] = Some((start, self.bytes.len()));
+    }
+}
+
+impl Visit for FieldsToCbor<'_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, |e| e.value(value));
+    }
+    fn record_bytes(&mut self, field: &Field, value: &[u8]) {
+        self.put(field, |e| e.value(&serde_bytes_like(value)));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.put(field, |e| e.display(value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // `message` arrives here as `format_args!`: its Debug is its text.
+        self.put(field, |e| e.debug(value));
+    }
+}
+
+/// Bytes serialized as a CBOR byte string, not an array of integers.
+fn serde_bytes_like(b: &[u8]) -> impl serde::Serialize + '_ {
+    struct Bytes<'a>(&'a [u8]);
+    impl serde::Serialize for Bytes<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+    Bytes(b)
+}
+
+/// What the layer keeps of an open span, in the span's extensions.
+struct SpanState {
+    id: u64,
+    parent: u64,
+    start: Instant,
+    start_ns: u64,
+    /// `busy` so far, and when the span was last entered (nesting counted once).
+    busy_ns: u64,
+    entered: Option<Instant>,
+    depth: u32,
+    /// The span's fields as CBOR map entries (key, value, key, value...), and their count.
+    entries: Vec<u8>,
+    n_entries: u64,
+    follows_from: Vec<u64>,
+}
+
+static NEXT_SPAN: AtomicU64 = AtomicU64::new(1);
+
+/// Appends every visited field as a map entry (name, value).
+struct EntriesToCbor<'a> {
+    out: &'a mut Vec<u8>,
+    n: &'a mut u64,
+}
+
+impl EntriesToCbor<'_> {
+    fn put(&mut self, field: &Field, write: impl FnOnce(&mut Encoder<'_>)) {
+        Encoder::new(self.out).value(field.name());
+        write(&mut Encoder::new(self.out));
+        *self.n += 1;
+    }
+}
+
+impl Visit for EntriesToCbor<'_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, |e| e.value(&value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, |e| e.value(value));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.put(field, |e| e.display(value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, |e| e.debug(value));
+    }
+}
+
+fn unix_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Appends `{"name": .., "id": .., fields...}` for one span of an event's chain.
+fn write_span_map(out: &mut Vec<u8>, name: &str, state: &SpanState) {
+    ttlog_format::cbor::write_head(out, 5, 2 + state.n_entries);
+    let mut enc = Encoder::new(out);
+    enc.value("name");
+    enc.value(name);
+    enc.value("id");
+    enc.value(&state.id);
+    out.extend_from_slice(&state.entries);
+}
+
+impl<S> Layer<S> for TtlogLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn register_callsite(
+        &self,
+        meta: &'static Metadata<'static>,
+    ) -> tracing_core::subscriber::Interest {
+        if meta.is_event() {
+            known(meta);
+        }
+        tracing_core::subscriber::Interest::always()
+    }
+
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let parent = span
+            .parent()
+            .and_then(|p| p.extensions().get::<SpanState>().map(|s| s.id))
+            .unwrap_or(0);
+        let mut state = SpanState {
+            id: NEXT_SPAN.fetch_add(1, Ordering::Relaxed),
+            parent,
+            start: Instant::now(),
+            start_ns: unix_ns(),
+            busy_ns: 0,
+            entered: None,
+            depth: 0,
+            entries: Vec::new(),
+            n_entries: 0,
+            follows_from: Vec::new(),
+        };
+        attrs.record(&mut EntriesToCbor {
+            out: &mut state.entries,
+            n: &mut state.n_entries,
+        });
+        span.extensions_mut().insert(state);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        if let Some(state) = ext.get_mut::<SpanState>() {
+            values.record(&mut EntriesToCbor {
+                out: &mut state.entries,
+                n: &mut state.n_entries,
+            });
+        }
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        let Some(other) = ctx
+            .span(follows)
+            .and_then(|s| s.extensions().get::<SpanState>().map(|s| s.id))
+        else {
+            return;
+        };
+        if let Some(span) = ctx.span(id) {
+            if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
+                state.follows_from.push(other);
+            }
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
+                state.depth += 1;
+                if state.depth == 1 {
+                    state.entered = Some(Instant::now());
+                }
+            }
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
+                state.depth = state.depth.saturating_sub(1);
+                if state.depth == 0 {
+                    if let Some(at) = state.entered.take() {
+                        state.busy_ns += u64::try_from(at.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let meta = span.metadata();
+        let Some(state) = span.extensions_mut().remove::<SpanState>() else {
+            return;
+        };
+        let callsite = span_callsite(meta);
+        if !bindings::enabled(callsite) {
+            return;
+        }
+        let duration = u64::try_from(state.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let mut fields = Vec::with_capacity(state.entries.len() + 9);
+        ttlog_format::cbor::write_head(&mut fields, 5, state.n_entries);
+        fields.extend_from_slice(&state.entries);
+        bindings::emit(callsite, |enc| {
+            enc.value(&state.id);
+            enc.value(&state.parent);
+            enc.value(meta.target());
+            enc.value(&state.start_ns);
+            enc.value(&duration);
+            enc.value(&state.busy_ns);
+            enc.encoded(&fields);
+            enc.value(&state.follows_from);
+        });
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        if !bindings::level_may_be_enabled(level_of(meta.level())) {
+            return;
+        }
+        let known = known(meta);
+        if !bindings::enabled(known.callsite) {
+            return;
+        }
+        let _ = SCRATCH.try_with(|cell| {
+            let Ok(mut scratch) = cell.try_borrow_mut() else {
+                return;
+            };
+            let Scratch {
+                bytes,
+                ranges,
+                spans,
+            } = &mut *scratch;
+            bytes.clear();
+            ranges.clear();
+            ranges.resize(meta.fields().len(), None);
+            event.record(&mut FieldsToCbor { bytes, ranges });
+            spans.clear();
+            if let Some(scope) = ctx.event_scope(event) {
+                let chain: Vec<_> = scope.from_root().collect();
+                ttlog_format::cbor::write_head(spans, 4, chain.len() as u64);
+                for span in &chain {
+                    let ext = span.extensions();
+                    match ext.get::<SpanState>() {
+                        Some(state) => write_span_map(spans, span.name(), state),
+                        None => Encoder::new(spans).value(span.name()),
+                    }
+                }
+            } else {
+                spans.push(0xf6);
+            }
+            bindings::emit(known.callsite, |enc| {
+                let item = |i: usize| ranges.get(i).copied().flatten().map(|(a, b)| &bytes[a..b]);
+                if let Some(m) = known.message {
+                    match item(m) {
+                        Some(b) => enc.encoded(b),
+                        None => enc.value(""),
+                    }
+                }
+                for i in 0..meta.fields().len() {
+                    if Some(i) == known.message {
+                        continue;
+                    }
+                    match item(i) {
+                        Some(b) => enc.encoded(b),
+                        None => enc.value(&()),
+                    }
+                }
+                enc.encoded(spans);
+            });
+        });
+    }
+}
+
+/// The callsite of a span's close event: one per span callsite.
+fn span_callsite(meta: &'static Metadata<'static>) -> &'static Callsite {
+    let k = key(meta);
+    if let Some(found) = CACHE
+        .try_with(|c| c.try_borrow().ok().and_then(|c| c.get(&k).copied()))
+        .ok()
+        .flatten()
+    {
+        return found.callsite;
+    }
+    let found = *SHARED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .entry(k)
+        .or_insert_with(|| Known {
+            callsite: CallsiteSpec {
+                level: level_of(meta.level()),
+                target: "ttlog.span",
+                file: meta.file().unwrap_or(""),
+                line: meta.line().unwrap_or(0),
+                template: &literal_template(meta.name()),
+                fields: &[
+                    "id",
+                    "parent",
+                    "target",
+                    "start_ns",
+                    "duration_ns",
+                    "busy_ns",
+                    "fields",
+                    "follows_from",
+                ],
+                positional: 0,
+            }
+            .leak(),
+            message: None,
+        });
+    let _ = CACHE.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            c.insert(k, found);
+        }
+    });
+    found.callsite
+}
