@@ -43,6 +43,14 @@ impl<'a> Encoder<'a> {
         }
     }
 
+    /// Appends `item`, which an [`Encoder`] wrote (so it is one valid item): the bridges'
+    /// path, where checking each field again would cost more than encoding it.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn encoded_by_us(&mut self, item: &[u8]) {
+        debug_assert_eq!(ttlog_format::cbor::item_len(item), Ok(item.len()));
+        self.buf.extend_from_slice(item);
+    }
+
     /// Appends the `Debug` rendering of a value, as text.
     #[inline]
     pub fn debug<T: fmt::Debug + ?Sized>(&mut self, value: &T) {

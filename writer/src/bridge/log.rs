@@ -21,8 +21,8 @@
 //! as the callsite's template and costs nothing per event. `log::max_level()` follows
 //! ttlog's level rules, so `log`'s own macros skip what ttlog would not record.
 
+use super::FastMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use ::log::kv::{Key, Value, VisitSource};
@@ -167,7 +167,7 @@ struct Known {
 const MAX_PER_PLACE: usize = 64;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<Place, Vec<Known>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<Place, Vec<Known>>> = RefCell::new(HashMap::default());
 }
 
 static SHARED: std::sync::Mutex<Option<HashMap<Place, Vec<Known>>>> = std::sync::Mutex::new(None);
@@ -239,7 +239,7 @@ fn callsite_of(record: &Record<'_>, level: Level) -> Site {
     let callsite = {
         let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
         let list = shared
-            .get_or_insert_with(HashMap::new)
+            .get_or_insert_with(HashMap::default)
             .entry(place.clone())
             .or_default();
         match find(list, target, literal, keys) {
@@ -283,7 +283,7 @@ fn dynamic_callsite(record: &Record<'_>, level: Level, keys: u64) -> &'static Ca
     let place = place_of(record, level);
     let mut table = DYNAMIC.lock().unwrap_or_else(|e| e.into_inner());
     let callsite: &mut &'static Callsite = table
-        .get_or_insert_with(HashMap::new)
+        .get_or_insert_with(HashMap::default)
         .entry((place, keys))
         .or_insert_with(|| {
             let mut names: Vec<String> = Vec::new();

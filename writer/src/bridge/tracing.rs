@@ -34,8 +34,8 @@
 //! Field names repeated in a span chain, or values recorded twice, are kept in order: a
 //! reader sees every value.
 
+use super::FastMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -82,7 +82,7 @@ struct Known {
 static SHARED: Mutex<Option<HashMap<usize, Known>>> = Mutex::new(None);
 
 thread_local! {
-    static CACHE: RefCell<HashMap<usize, Known>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<usize, Known>> = RefCell::new(HashMap::default());
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
@@ -131,7 +131,7 @@ fn known(meta: &'static Metadata<'static>) -> Known {
     let found = *SHARED
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert_with(HashMap::new)
+        .get_or_insert_with(HashMap::default)
         .entry(k)
         .or_insert_with(|| make(meta));
     let _ = CACHE.try_with(|c| {
@@ -398,7 +398,7 @@ where
             enc.value(&state.start_ns);
             enc.value(&duration);
             enc.value(&state.busy_ns);
-            enc.encoded(&fields);
+            enc.encoded_by_us(&fields);
             enc.value(&state.follows_from);
         });
     }
@@ -443,7 +443,7 @@ where
                 let item = |i: usize| ranges.get(i).copied().flatten().map(|(a, b)| &bytes[a..b]);
                 if let Some(m) = known.message {
                     match item(m) {
-                        Some(b) => enc.encoded(b),
+                        Some(b) => enc.encoded_by_us(b),
                         None => enc.value(""),
                     }
                 }
@@ -452,11 +452,11 @@ where
                         continue;
                     }
                     match item(i) {
-                        Some(b) => enc.encoded(b),
+                        Some(b) => enc.encoded_by_us(b),
                         None => enc.value(&()),
                     }
                 }
-                enc.encoded(spans);
+                enc.encoded_by_us(spans);
             });
         });
     }
@@ -475,7 +475,7 @@ fn span_callsite(meta: &'static Metadata<'static>) -> &'static Callsite {
     let found = *SHARED
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert_with(HashMap::new)
+        .get_or_insert_with(HashMap::default)
         .entry(k)
         .or_insert_with(|| Known {
             callsite: CallsiteSpec {
