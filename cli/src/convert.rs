@@ -17,6 +17,7 @@ Examples:
   ttlog-view convert run.bin --to json -o run.jsonl
   ttlog-view convert logs/*.bin --to csv -f 'target=osl::*' --fields angle,torque -o knee.csv
   ttlog-view convert run.bin --to json | jq .
+  ttlog-view convert run.bin --to chrome-trace -o run.trace.json   (open in ui.perfetto.dev)
 
 CSV columns are ts, level, target, thread, msg, one per field name (all that occur, or
 --fields), then file and line. Several files are merged by time. A progress bar is shown
@@ -29,6 +30,9 @@ pub enum To {
     Json,
     /// CSV with a header row.
     Csv,
+    /// Trace Event JSON for ui.perfetto.dev and chrome://tracing: span records as slices
+    /// per thread, other events as instants.
+    ChromeTrace,
 }
 
 /// Arguments of `convert`.
@@ -80,6 +84,15 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let format = match args.to {
         To::Json => Format::Json,
         To::Csv => Format::Csv,
+        To::ChromeTrace => {
+            let mut out = out;
+            let result = crate::chrome_trace::write(&files, &query, &mut out, &mut status)
+                .and_then(|()| out.flush());
+            if let Err(e) = result {
+                return output_failed(&e, &status);
+            }
+            return status.code();
+        }
     };
     let cols = if format == Format::Csv {
         columns(&fields, &files, &query)

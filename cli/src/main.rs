@@ -4,6 +4,7 @@
 //! filter, 3 finished but some data could not be read (truncated or damaged blocks).
 
 mod args;
+mod chrome_trace;
 mod convert;
 mod exit;
 mod info;
@@ -11,6 +12,7 @@ mod output;
 mod pipeline;
 mod recover;
 mod snapshots;
+mod spans;
 mod stats;
 mod tail;
 mod verify;
@@ -31,12 +33,15 @@ Examples:
   ttlog-view info logs/*.bin                      what each file holds
   ttlog-view stats torque --by target run.bin     min, max, mean, percentiles
   ttlog-view snapshots logs/snapshots             crash snapshots, newest first
+  ttlog-view spans run.bin                        span durations by name (tracing bridge)
+  ttlog-view convert run.bin --to chrome-trace -o run.json   a timeline for ui.perfetto.dev
 
 Filters (-f, repeatable, all must hold):
   level=ERROR  level>=WARN  target=motor  target=motor::*  thread=main
   field=value  field!=value  field>N  >=  <  <=   (numbers compare as numbers)
   field~=substring  field~~=regex  msg~~=regex  field?=value (also when absent)
   exists(field)   and  or  not  ( )   values with spaces in quotes: mode='hold pos'
+  span=NAME  span.FIELD=value   (events inside a tracing span, and span records)
 
 Exit codes:
   0  success
@@ -79,6 +84,8 @@ enum Command {
     Stats(stats::StatsArgs),
     /// List snapshot files (from panics, signals, requests), newest first.
     Snapshots(snapshots::SnapshotsArgs),
+    /// How long spans took, by name (span records of the tracing bridge).
+    Spans(spans::SpansArgs),
 }
 
 fn main() -> ExitCode {
@@ -103,6 +110,7 @@ fn main() -> ExitCode {
         Some(Command::Recover(a)) => recover::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Snapshots(a)) => snapshots::run(&a),
+        Some(Command::Spans(a)) => spans::run(&a),
     };
     ExitCode::from(code)
 }

@@ -467,3 +467,52 @@ fn snapshots_are_listed_newest_first_and_shown_with_their_record() {
     ]);
     assert_eq!(out(&o).lines().count(), 2);
 }
+
+#[test]
+fn spans_filters_summary_and_chrome_trace() {
+    let spans = fixture("spans.bin");
+    let count = |filter: &str| {
+        let o = view(&[&spans, "-f", filter, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{filter}: {}", err(&o));
+        out(&o).lines().count()
+    };
+    // The event inside both spans, and the span record of that name.
+    assert_eq!(count("span=db_query"), 2);
+    assert_eq!(count("span=handle_request"), 2);
+    assert_eq!(count("span.request_id=7"), 2);
+    assert_eq!(count("span.table=gains and target=app"), 1);
+    assert_eq!(count("span!=db_query"), 2);
+    assert_eq!(count("exists(span)"), 3);
+    assert_eq!(count("span~~=^handle"), 2);
+    assert_eq!(count("span~=query"), 2);
+    let bad = view(&[&spans, "-f", "span>a"]);
+    assert_eq!(bad.status.code(), Some(2));
+
+    let o = view(&["spans", &spans, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let summary: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(
+        summary,
+        serde_json::json!([
+            {"name": "db_query", "count": 1, "p50_ns": 1500, "p99_ns": 1500, "max_ns": 1500, "busy_p50_ns": 1000},
+            {"name": "handle_request", "count": 1, "p50_ns": 3000, "p99_ns": 3000, "max_ns": 3000, "busy_p50_ns": 2500},
+        ])
+    );
+
+    let o = view(&["convert", &spans, "--to", "chrome-trace"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let trace: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let slices: Vec<_> = events.iter().filter(|e| e["ph"] == "X").collect();
+    assert_eq!(slices.len(), 2);
+    let outer = slices
+        .iter()
+        .find(|e| e["name"] == "handle_request")
+        .unwrap();
+    assert_eq!(outer["dur"].as_f64(), Some(3.0));
+    assert_eq!(outer["args"]["request_id"], 7);
+    assert_eq!(events.iter().filter(|e| e["ph"] == "i").count(), 2);
+    assert!(events
+        .iter()
+        .any(|e| e["ph"] == "M" && e["args"]["name"] == "worker-0"));
+}

@@ -77,3 +77,18 @@ def test_reader_filters_export_and_damage(logdir):
     with pytest.raises(TypeError):
         events(path, until=[1])
     assert ttlog.to_json(path, logdir / "win.jsonl", since=t10, until=t19) == 10
+
+
+def test_span_context_is_on_events():
+    """Events from the tracing bridge carry their span chain; span records their timing
+    (SPEC.md 8.6), readable with the same filters as ttlog-view's."""
+    import pathlib
+
+    spans = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "v1" / "spans.bin"
+    inside = list(ttlog.open(spans, filter="span.request_id=7 and target=app"))
+    assert [e["msg"] for e in inside] == ["query done"]
+    chain = inside[0]["fields"]["spans"]
+    assert [s["name"] for s in chain] == ["handle_request", "db_query"]
+    assert chain[1]["table"] == "gains"
+    records = list(ttlog.open(spans, filter="target=ttlog.span"))
+    assert {r["msg"]: r["fields"]["duration_ns"] for r in records} == {"db_query": 1500, "handle_request": 3000}

@@ -22,6 +22,11 @@ pub(super) enum Key {
     Target,
     Thread,
     Msg,
+    /// `span`: the name of a span the event is in (its `spans` chain, from the `tracing`
+    /// bridge), or a span record's own name.
+    Span,
+    /// `span.NAME`: a field of a span the event is in, or of a span record.
+    SpanField(String),
     Field(String),
 }
 
@@ -49,6 +54,10 @@ pub(super) fn key(name: &str) -> Key {
         "target" => Key::Target,
         "thread" => Key::Thread,
         "msg" | "message" => Key::Msg,
-        other => Key::Field(other.to_string()),
+        "span" => Key::Span,
+        other => match other.strip_prefix("span.") {
+            Some(field) if !field.is_empty() => Key::SpanField(field.to_string()),
+            _ => Key::Field(other.to_string()),
+        },
     }
 }

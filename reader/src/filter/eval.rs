@@ -57,6 +57,8 @@ pub(super) fn eval(e: &Expr, ev: &Event) -> bool {
         Expr::Or(a, b) => eval(a, ev) || eval(b, ev),
         Expr::Not(a) => !eval(a, ev),
         Expr::Exists(Key::Field(name)) => ev.field(name).is_some(),
+        Expr::Exists(Key::Span) => !span_names(ev).is_empty(),
+        Expr::Exists(Key::SpanField(name)) => span_fields(ev, name).next().is_some(),
         Expr::Exists(_) => true,
         Expr::Compare(key, op, lit) => match key {
             // Levels compare by number, so `level>=ERROR` also selects LEVEL5 to LEVEL255
@@ -79,8 +81,72 @@ pub(super) fn eval(e: &Expr, ev: &Event) -> bool {
                 None => matches!(op, Op::EqOrAbsent | Op::Ne),
                 Some(v) => value_op(*op, v, lit),
             },
+            // Over a span chain: `!=` holds when no span matches, every other operator when
+            // one does.
+            Key::Span => match op {
+                Op::Ne => !span_names(ev).iter().any(|n| text_op(Op::Eq, n, lit)),
+                _ => span_names(ev).iter().any(|n| text_op(*op, n, lit)),
+            },
+            Key::SpanField(name) => match op {
+                Op::Ne => !span_fields(ev, name).any(|v| value_op(Op::Eq, v, lit)),
+                Op::EqOrAbsent if span_fields(ev, name).next().is_none() => true,
+                _ => span_fields(ev, name).any(|v| value_op(*op, v, lit)),
+            },
         },
     }
+}
+
+/// The target of span records written by the `tracing` bridge.
+const SPAN_TARGET: &str = "ttlog.span";
+
+fn map_entries(v: &Value) -> &[(Value, Value)] {
+    match v {
+        Value::Map(entries) => entries,
+        _ => &[],
+    }
+}
+
+/// The maps of the event's span chain (field `spans`), outermost first.
+fn chain(ev: &Event) -> impl Iterator<Item = &[(Value, Value)]> {
+    let items: &[Value] = match ev.field("spans") {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    };
+    items.iter().map(map_entries)
+}
+
+fn entry<'a>(map: &'a [(Value, Value)], key: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
+}
+
+/// The names of the spans an event is in, or a span record's own name (its message).
+fn span_names(ev: &Event) -> Vec<std::borrow::Cow<'_, str>> {
+    if ev.target() == SPAN_TARGET {
+        return vec![ev.message().into()];
+    }
+    chain(ev)
+        .filter_map(|m| entry(m, "name").and_then(Value::as_str))
+        .map(Into::into)
+        .collect()
+}
+
+/// The values of field `name` in the spans an event is in, or in a span record's fields.
+fn span_fields<'a>(ev: &'a Event, name: &'a str) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+    if ev.target() == SPAN_TARGET {
+        let own = ev.field("fields").map(map_entries).unwrap_or(&[]);
+        return Box::new(
+            own.iter()
+                .filter(move |(k, _)| k.as_str() == Some(name))
+                .map(|(_, v)| v),
+        );
+    }
+    Box::new(chain(ev).flat_map(move |m| {
+        m.iter()
+            .filter(move |(k, _)| k.as_str() == Some(name))
+            .map(|(_, v)| v)
+    }))
 }
 
 fn under(target: &str, prefix: &str) -> bool {

@@ -156,7 +156,7 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        if matches!(k, Key::Target | Key::Thread | Key::Msg)
+        if matches!(k, Key::Target | Key::Thread | Key::Msg | Key::Span)
             && matches!(op, Op::Gt | Op::Ge | Op::Lt | Op::Le)
         {
             return Err(self.error(
