@@ -10,7 +10,8 @@
 //!   formatted values: through ttlog's bridge, ftlog (blocking when full) and spdlog-rs
 //!   (its own macro, async pool sink, blocking when full). ftlog is a `log::Log` too and the
 //!   facade takes one logger per process, so its records are built as `log::info!` builds
-//!   them and handed to it directly.
+//!   them and handed to it directly. `log/ttlog_bridge_kv` passes the three values as `log`
+//!   key-values instead (`log::info!(id = .., ..; "request handled")`): typed, unformatted.
 //! - `tracing/*`: `tracing::info!(id, user_id, duration_ms, "request handled")`: through
 //!   ttlog's layer and through `tracing-appender` JSON, lossless (`lossy(false)`).
 //! - `tracing/ttlog_in_2_spans`: the same event inside two nested entered spans.
@@ -50,6 +51,20 @@ fn log_ttlog(path: &Path, iters: u64) -> Duration {
             black_box(i),
             black_box(1000 + (i & 31)),
             black_box(i % 17)
+        );
+    }
+    finish(guard, start)
+}
+
+fn log_ttlog_kv(path: &Path, iters: u64) -> Duration {
+    let guard = ttlog_guard(path);
+    let start = Instant::now();
+    for i in 0..iters {
+        log::info!(
+            id = black_box(i),
+            user_id = black_box(1000 + (i & 31)),
+            duration_ms = black_box(i % 17);
+            "request handled"
         );
     }
     finish(guard, start)
@@ -183,8 +198,9 @@ type Run = fn(&Path, u64) -> Duration;
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cases: [(&str, &str, Run); 7] = [
+    let cases: [(&str, &str, Run); 8] = [
         ("log", "ttlog_bridge", log_ttlog),
+        ("log", "ttlog_bridge_kv", log_ttlog_kv),
         ("log", "ftlog", log_ftlog),
         ("log", "spdlog_rs", log_spdlog),
         ("tracing", "ttlog_layer", |p, n| tracing_ttlog(p, n, false)),
