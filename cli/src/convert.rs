@@ -18,6 +18,7 @@ Examples:
   ttlog-view convert logs/*.bin --to csv -f 'target=osl::*' --fields angle,torque -o knee.csv
   ttlog-view convert run.bin --to json | jq .
   ttlog-view convert run.bin --to chrome-trace -o run.trace.json   (open in ui.perfetto.dev)
+  ttlog-view convert logs/*.bin --to parquet -o run.parquet   (then query it with DuckDB)
 
 CSV columns are ts, level, target, thread, msg, one per field name (all that occur, or
 --fields), then file and line. Several files are merged by time. A progress bar is shown
@@ -33,6 +34,9 @@ pub enum To {
     /// Trace Event JSON for ui.perfetto.dev and chrome://tracing: span records as slices
     /// per thread, other events as instants.
     ChromeTrace,
+    /// One Parquet table (DuckDB, Polars, pandas, Spark): typed columns, one per field;
+    /// needs -o.
+    Parquet,
 }
 
 /// Arguments of `convert`.
@@ -71,6 +75,9 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let files = expand(&args.files);
     let fields = field_list(&args.fields);
     let mut status = Status::default();
+    if args.to == To::Parquet {
+        return crate::parquet::run(&files, &query, args.output.as_deref(), &mut status);
+    }
     let out: Box<dyn Write> = match &args.output {
         Some(path) => match File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 20, f)),
@@ -84,6 +91,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let format = match args.to {
         To::Json => Format::Json,
         To::Csv => Format::Csv,
+        To::Parquet => unreachable!("handled above"),
         To::ChromeTrace => {
             let mut out = out;
             let result = crate::chrome_trace::write(&files, &query, &mut out, &mut status)

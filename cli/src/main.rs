@@ -9,6 +9,7 @@ mod convert;
 mod exit;
 mod info;
 mod output;
+mod parquet;
 mod pipeline;
 mod recover;
 mod snapshots;

@@ -516,3 +516,35 @@ fn spans_filters_summary_and_chrome_trace() {
         .iter()
         .any(|e| e["ph"] == "M" && e["args"]["name"] == "worker-0"));
 }
+
+#[test]
+fn convert_to_parquet_needs_an_output_and_reports_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = view(&["convert", &fixture("threads.bin"), "--to", "parquet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("-o"));
+    let out_path = dir.path().join("t.parquet");
+    let o = view(&[
+        "convert",
+        &fixture("threads.bin"),
+        "--to",
+        "parquet",
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let bytes = std::fs::read(&out_path).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    // Damaged input: every readable event exported, the damage reported, exit 3.
+    let damaged = dir.path().join("d.parquet");
+    let o = view(&[
+        "convert",
+        &fixture("corrupt_payload.bin"),
+        "--to",
+        "parquet",
+        "-o",
+        damaged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(err(&o).contains("damaged block at byte"), "{}", err(&o));
+}

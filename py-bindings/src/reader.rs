@@ -269,8 +269,8 @@ pub(crate) fn for_each_event(
     Ok(())
 }
 
-/// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns the count
-/// and the damaged data skipped (a list of dicts with `path`, `error`, `offset`).
+/// Writes the events of `paths` to `out` as `json` (JSON Lines), `csv` or `parquet`; returns
+/// the count and the damaged data skipped (a list of dicts with `path`, `error`, `offset`).
 #[pyfunction]
 #[pyo3(signature = (paths, out, format, filter=None, strict=false, since=None, until=None))]
 #[allow(clippy::too_many_arguments)]
@@ -284,9 +284,9 @@ pub fn convert<'py>(
     since: Option<u64>,
     until: Option<u64>,
 ) -> PyResult<(u64, Bound<'py, PyList>)> {
-    if format != "json" && format != "csv" {
+    if !matches!(format, "json" | "csv" | "parquet") {
         return Err(PyValueError::new_err(format!(
-            "format must be \"json\" or \"csv\", not {format:?}"
+            "format must be \"json\", \"csv\" or \"parquet\", not {format:?}"
         )));
     }
     let query = query(filter, since, until)?;
@@ -306,6 +306,21 @@ pub fn convert<'py>(
                 w.write_all(line.as_bytes()).map_err(io)
             })?;
             w.flush().map_err(io)?;
+        } else if format == "parquet" {
+            // Two passes: the table's columns and types come from every event first.
+            let mut columns = ttlog_export::Columns::default();
+            let mut first_pass = Vec::new();
+            for_each_event(&paths, &query, strict, &mut first_pass, |e| {
+                columns.observe(e);
+                Ok(())
+            })?;
+            let export = |e: ttlog_export::ExportError| PyIOError::new_err(format!("{out}: {e}"));
+            let mut writer = ttlog_export::ParquetWriter::new(w, &columns).map_err(export)?;
+            for_each_event(&paths, &query, strict, &mut problems, |e| {
+                n += 1;
+                writer.push(e).map_err(export)
+            })?;
+            writer.finish().map_err(export)?;
         } else {
             // Two passes: the CSV header needs every field name first.
             let mut names: Vec<String> = Vec::new();

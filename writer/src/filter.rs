@@ -187,6 +187,7 @@ pub(crate) fn disable_all() {
 
 /// The least severe level any rule enables now; `None` when no event is recorded (no
 /// logger running, or every rule off).
+#[cfg_attr(not(feature = "log"), allow(dead_code))]
 pub(crate) fn least_severe_enabled() -> Option<Level> {
     let min = MIN_LEVEL.load(Ordering::Relaxed);
     let compiled = STATIC_MIN_LEVEL?;
@@ -198,6 +199,7 @@ pub(crate) fn least_severe_enabled() -> Option<Level> {
 static LISTENER: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 
 /// Registers the one listener (a second registration is ignored).
+#[cfg_attr(not(feature = "log"), allow(dead_code))]
 pub(crate) fn listen(f: fn()) {
     let _ = LISTENER.set(f);
 }

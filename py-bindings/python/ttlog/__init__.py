@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ._handler import Handler
 from ._logger import Logger
-from ._reading import MissingFileError, columns, dataframe, open, to_csv, to_json
+from ._reading import MissingFileError, columns, dataframe, open, to_csv, to_json, to_parquet
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "open",
     "to_csv",
     "to_json",
+    "to_parquet",
     "columns",
     "dataframe",
 ]

@@ -13,7 +13,7 @@ from ._ttlog import columns as _columns
 from ._ttlog import convert as _convert
 from ._ttlog import expand_paths as _expand_paths
 
-__all__ = ["MissingFileError", "open", "to_json", "to_csv", "columns", "dataframe"]
+__all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe"]
 
 
 class MissingFileError(Error, FileNotFoundError):
@@ -79,6 +79,17 @@ def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None,
     """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how
     many. Selection and damaged data: as in ``open``."""
     return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict,
+                    _ns(since, "since"), _ns(until, "until"))[0]
+
+
+def to_parquet(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+               since: Time = None, until: Time = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as one Parquet table (DuckDB, Polars,
+    pandas, Spark read it): ``ts`` (timestamp, ns, UTC), ``level``, ``target``, ``thread``,
+    ``msg``, ``file``, ``line``, then one typed column per field (the rules: the
+    ``ttlog-export`` crate docs and the README). Returns how many rows. Selection and
+    damaged data: as in ``open``."""
+    return _reading(_convert, _expand(paths), _os.fspath(out), "parquet", _filters(filter), strict,
                     _ns(since, "since"), _ns(until, "until"))[0]
 
 

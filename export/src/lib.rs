@@ -1,0 +1,419 @@
+//! # ttlog-export
+//!
+//! ttlog events out to the tools people analyse in. Today: **Parquet**, which DuckDB,
+//! Polars, pandas, Spark, Trino and ClickHouse read as a table.
+//!
+//! ```no_run
+//! use ttlog_export::{Columns, ParquetWriter};
+//! use ttlog_reader::Events;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Pass 1: which fields occur, and their types.
+//! let mut columns = Columns::default();
+//! for event in Events::open("run.bin")? {
+//!     columns.observe(&event?);
+//! }
+//! // Pass 2: the rows.
+//! let out = std::fs::File::create("run.parquet")?;
+//! let mut writer = ParquetWriter::new(out, &columns)?;
+//! for event in Events::open("run.bin")? {
+//!     writer.push(&event?)?;
+//! }
+//! let rows = writer.finish()?;
+//! println!("{rows} rows");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The table (one row per event, DROPPED reports included, as the JSON export has them):
+//!
+//! | column | type |
+//! |---|---|
+//! | `ts` | timestamp (ns, UTC) |
+//! | `level`, `target`, `thread`, `msg`, `file` | string |
+//! | `line` | uint32 |
+//! | one per field name, in order of first appearance | see below |
+//!
+//! A field's column type is the one type all its values share: int64 (integers that fit),
+//! double (numbers, integers and floats mixed), boolean, or string. Any other mix, and
+//! arrays, maps, byte strings and integers outside int64's range, become a string column
+//! holding each value as the JSON export shows it: text as itself, bytes as lowercase hex,
+//! everything else as its JSON text. A null, or an event without the
+//! field, is a null. DROPPED reports have no source place: `file` is `""` and `line` 0. A
+//! field named like a fixed column (`ts`, `level`, ...) is named
+//! `fields.NAME`; when an event repeats a field name, its first value is the one kept.
+//!
+//! Strings are dictionary-encoded by the Parquet writer where that pays, pages are Snappy
+//! compressed, and rows go out in row groups of [`ROW_GROUP_ROWS`]. Memory is bounded by one
+//! batch of [`BATCH_ROWS`] rows, whatever the input's size: the writer streams.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampNanosecondBuilder,
+    UInt32Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use ttlog_reader::{Event, Value};
+
+/// Rows gathered before they are handed to the Parquet writer.
+pub const BATCH_ROWS: usize = 65_536;
+/// Rows per Parquet row group: large enough for column statistics to skip well, small
+/// enough for a reader to hold one.
+pub const ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// The fixed columns, before the fields.
+const FIXED: [&str; 7] = ["ts", "level", "target", "thread", "msg", "file", "line"];
+
+/// Why an export failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The Parquet writer failed (most often: writing to the output failed).
+    Parquet(parquet::errors::ParquetError),
+    /// Building a batch failed (a bug: the columns did not match the schema).
+    Arrow(arrow_schema::ArrowError),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Parquet(e) => write!(f, "writing Parquet: {e}"),
+            ExportError::Arrow(e) => write!(f, "building a batch: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<parquet::errors::ParquetError> for ExportError {
+    fn from(e: parquet::errors::ParquetError) -> ExportError {
+        ExportError::Parquet(e)
+    }
+}
+
+impl From<arrow_schema::ArrowError> for ExportError {
+    fn from(e: arrow_schema::ArrowError) -> ExportError {
+        ExportError::Arrow(e)
+    }
+}
+
+/// The type a field's column gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Only nulls seen so far (a string column if it stays so).
+    Unknown,
+    /// Every value an integer that fits in 64 bits.
+    Int,
+    /// Numbers: floats, or integers and floats.
+    Float,
+    /// Every value a boolean.
+    Bool,
+    /// Every value text.
+    Text,
+    /// Anything else: each value's JSON text (text as itself).
+    Json,
+}
+
+impl Kind {
+    fn of(v: &Value) -> Kind {
+        match v {
+            Value::Null => Kind::Unknown,
+            Value::Int(n) if i64::try_from(*n).is_ok() => Kind::Int,
+            Value::Float(_) => Kind::Float,
+            Value::Bool(_) => Kind::Bool,
+            Value::Text(_) => Kind::Text,
+            _ => Kind::Json,
+        }
+    }
+
+    fn join(self, other: Kind) -> Kind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Kind::Unknown, k) | (k, Kind::Unknown) => k,
+            (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+            _ => Kind::Json,
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        match self {
+            Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Unknown | Kind::Text | Kind::Json => DataType::Utf8,
+        }
+    }
+}
+
+/// The field columns of a table: names in order of first appearance, and their types.
+/// Fill it with [`observe`](Columns::observe) over every event to export (pass 1).
+#[derive(Clone, Debug, Default)]
+pub struct Columns {
+    names: Vec<String>,
+    kinds: Vec<Kind>,
+    index: HashMap<String, usize>,
+    positions: Positions,
+}
+
+/// Per callsite (by address), the column of each of its field names: one lookup per event
+/// instead of one per field. Each entry holds its callsite, so the address cannot be reused
+/// by another while it is cached. Cleared when it grows past a bound, so memory stays
+/// bounded over any number of blocks.
+#[derive(Clone, Debug, Default)]
+struct Positions(HashMap<usize, (Arc<ttlog_reader::Callsite>, Vec<usize>)>);
+
+impl Positions {
+    const MAX: usize = 4096;
+
+    fn of(&mut self, event: &Event, mut column: impl FnMut(&str) -> usize) -> &[usize] {
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        let key = Arc::as_ptr(&event.callsite) as usize;
+        let (_, columns) = self.0.entry(key).or_insert_with(|| {
+            let columns = event
+                .callsite
+                .field_names
+                .iter()
+                .map(|n| column(n))
+                .collect();
+            (event.callsite.clone(), columns)
+        });
+        columns
+    }
+}
+
+impl Columns {
+    /// Takes note of `event`'s fields and their values' types.
+    pub fn observe(&mut self, event: &Event) {
+        let Columns {
+            names,
+            kinds,
+            index,
+            positions,
+        } = self;
+        let columns = positions.of(event, |name| match index.get(name) {
+            Some(&i) => i,
+            None => {
+                index.insert(name.to_string(), names.len());
+                names.push(name.to_string());
+                kinds.push(Kind::Unknown);
+                names.len() - 1
+            }
+        });
+        for (&i, (_, value)) in columns.iter().zip(event.fields()) {
+            kinds[i] = kinds[i].join(Kind::of(value));
+        }
+    }
+
+    /// The field names and their column types, in column order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, Kind)> {
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(self.kinds.iter().copied())
+    }
+
+    /// The Arrow schema of the table.
+    pub fn schema(&self) -> Schema {
+        let mut fields = vec![
+            Field::new(
+                "ts",
+                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new("level", DataType::Utf8, false),
+            Field::new("target", DataType::Utf8, false),
+            Field::new("thread", DataType::Utf8, false),
+            Field::new("msg", DataType::Utf8, false),
+            Field::new("file", DataType::Utf8, false),
+            Field::new("line", DataType::UInt32, false),
+        ];
+        for (name, kind) in self.fields() {
+            let column = if FIXED.contains(&name) || name.starts_with("fields.") {
+                format!("fields.{name}")
+            } else {
+                name.to_string()
+            };
+            fields.push(Field::new(column, kind.data_type(), true));
+        }
+        Schema::new(fields)
+    }
+}
+
+/// One field column being filled.
+enum FieldBuilder {
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Bool(BooleanBuilder),
+    Text(StringBuilder),
+}
+
+impl FieldBuilder {
+    fn new(kind: Kind) -> FieldBuilder {
+        match kind {
+            Kind::Int => FieldBuilder::Int(Int64Builder::new()),
+            Kind::Float => FieldBuilder::Float(Float64Builder::new()),
+            Kind::Bool => FieldBuilder::Bool(BooleanBuilder::new()),
+            _ => FieldBuilder::Text(StringBuilder::new()),
+        }
+    }
+
+    fn push(&mut self, v: Option<&Value>, json: &mut String) {
+        match (self, v) {
+            (FieldBuilder::Int(b), Some(Value::Int(n))) => {
+                b.append_option(i64::try_from(*n).ok());
+            }
+            (FieldBuilder::Int(b), _) => b.append_null(),
+            (FieldBuilder::Float(b), Some(v)) => b.append_option(v.as_f64()),
+            (FieldBuilder::Float(b), None) => b.append_null(),
+            (FieldBuilder::Bool(b), Some(Value::Bool(x))) => b.append_value(*x),
+            (FieldBuilder::Bool(b), _) => b.append_null(),
+            (FieldBuilder::Text(b), None | Some(Value::Null)) => b.append_null(),
+            (FieldBuilder::Text(b), Some(Value::Text(t))) => b.append_value(t),
+            // As the JSON export shows them: lowercase hex text.
+            (FieldBuilder::Text(b), Some(Value::Bytes(bytes))) => {
+                json.clear();
+                for x in bytes {
+                    let _ = std::fmt::Write::write_fmt(json, format_args!("{x:02x}"));
+                }
+                b.append_value(json.as_str());
+            }
+            (FieldBuilder::Text(b), Some(other)) => {
+                json.clear();
+                other.write_json(json);
+                b.append_value(json.as_str());
+            }
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            FieldBuilder::Int(b) => Arc::new(b.finish()),
+            FieldBuilder::Float(b) => Arc::new(b.finish()),
+            FieldBuilder::Bool(b) => Arc::new(b.finish()),
+            FieldBuilder::Text(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Writes events as the rows of one Parquet file, streaming (pass 2).
+pub struct ParquetWriter<W: Write + Send> {
+    writer: ArrowWriter<W>,
+    schema: Arc<Schema>,
+    index: HashMap<String, usize>,
+    positions: Positions,
+    ts: TimestampNanosecondBuilder,
+    text: [StringBuilder; 5],
+    line: UInt32Builder,
+    fields: Vec<FieldBuilder>,
+    /// Scratch for one event: whether a field column got its value (the first occurrence
+    /// wins).
+    filled: Vec<bool>,
+    json: String,
+    pending: usize,
+    rows: u64,
+}
+
+impl<W: Write + Send> ParquetWriter<W> {
+    /// A writer of a table with `columns`' fields into `out`.
+    pub fn new(out: W, columns: &Columns) -> Result<ParquetWriter<W>, ExportError> {
+        let schema = Arc::new(columns.schema());
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_size(ROW_GROUP_ROWS)
+            .set_created_by(format!("ttlog-export {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
+        Ok(ParquetWriter {
+            writer,
+            schema,
+            index: columns.index.clone(),
+            positions: Positions::default(),
+            ts: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+            text: std::array::from_fn(|_| StringBuilder::new()),
+            line: UInt32Builder::new(),
+            fields: columns
+                .kinds
+                .iter()
+                .map(|&k| FieldBuilder::new(k))
+                .collect(),
+            filled: vec![false; columns.names.len()],
+            json: String::new(),
+            pending: 0,
+            rows: 0,
+        })
+    }
+
+    /// Adds one event as a row. A field [`Columns`] did not see is left out.
+    pub fn push(&mut self, event: &Event) -> Result<(), ExportError> {
+        self.ts
+            .append_value(i64::try_from(event.ts).unwrap_or(i64::MAX));
+        let [level, target, thread, msg, file] = &mut self.text;
+        level.append_value(event.level_name());
+        target.append_value(event.target());
+        thread.append_value(&*event.thread);
+        self.json.clear();
+        event.write_message(&mut self.json);
+        msg.append_value(&self.json);
+        file.append_value(&*event.callsite.file);
+        self.line.append_value(event.callsite.line);
+        self.filled.fill(false);
+        let index = &self.index;
+        let columns = self
+            .positions
+            .of(event, |name| index.get(name).copied().unwrap_or(usize::MAX));
+        for (&i, (_, value)) in columns.iter().zip(event.fields()) {
+            if let Some(filled) = self.filled.get_mut(i) {
+                if !*filled {
+                    *filled = true;
+                    self.fields[i].push(Some(value), &mut self.json);
+                }
+            }
+        }
+        for (builder, filled) in self.fields.iter_mut().zip(&self.filled) {
+            if !filled {
+                builder.push(None, &mut self.json);
+            }
+        }
+        self.pending += 1;
+        self.rows += 1;
+        if self.pending >= BATCH_ROWS {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> Result<(), ExportError> {
+        if self.pending == 0 {
+            return Ok(());
+        }
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        arrays.push(Arc::new(self.ts.finish()));
+        for b in &mut self.text {
+            arrays.push(Arc::new(b.finish()));
+        }
+        arrays.push(Arc::new(self.line.finish()));
+        for f in &mut self.fields {
+            arrays.push(f.finish());
+        }
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
+        self.writer.write(&batch)?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Writes the last rows and the file's footer; returns the number of rows.
+    pub fn finish(mut self) -> Result<u64, ExportError> {
+        self.flush_batch()?;
+        self.writer.close()?;
+        Ok(self.rows)
+    }
+}

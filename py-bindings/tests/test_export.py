@@ -1,0 +1,138 @@
+"""Parquet export read by real engines (DuckDB, Polars): rows, column types and values equal
+to the JSON export, for every fixture that holds events and for a written trace."""
+
+import json
+import math
+import pathlib
+import warnings
+
+import pytest
+
+import ttlog
+
+duckdb = pytest.importorskip("duckdb")
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "v1"
+FIXED = ["ts", "level", "target", "thread", "msg", "file", "line"]
+
+
+def first_wins(pairs):
+    """A JSON object whose repeated keys keep their first value, as a field lookup does
+    (SPEC.md 8.1) and as the Parquet column holds."""
+    out = {}
+    for k, v in pairs:
+        out.setdefault(k, v)
+    return out
+
+
+def json_rows(path, tmp_path):
+    out = tmp_path / "x.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ttlog.to_json(path, out)
+    return [json.loads(line, object_pairs_hook=first_wins) for line in out.read_text().splitlines()]
+
+
+# Floats JSON cannot hold are written as these strings (SPEC.md 8.4); in Parquet they are doubles.
+SPECIAL_FLOATS = {"NaN": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def expected_column(values):
+    """The column type and cell values SPEC'd by ttlog-export for one field's JSON values."""
+    present = [v for v in values if v is not None]
+    numbers = [v for v in present if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    specials = [v for v in present if isinstance(v, str) and v in SPECIAL_FLOATS]
+    if specials and len(specials) + len(numbers) == len(present):
+        return "DOUBLE", [SPECIAL_FLOATS.get(v, v) if isinstance(v, str) else (None if v is None else float(v))
+                          for v in values]
+    if present and all(isinstance(v, bool) for v in present):
+        return "BOOLEAN", values
+    if present and all(isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63 for v in present):
+        return "BIGINT", values
+    if present and all(isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)
+                                                and -2**63 <= v < 2**63) for v in present):
+        return "DOUBLE", [None if v is None else float(v) for v in values]
+    if all(isinstance(v, str) for v in present):
+        return "VARCHAR", values
+    return "VARCHAR", [v if v is None or isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+                       for v in values]
+
+
+def same(a, b):
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def check(path, tmp_path):
+    rows = json_rows(path, tmp_path)
+    out = tmp_path / "x.parquet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = ttlog.to_parquet(path, out)
+    assert n == len(rows)
+    con = duckdb.connect()
+    described = {name: kind for name, kind, *_ in con.sql(f"describe select * from '{out}'").fetchall()}
+    assert list(described)[:7] == FIXED
+    assert described["ts"] == "TIMESTAMP WITH TIME ZONE" or described["ts"].startswith("TIMESTAMP")
+    got = con.sql(f"select level, target, thread, msg, file, line, epoch_ns(ts) from '{out}'").fetchall()
+    assert len(got) == len(rows)
+    for g, r in zip(got, rows):
+        # DROPPED reports have no source place: "" and 0 in the table's non-null columns.
+        want = [r["level"], r["target"], r["thread"], r["msg"], r.get("file", ""), r.get("line", 0)]
+        assert list(g[:6]) == want
+    names = []
+    for r in rows:
+        for k in r["fields"]:
+            if k not in names:
+                names.append(k)
+    for name in names:
+        column = f"fields.{name}" if name in FIXED or name.startswith("fields.") else name
+        raw = [r["fields"].get(name) for r in rows]
+        kind, want = expected_column(raw)
+        assert described[column] == kind, (path.name, name)
+        cells = [c for (c,) in con.sql(f'select "{column}" from \'{out}\'').fetchall()]
+        # Arrays and maps are JSON text: compared parsed, as float text may differ in form.
+        cells = [json.loads(c, object_pairs_hook=first_wins) if isinstance(r, (list, dict)) else c
+                 for c, r in zip(cells, raw)]
+        want = [r if isinstance(r, (list, dict)) else w for w, r in zip(want, raw)]
+        assert all(same(c, w) for c, w in zip(cells, want)), (path.name, name, cells[:5], want[:5])
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.bin")))
+def test_every_fixture_exports_like_json(name, tmp_path):
+    path = FIXTURES / f"{name}.bin"
+    try:
+        rows = json_rows(path, tmp_path)
+    except ttlog.CorruptFileError:
+        # No readable header: nothing to export, and to_parquet says so the same way.
+        with pytest.raises(ttlog.CorruptFileError):
+            ttlog.to_parquet(path, tmp_path / "x.parquet")
+        return
+    if not rows:
+        pytest.skip("no events")
+    check(path, tmp_path)
+
+
+def test_a_written_trace_and_polars(tmp_path):
+    pl = pytest.importorskip("polars")
+    path = tmp_path / "t.bin"
+    with ttlog.Logger(path) as log:
+        for i in range(20_000):
+            log.info("tick %d", i, joint=i % 4, torque=i * 0.5, mode="hold" if i % 2 else "walk", ok=i % 3 == 0)
+        log.error("stall", joint=2)
+    check(path, tmp_path)
+    table = pl.read_parquet(tmp_path / "x.parquet")
+    assert table.height == 20_001
+    assert table.schema["torque"] == pl.Float64
+    assert table.schema["joint"] == pl.Int64
+    assert table.schema["ok"] == pl.Boolean
+    errors = duckdb.sql(f"select count(*) from '{tmp_path / 'x.parquet'}' where level = 'ERROR'").fetchall()[0][0]
+    assert errors == 1
+
+
+def test_damaged_input_exports_what_is_readable(tmp_path):
+    path = FIXTURES / "corrupt_payload.bin"
+    with pytest.warns(ttlog.DamagedDataWarning):
+        n = ttlog.to_parquet(path, tmp_path / "d.parquet")
+    assert n == len(json_rows(path, tmp_path)) > 0
