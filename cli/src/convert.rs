@@ -19,6 +19,7 @@ Examples:
   ttlog-view convert run.bin --to json | jq .
   ttlog-view convert run.bin --to chrome-trace -o run.trace.json   (open in ui.perfetto.dev)
   ttlog-view convert logs/*.bin --to parquet -o run.parquet   (then query it with DuckDB)
+  ttlog-view convert fleet/*/*.bin --to parquet --partition-by host,date -o dataset/
 
 CSV columns are ts, level, target, thread, msg, one per field name (all that occur, or
 --fields), then file and line. Several files are merged by time. A progress bar is shown
@@ -62,6 +63,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "A,B")]
     pub fields: Option<String>,
 
+    /// With --to parquet: write a Hive-partitioned dataset into the directory -o names, by
+    /// these keys in order (service, host, date), e.g. OUT/host=robot7/date=2026-11-23/.
+    #[arg(long, value_name = "KEYS")]
+    pub partition_by: Option<String>,
+
     /// Worker threads for decoding (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -76,7 +82,13 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let fields = field_list(&args.fields);
     let mut status = Status::default();
     if args.to == To::Parquet {
-        return crate::parquet::run(&files, &query, args.output.as_deref(), &mut status);
+        return crate::parquet::run(
+            &files,
+            &query,
+            args.output.as_deref(),
+            args.partition_by.as_deref(),
+            &mut status,
+        );
     }
     let out: Box<dyn Write> = match &args.output {
         Some(path) => match File::create(path) {

@@ -1,24 +1,90 @@
-//! `convert --to parquet`: the selected events as one Parquet table (`ttlog-export`), in two
-//! streaming passes over the input: the first finds the fields and their types, the second
-//! writes the rows. Memory stays bounded by one batch of rows, whatever the input's size.
+//! `convert --to parquet`: the selected events as one Parquet table (`ttlog-export`), or as a
+//! Hive-partitioned dataset (`--partition-by service,host,date`), in two streaming passes
+//! over the input: the first finds the fields and their types (one schema for every
+//! partition, so engines read the dataset as one table), the second writes the rows.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use ttlog_export::{Columns, ParquetWriter};
-use ttlog_reader::Query;
+use ttlog_export::{Columns, ExportError, ParquetWriter};
+use ttlog_reader::{format_rfc3339, Header, Query};
 
 use crate::exit::{Status, USAGE};
-use crate::pipeline::open_merged;
+use crate::pipeline::{open_merged, open_merged_with_headers};
 
-/// Converts `files` to a Parquet file at `output`; returns the exit code.
-pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut Status) -> u8 {
+/// Rows each partition's writer gathers before handing them on: small, since a dataset may
+/// have many partitions open at once.
+const PARTITION_BATCH_ROWS: usize = 8192;
+
+/// What a dataset can be partitioned by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    /// The writing program's service name (file header), `unknown` when unset.
+    Service,
+    /// The host that wrote the file (file header), `unknown` when unset.
+    Host,
+    /// The event's UTC date, `YYYY-MM-DD`.
+    Date,
+}
+
+fn parse_keys(spec: &str) -> Result<Vec<Key>, String> {
+    spec.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| match k {
+            "service" => Ok(Key::Service),
+            "host" => Ok(Key::Host),
+            "date" => Ok(Key::Date),
+            other => Err(format!(
+                "--partition-by: unknown key `{other}` (service, host, date)"
+            )),
+        })
+        .collect()
+}
+
+/// A partition value as a path component: characters with a meaning in a path or a
+/// partition spec (`/`, `=`, `%`, spaces, a leading `.`, ...) escaped as `%XX`, as Hive does;
+/// an empty value is `unknown`.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.char_indices() {
+        let plain = c.is_alphanumeric() || matches!(c, '-' | '_') || (c == '.' && i > 0);
+        if plain {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push_str("unknown");
+    }
+    out
+}
+
+/// Converts `files` to Parquet at `output`: one file, or a dataset directory when
+/// `partition_by` is given. Returns the exit code.
+pub fn run(
+    files: &[PathBuf],
+    query: &Query,
+    output: Option<&Path>,
+    partition_by: Option<&str>,
+    status: &mut Status,
+) -> u8 {
     let Some(output) = output else {
-        eprintln!(
-            "ttlog-view: --to parquet needs -o OUT (Parquet is not written to a terminal or pipe)"
-        );
+        eprintln!("ttlog-view: --to parquet needs -o OUT (Parquet is not written to a terminal or pipe)");
         return USAGE;
+    };
+    let keys = match partition_by.map(parse_keys).transpose() {
+        Ok(keys) => keys,
+        Err(e) => {
+            eprintln!("ttlog-view: {e}");
+            return USAGE;
+        }
     };
     // Pass 1: fields and types. Damage is reported here, once.
     let mut columns = Columns::default();
@@ -30,29 +96,86 @@ pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut
             Err(e) => status.problem(&names[source], &e),
         }
     }
-    let file = match File::create(output) {
-        Ok(f) => f,
-        Err(e) => {
-            status.fail(format!("{}: {e}", output.display()));
-            return status.code();
-        }
+    let result = match keys {
+        None => single(files, query, output, &columns),
+        Some(keys) => dataset(files, query, output, &columns, &keys),
     };
-    let result = (|| {
-        let mut writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file), &columns)?;
-        // Pass 2: the same events; their problems were reported by pass 1.
-        let mut quiet = Status::default();
-        let (merged, _) = open_merged(files, query, &mut quiet);
-        for (_, item) in merged {
-            if let Ok(e) = item {
-                if query.matches(&e) {
-                    writer.push(&e)?;
-                }
-            }
-        }
-        writer.finish()
-    })();
     if let Err(e) = result {
         status.fail(format!("{}: {e}", output.display()));
     }
     status.code()
+}
+
+fn writer(path: &Path, columns: &Columns) -> Result<ParquetWriter<BufWriter<File>>, String> {
+    let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    ParquetWriter::new(BufWriter::with_capacity(1 << 16, file), columns).map_err(|e| e.to_string())
+}
+
+fn single(files: &[PathBuf], query: &Query, output: &Path, columns: &Columns) -> Result<(), String> {
+    let mut w = writer(output, columns)?;
+    // Pass 2: the same events; their problems were reported by pass 1.
+    let mut quiet = Status::default();
+    let (merged, _) = open_merged(files, query, &mut quiet);
+    for (_, item) in merged {
+        if let Ok(e) = item {
+            if query.matches(&e) {
+                w.push(&e).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    w.finish().map(drop).map_err(|e: ExportError| e.to_string())
+}
+
+fn dataset(
+    files: &[PathBuf],
+    query: &Query,
+    dir: &Path,
+    columns: &Columns,
+    keys: &[Key],
+) -> Result<(), String> {
+    if dir.is_file() {
+        return Err("is a file: a partitioned dataset is written into a directory".into());
+    }
+    let mut quiet = Status::default();
+    let (merged, _, headers) = open_merged_with_headers(files, query, &mut quiet);
+    let header_value = |h: &Header, key: Key| match key {
+        Key::Service => h.service.clone(),
+        Key::Host => h.host.clone(),
+        Key::Date => None,
+    };
+    let mut writers: HashMap<PathBuf, ParquetWriter<BufWriter<File>>> = HashMap::new();
+    for (source, item) in merged {
+        let Ok(e) = item else { continue };
+        if !query.matches(&e) {
+            continue;
+        }
+        let mut path = dir.to_path_buf();
+        for &key in keys {
+            let (name, value) = match key {
+                Key::Date => {
+                    let mut ts = String::new();
+                    format_rfc3339(e.ts, &mut ts);
+                    ts.truncate(10);
+                    ("date", ts)
+                }
+                Key::Service => ("service", header_value(&headers[source], key).unwrap_or_default()),
+                Key::Host => ("host", header_value(&headers[source], key).unwrap_or_default()),
+            };
+            path.push(format!("{name}={}", escape(&value)));
+        }
+        let w = match writers.get_mut(&path) {
+            Some(w) => w,
+            None => {
+                std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let file = path.join("part-0.parquet");
+                let w = writer(&file, columns)?.with_batch_rows(PARTITION_BATCH_ROWS);
+                writers.entry(path.clone()).or_insert(w)
+            }
+        };
+        w.push(&e).map_err(|e| e.to_string())?;
+    }
+    for (_, w) in writers {
+        w.finish().map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -19,8 +19,19 @@ pub fn open_merged(
     query: &Query,
     status: &mut Status,
 ) -> (Merge<Events<File>>, Vec<String>) {
+    let (merged, names, _) = open_merged_with_headers(files, query, status);
+    (merged, names)
+}
+
+/// [`open_merged`], with the header of each source as well.
+pub fn open_merged_with_headers(
+    files: &[PathBuf],
+    query: &Query,
+    status: &mut Status,
+) -> (Merge<Events<File>>, Vec<String>, Vec<ttlog_reader::Header>) {
     let mut sources = Vec::new();
     let mut names = Vec::new();
+    let mut headers = Vec::new();
     for path in files {
         match Events::open(path) {
             Ok(mut events) => {
@@ -28,13 +39,14 @@ pub fn open_merged(
                 events
                     .blocks_mut()
                     .set_block_filter(Box::new(move |f| q.block_may_match(f)));
+                headers.push(events.header().clone());
                 sources.push(events);
                 names.push(path.display().to_string());
             }
             Err(e) => status.problem(&path.display().to_string(), &e),
         }
     }
-    (Merge::new(sources), names)
+    (Merge::new(sources), names, headers)
 }
 
 /// Writes the selected events of `files`, merged by time, to `sink`; calls `written` after

@@ -319,6 +319,7 @@ pub struct ParquetWriter<W: Write + Send> {
     filled: Vec<bool>,
     json: String,
     pending: usize,
+    batch_rows: usize,
     rows: u64,
 }
 
@@ -348,8 +349,16 @@ impl<W: Write + Send> ParquetWriter<W> {
             filled: vec![false; columns.names.len()],
             json: String::new(),
             pending: 0,
+            batch_rows: BATCH_ROWS,
             rows: 0,
         })
+    }
+
+    /// Hands rows to the Parquet writer every `rows` rows instead of [`BATCH_ROWS`]: for
+    /// many writers open at once (a partitioned dataset), so their memory adds up to less.
+    pub fn with_batch_rows(mut self, rows: usize) -> ParquetWriter<W> {
+        self.batch_rows = rows.max(1);
+        self
     }
 
     /// Adds one event as a row. A field [`Columns`] did not see is left out.
@@ -385,7 +394,7 @@ impl<W: Write + Send> ParquetWriter<W> {
         }
         self.pending += 1;
         self.rows += 1;
-        if self.pending >= BATCH_ROWS {
+        if self.pending >= self.batch_rows {
             self.flush_batch()?;
         }
         Ok(())

@@ -3,7 +3,9 @@ to the JSON export, for every fixture that holds events and for a written trace.
 
 import json
 import math
+import os
 import pathlib
+import subprocess
 import warnings
 
 import pytest
@@ -136,3 +138,49 @@ def test_damaged_input_exports_what_is_readable(tmp_path):
     with pytest.warns(ttlog.DamagedDataWarning):
         n = ttlog.to_parquet(path, tmp_path / "d.parquet")
     assert n == len(json_rows(path, tmp_path)) > 0
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def ttlog_view():
+    """The ttlog-view binary scripts/test built (debug), or a release build."""
+    for candidate in (os.environ.get("TTLOG_VIEW"), ROOT / "target/debug/ttlog-view", ROOT / "target/release/ttlog-view"):
+        if candidate and pathlib.Path(candidate).exists():
+            return str(candidate)
+    pytest.skip("ttlog-view is not built")
+
+
+def fleet(tmp_path):
+    """Three runs of one service, as separate files (a fleet's files, from this host)."""
+    runs = []
+    for run in range(3):
+        path = tmp_path / f"run-{run}.bin"
+        with ttlog.Logger(path, service="knee") as log:
+            for i in range(300):
+                if i % 50 == 0:
+                    log.error("stall", joint=i % 4)
+                else:
+                    log.info("tick", joint=i % 4, torque=i * 0.1)
+        runs.append(path)
+    return runs
+
+
+def test_partitioned_dataset_reads_as_one_table(tmp_path):
+    pl = pytest.importorskip("polars")
+    files = [str(p) for p in fleet(tmp_path)]
+    out = tmp_path / "dataset"
+    done = subprocess.run([ttlog_view(), "convert", *files, "--to", "parquet", "--partition-by", "service,host,date",
+                           "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    parts = sorted(p.relative_to(out).parts[:2] for p in out.rglob("*.parquet"))
+    assert parts and all(a == "service=knee" and b.startswith("host=") for a, b in parts)
+    table = pl.scan_parquet(str(out / "**" / "*.parquet"), hive_partitioning=True).collect()
+    assert table.height == 3 * 300
+    assert set(table.columns) >= {"ts", "level", "target", "msg", "joint", "torque", "service", "host", "date"}
+    con = duckdb.connect()
+    errors = con.sql(f"select count(*) from read_parquet('{out}/**/*.parquet', hive_partitioning=true) "
+                     "where level = 'ERROR'").fetchall()[0][0]
+    view = subprocess.run([ttlog_view(), *files, "-f", "level=ERROR", "--format", "json"],
+                          capture_output=True, text=True, check=True)
+    assert errors == len(view.stdout.splitlines()) == 18
