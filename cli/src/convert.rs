@@ -20,6 +20,7 @@ Examples:
   ttlog-view convert run.bin --to chrome-trace -o run.trace.json   (open in ui.perfetto.dev)
   ttlog-view convert logs/*.bin --to parquet -o run.parquet   (then query it with DuckDB)
   ttlog-view convert fleet/*/*.bin --to parquet --partition-by host,date -o dataset/
+  ttlog-view convert trial.bin --to mcap -o trial.mcap   (open in Foxglove or PlotJuggler)
 
 CSV columns are ts, level, target, thread, msg, one per field name (all that occur, or
 --fields), then file and line. Several files are merged by time. A progress bar is shown
@@ -38,6 +39,9 @@ pub enum To {
     /// One Parquet table (DuckDB, Polars, pandas, Spark): typed columns, one per field;
     /// needs -o.
     Parquet,
+    /// MCAP for Foxglove and PlotJuggler: logs as foxglove.Log on /log, tracked schemas as
+    /// /track/NAME channels; needs -o.
+    Mcap,
 }
 
 /// Arguments of `convert`.
@@ -81,6 +85,9 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let files = expand(&args.files);
     let fields = field_list(&args.fields);
     let mut status = Status::default();
+    if args.to == To::Mcap {
+        return crate::mcap::run(&files, &query, args.output.as_deref(), &mut status);
+    }
     if args.to == To::Parquet {
         return crate::parquet::run(
             &files,
@@ -103,7 +110,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let format = match args.to {
         To::Json => Format::Json,
         To::Csv => Format::Csv,
-        To::Parquet => unreachable!("handled above"),
+        To::Parquet | To::Mcap => unreachable!("handled above"),
         To::ChromeTrace => {
             let mut out = out;
             let result = crate::chrome_trace::write(&files, &query, &mut out, &mut status)

@@ -8,6 +8,7 @@ mod chrome_trace;
 mod convert;
 mod exit;
 mod info;
+mod mcap;
 mod output;
 mod parquet;
 mod pipeline;

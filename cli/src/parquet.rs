@@ -76,7 +76,9 @@ pub fn run(
     status: &mut Status,
 ) -> u8 {
     let Some(output) = output else {
-        eprintln!("ttlog-view: --to parquet needs -o OUT (Parquet is not written to a terminal or pipe)");
+        eprintln!(
+            "ttlog-view: --to parquet needs -o OUT (Parquet is not written to a terminal or pipe)"
+        );
         return USAGE;
     };
     let keys = match partition_by.map(parse_keys).transpose() {
@@ -111,7 +113,12 @@ fn writer(path: &Path, columns: &Columns) -> Result<ParquetWriter<BufWriter<File
     ParquetWriter::new(BufWriter::with_capacity(1 << 16, file), columns).map_err(|e| e.to_string())
 }
 
-fn single(files: &[PathBuf], query: &Query, output: &Path, columns: &Columns) -> Result<(), String> {
+fn single(
+    files: &[PathBuf],
+    query: &Query,
+    output: &Path,
+    columns: &Columns,
+) -> Result<(), String> {
     let mut w = writer(output, columns)?;
     // Pass 2: the same events; their problems were reported by pass 1.
     let mut quiet = Status::default();
@@ -158,8 +165,14 @@ fn dataset(
                     ts.truncate(10);
                     ("date", ts)
                 }
-                Key::Service => ("service", header_value(&headers[source], key).unwrap_or_default()),
-                Key::Host => ("host", header_value(&headers[source], key).unwrap_or_default()),
+                Key::Service => (
+                    "service",
+                    header_value(&headers[source], key).unwrap_or_default(),
+                ),
+                Key::Host => (
+                    "host",
+                    header_value(&headers[source], key).unwrap_or_default(),
+                ),
             };
             path.push(format!("{name}={}", escape(&value)));
         }

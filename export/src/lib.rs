@@ -1,7 +1,8 @@
 //! # ttlog-export
 //!
-//! ttlog events out to the tools people analyse in. Today: **Parquet**, which DuckDB,
-//! Polars, pandas, Spark, Trino and ClickHouse read as a table.
+//! ttlog events out to the tools people analyse in: **Parquet** (this page), which DuckDB,
+//! Polars, pandas, Spark, Trino and ClickHouse read as a table, and **MCAP** ([`mcap`]),
+//! which Foxglove and PlotJuggler open as logs and plots.
 //!
 //! ```no_run
 //! use ttlog_export::{Columns, ParquetWriter};
@@ -61,6 +62,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use ttlog_reader::{Event, Value};
+
+pub mod mcap;
+pub use crate::mcap::{McapError, McapSummary, McapWriter};
 
 /// Rows gathered before they are handed to the Parquet writer.
 pub const BATCH_ROWS: usize = 65_536;

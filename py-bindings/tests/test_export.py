@@ -184,3 +184,40 @@ def test_partitioned_dataset_reads_as_one_table(tmp_path):
     view = subprocess.run([ttlog_view(), *files, "-f", "level=ERROR", "--format", "json"],
                           capture_output=True, text=True, check=True)
     assert errors == len(view.stdout.splitlines()) == 18
+
+
+def test_mcap_channels_counts_times_and_values(tmp_path):
+    mcap_reader = pytest.importorskip("mcap.reader")
+    path = tmp_path / "trial.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "torque"])
+        ankle = log.schema("ankle", ["angle"])
+        for i in range(500):
+            knee(i * 0.01, -i * 0.5)
+            if i % 2:
+                ankle(i * 0.02)
+            if i % 100 == 0:
+                log.warning("torque %s high", i, joint=2)
+        log.error("stall")
+    out = tmp_path / "trial.mcap"
+    done = subprocess.run([ttlog_view(), "convert", str(path), "--to", "mcap", "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    source = list(ttlog.open(path))
+    with open(out, "rb") as f:
+        reader = mcap_reader.make_reader(f)
+        summary = reader.get_summary()
+        counts = {c.topic: summary.statistics.channel_message_counts[c.id] for c in summary.channels.values()}
+        assert counts == {"/log": 6, "/track/knee": 500, "/track/ankle": 250}
+        assert {summary.schemas[c.schema_id].name for c in summary.channels.values()} == {"foxglove.Log", "knee", "ankle"}
+        messages = [(ch.topic, m.log_time, json.loads(m.data)) for _, ch, m in reader.iter_messages(log_time_order=False)]
+    assert len(messages) == len(source)
+    for (topic, log_time, data), event in zip(messages, source):
+        assert log_time == event["ts_ns"]
+        assert data["timestamp"] == {"sec": event["ts_ns"] // 10**9, "nsec": event["ts_ns"] % 10**9}
+        if topic == "/log":
+            assert data["level"] == {"WARN": 3, "ERROR": 4}[event["level"]]
+            assert data["message"].startswith(event["msg"])
+        else:
+            assert topic == f"/track/{event['msg']}"
+            assert {k: v for k, v in data.items() if k != "timestamp"} == event["fields"]

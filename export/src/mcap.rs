@@ -1,0 +1,188 @@
+//! MCAP out, for Foxglove and PlotJuggler: log events as `foxglove.Log` messages on topic
+//! `/log`, and each tracked schema (rows of target `ttlog.track`: Python `log.schema(...)`
+//! rows, `update()` rows as schema `tracked`) as its own channel `/track/NAME`, whose JSON
+//! messages plot as time series. Messages are JSON with a JSON Schema; log and publish
+//! times are the event's time; chunks are LZ4-compressed. One pass, streaming.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Seek, Write};
+
+use mcap::records::MessageHeader;
+use mcap::{Compression, WriteOptions, Writer};
+use ttlog_reader::{json_string, Event, Level};
+
+/// The JSON Schema of `foxglove.Log` (Foxglove's schema for log messages).
+const FOXGLOVE_LOG_SCHEMA: &str = r#"{"title":"foxglove.Log","description":"A log message","type":"object","properties":{"timestamp":{"type":"object","title":"time","properties":{"sec":{"type":"integer","minimum":0},"nsec":{"type":"integer","minimum":0,"maximum":999999999}}},"level":{"type":"integer","title":"foxglove.LogLevel","oneOf":[{"title":"UNKNOWN","const":0},{"title":"DEBUG","const":1},{"title":"INFO","const":2},{"title":"WARNING","const":3},{"title":"ERROR","const":4},{"title":"FATAL","const":5}]},"message":{"type":"string"},"name":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":0}}}"#;
+
+/// Target of tracked rows (Python schemas and `update()`).
+const TRACK_TARGET: &str = "ttlog.track";
+
+/// Why an MCAP export failed.
+#[derive(Debug)]
+pub struct McapError(mcap::McapError);
+
+impl std::fmt::Display for McapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "writing MCAP: {}", self.0)
+    }
+}
+
+impl std::error::Error for McapError {}
+
+impl From<mcap::McapError> for McapError {
+    fn from(e: mcap::McapError) -> McapError {
+        McapError(e)
+    }
+}
+
+/// What an MCAP export wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct McapSummary {
+    /// Messages on `/log`.
+    pub log_messages: u64,
+    /// Messages per tracked topic (`/track/NAME`).
+    pub tracked: BTreeMap<String, u64>,
+}
+
+/// Writes events into one MCAP file.
+pub struct McapWriter<W: Write + Seek> {
+    writer: Writer<W>,
+    log_channel: u16,
+    track_channels: HashMap<String, u16>,
+    sequence: u32,
+    json: String,
+    summary: McapSummary,
+}
+
+/// `foxglove.LogLevel` of a ttlog level: TRACE is shown as DEBUG.
+fn foxglove_level(event: &Event) -> u8 {
+    match event.level() {
+        Some(Level::Trace | Level::Debug) => 1,
+        Some(Level::Info) => 2,
+        Some(Level::Warn) => 3,
+        Some(Level::Error) | None => 4,
+    }
+}
+
+fn push_time(out: &mut String, ts: u64) {
+    out.push_str(&format!(
+        "{{\"sec\":{},\"nsec\":{}}}",
+        ts / 1_000_000_000,
+        ts % 1_000_000_000
+    ));
+}
+
+impl<W: Write + Seek> McapWriter<W> {
+    /// A writer into `out` (it must seek, for the summary section).
+    pub fn new(out: W) -> Result<McapWriter<W>, McapError> {
+        let mut writer = WriteOptions::new()
+            .compression(Some(Compression::Lz4))
+            .profile("")
+            .library(format!("ttlog-export {}", env!("CARGO_PKG_VERSION")))
+            .create(out)?;
+        let schema =
+            writer.add_schema("foxglove.Log", "jsonschema", FOXGLOVE_LOG_SCHEMA.as_bytes())?;
+        let log_channel = writer.add_channel(schema, "/log", "json", &BTreeMap::new())?;
+        Ok(McapWriter {
+            writer,
+            log_channel,
+            track_channels: HashMap::new(),
+            sequence: 0,
+            json: String::new(),
+            summary: McapSummary::default(),
+        })
+    }
+
+    fn track_channel(&mut self, name: &str, event: &Event) -> Result<u16, McapError> {
+        if let Some(&id) = self.track_channels.get(name) {
+            return Ok(id);
+        }
+        // Every variable of the schema, any JSON type (a value may be null before it is
+        // tracked); a later row with other variables still carries them.
+        let mut schema = String::from(
+            r#"{"type":"object","properties":{"timestamp":{"type":"object","properties":{"sec":{"type":"integer"},"nsec":{"type":"integer"}}}"#,
+        );
+        for (field, _) in event.fields() {
+            schema.push(',');
+            json_string(&mut schema, field);
+            schema.push_str(":{}");
+        }
+        schema.push_str("}}");
+        let schema_id = self
+            .writer
+            .add_schema(name, "jsonschema", schema.as_bytes())?;
+        let topic = format!("/track/{name}");
+        let id = self
+            .writer
+            .add_channel(schema_id, &topic, "json", &BTreeMap::new())?;
+        self.track_channels.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// Adds one event: a tracked row to its schema's channel, anything else to `/log`.
+    pub fn push(&mut self, event: &Event) -> Result<(), McapError> {
+        let mut json = std::mem::take(&mut self.json);
+        json.clear();
+        json.push_str("{\"timestamp\":");
+        push_time(&mut json, event.ts);
+        let channel = if event.target() == TRACK_TARGET {
+            let name = event.message();
+            for (field, value) in event.fields() {
+                json.push(',');
+                json_string(&mut json, field);
+                json.push(':');
+                value.write_json(&mut json);
+            }
+            let id = self.track_channel(&name, event)?;
+            *self
+                .summary
+                .tracked
+                .entry(format!("/track/{name}"))
+                .or_default() += 1;
+            id
+        } else {
+            json.push_str(&format!(
+                ",\"level\":{},\"message\":",
+                foxglove_level(event)
+            ));
+            // The message as ttlog-view shows it: the rendered text, then the fields.
+            let mut text = event.message();
+            for (field, value) in event.fields() {
+                text.push(' ');
+                text.push_str(field);
+                text.push('=');
+                match value.as_str() {
+                    Some(s) => text.push_str(s),
+                    None => value.write_json(&mut text),
+                }
+            }
+            json_string(&mut json, &text);
+            json.push_str(",\"name\":");
+            json_string(&mut json, event.target());
+            json.push_str(",\"file\":");
+            json_string(&mut json, &event.callsite.file);
+            json.push_str(&format!(",\"line\":{}", event.callsite.line));
+            self.summary.log_messages += 1;
+            self.log_channel
+        };
+        json.push('}');
+        self.sequence = self.sequence.wrapping_add(1);
+        let result = self.writer.write_to_known_channel(
+            &MessageHeader {
+                channel_id: channel,
+                sequence: self.sequence,
+                log_time: event.ts,
+                publish_time: event.ts,
+            },
+            json.as_bytes(),
+        );
+        self.json = json;
+        result.map_err(McapError)
+    }
+
+    /// Writes the summary and the footer; returns what was written.
+    pub fn finish(mut self) -> Result<McapSummary, McapError> {
+        self.writer.finish()?;
+        Ok(self.summary)
+    }
+}
