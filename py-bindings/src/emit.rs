@@ -1,78 +1,14 @@
-//! Recording one event from Python: a level method's call (`msg, *args, **fields`), the
-//! thread's name, and the wait for room with the GIL released.
+//! Recording one event from Python: the thread's name, the wait for room with the GIL
+//! released, and `msg % args` when a message is formatted at once.
 
-use std::sync::atomic::Ordering;
-
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use ttlog::bindings::{self, Callsite};
-use ttlog::Level;
 
-use crate::callsites::Resolved;
 use crate::ffi;
-use crate::logger::Logger;
-use crate::values::PyValue;
 
 thread_local! {
     static NAMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-impl Logger {
-    /// One call of a level method (see `fastcall`): `msg, *args, **fields`.
-    pub(crate) fn emit_call(
-        &self,
-        level: Level,
-        call: &ffi::fastcall::Args<'_, '_>,
-    ) -> PyResult<()> {
-        if !bindings::level_may_be_enabled(level) {
-            if self.forked.load(Ordering::Relaxed) {
-                return self.warn_forked(call.py());
-            }
-            return Ok(());
-        }
-        if call.positional() == 0 {
-            return Err(PyTypeError::new_err(
-                "a logging call needs a message: log.info(\"text %s\", arg, field=value)",
-            ));
-        }
-        let msg = call.get(0);
-        let msg = msg.cast::<PyString>().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "the message must be a str, not {}",
-                msg.get_type()
-                    .name()
-                    .map_or_else(|_| "?".into(), |n| n.to_string())
-            ))
-        })?;
-        let n_args = call.positional() - 1;
-        match self
-            .callsites
-            .resolve(level, &msg, n_args, call.kwnames())?
-        {
-            Resolved::Callsite(cs) => {
-                if bindings::enabled(cs) {
-                    record_event(msg.py(), cs, |enc| {
-                        for v in call.rest() {
-                            enc.value(&PyValue::new(&v));
-                        }
-                    });
-                }
-            }
-            Resolved::Formatted(cs) => {
-                if bindings::enabled(cs) {
-                    let text = format_now(&msg, call)?;
-                    record_event(msg.py(), cs, |enc| {
-                        enc.value(&PyValue::new(text.as_any()));
-                        for v in call.rest().skip(n_args) {
-                            enc.value(&PyValue::new(&v));
-                        }
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Names this thread's events after its Python thread, once per thread, before its first
@@ -106,7 +42,7 @@ pub(crate) fn record_event<F: FnOnce(&mut ttlog::Encoder<'_>)>(
 
 /// `msg % args` as the stdlib would show it; on a formatting error, the template followed
 /// by the arguments' repr, so nothing is lost.
-fn format_now<'py>(
+pub(crate) fn format_now<'py>(
     msg: &Bound<'py, PyString>,
     call: &ffi::fastcall::Args<'_, 'py>,
 ) -> PyResult<Bound<'py, PyAny>> {

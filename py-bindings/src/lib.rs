@@ -33,7 +33,7 @@ pub(crate) use logger::Logger;
 fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Logger>()?;
-    ffi::fastcall::install(py)?;
+    ffi::fastcall::install::<Logger>(py)?;
     m.add_class::<schema::Schema>()?;
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;

@@ -1,20 +1,23 @@
-//! The `Logger` class: opening the log, the methods that are not level methods (those are
-//! `ffi::fastcall`, recording through `emit`), tracking, snapshots and `ttlog.osl`'s hooks.
+//! The `Logger` class: opening the log, its methods, and the level methods' work (their
+//! entry points are `ffi::fastcall`'s, which knows no class: this module implements its
+//! `LevelMethods`), tracking, snapshots and `ttlog.osl`'s hooks. Modules below it (`emit`,
+//! `schema`, `ffi`, `callsites`, `tracking`) never import it back.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use ttlog::bindings::{self, CallsiteSpec};
 use ttlog::Level;
 
-use crate::callsites::{self, Callsites};
-use crate::emit::record_event;
+use crate::callsites::{self, Callsites, Resolved};
+use crate::emit::{format_now, record_event};
 use crate::errors::{writer_error, Error};
+use crate::ffi::fastcall::{Args, LevelMethods};
 use crate::levels;
 use crate::schema::Schema;
 use crate::tracking::{self, Tracker};
@@ -427,5 +430,58 @@ ttlog.Logger in the child (or use the 'spawn' or 'forkserver' start method).";
             msg,
             1,
         )
+    }
+}
+
+impl LevelMethods for Logger {
+    /// One call of a level method (see `fastcall`): `msg, *args, **fields`.
+    fn call_level(&self, level: Level, call: &Args<'_, '_>) -> PyResult<()> {
+        if !bindings::level_may_be_enabled(level) {
+            if self.forked.load(Ordering::Relaxed) {
+                return self.warn_forked(call.py());
+            }
+            return Ok(());
+        }
+        if call.positional() == 0 {
+            return Err(PyTypeError::new_err(
+                "a logging call needs a message: log.info(\"text %s\", arg, field=value)",
+            ));
+        }
+        let msg = call.get(0);
+        let msg = msg.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "the message must be a str, not {}",
+                msg.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
+            ))
+        })?;
+        let n_args = call.positional() - 1;
+        match self
+            .callsites
+            .resolve(level, &msg, n_args, call.kwnames())?
+        {
+            Resolved::Callsite(cs) => {
+                if bindings::enabled(cs) {
+                    record_event(msg.py(), cs, |enc| {
+                        for v in call.rest() {
+                            enc.value(&PyValue::new(&v));
+                        }
+                    });
+                }
+            }
+            Resolved::Formatted(cs) => {
+                if bindings::enabled(cs) {
+                    let text = format_now(&msg, call)?;
+                    record_event(msg.py(), cs, |enc| {
+                        enc.value(&PyValue::new(text.as_any()));
+                        for v in call.rest().skip(n_args) {
+                            enc.value(&PyValue::new(&v));
+                        }
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 }

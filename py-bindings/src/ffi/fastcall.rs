@@ -8,7 +8,8 @@
 //! the caller's argument vector and the compiler's constant kwnames tuple as they are.
 //!
 //! Everything past the entry point is safe code: [`Args`] hands out borrowed references
-//! and [`crate::Logger::emit_call`] does the work.
+//! and the class's [`LevelMethods::call_level`] does the work. This module knows no class
+//! of the crate: `lib.rs` installs the methods on `Logger`.
 
 use std::ffi::CStr;
 use std::os::raw::c_int;
@@ -16,11 +17,16 @@ use std::os::raw::c_int;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::pyclass::boolean_struct::True;
 use pyo3::types::PyTuple;
-use pyo3::{Borrowed, PyTypeInfo};
+use pyo3::{Borrowed, PyClass};
 use ttlog::Level;
 
-use crate::Logger;
+/// A frozen class that takes level-method calls.
+pub trait LevelMethods: PyClass<Frozen = True> + Sync {
+    /// One call of a level method: `msg, *args, **fields` at `level`.
+    fn call_level(&self, level: Level, call: &Args<'_, '_>) -> PyResult<()>;
+}
 
 /// The positional arguments and keyword names/values of one vectorcall.
 pub struct Args<'a, 'py> {
@@ -64,7 +70,7 @@ impl<'a, 'py> Args<'a, 'py> {
 /// Called by CPython only, as a `METH_FASTCALL | METH_KEYWORDS` method: `slf` is an
 /// instance of the type the descriptor was made for (CPython checks), `args` holds `nargs`
 /// positional arguments followed by one value per name in `kwnames` (a tuple, or NULL).
-unsafe extern "C" fn level_method<const LEVEL: u8>(
+unsafe extern "C" fn level_method<T: LevelMethods, const LEVEL: u8>(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
@@ -95,11 +101,11 @@ unsafe extern "C" fn level_method<const LEVEL: u8>(
             kwnames,
             py,
         };
-        let logger = slf
-            .cast::<Logger>()
+        let receiver = slf
+            .cast::<T>()
             .map_err(|_| PyTypeError::new_err("not a ttlog.Logger"))?;
         let level = Level::from_u8(LEVEL).unwrap_or(Level::Error);
-        logger.get().emit_call(level, &call)
+        receiver.get().call_level(level, &call)
     }));
     let result = outcome.unwrap_or_else(|_| {
         Err(PyRuntimeError::new_err(
@@ -133,26 +139,26 @@ const METHODS: [(&CStr, Level, &CStr); 7] = [
     (c"critical", Level::Error, c"critical($self, msg, /, *args, **fields)\n--\n\nLogs at ERROR (ttlog has no separate CRITICAL level)."),
 ];
 
-fn entry_point(level: Level) -> ffi::PyCFunctionFastWithKeywords {
+fn entry_point<T: LevelMethods>(level: Level) -> ffi::PyCFunctionFastWithKeywords {
     match level {
-        Level::Trace => level_method::<0>,
-        Level::Debug => level_method::<1>,
-        Level::Info => level_method::<2>,
-        Level::Warn => level_method::<3>,
-        Level::Error => level_method::<4>,
+        Level::Trace => level_method::<T, 0>,
+        Level::Debug => level_method::<T, 1>,
+        Level::Info => level_method::<T, 2>,
+        Level::Warn => level_method::<T, 3>,
+        Level::Error => level_method::<T, 4>,
     }
 }
 
-/// Adds the level methods to the `Logger` type.
-pub fn install(py: Python<'_>) -> PyResult<()> {
-    let ty = Logger::type_object(py);
+/// Adds the level methods to the class `T`.
+pub fn install<T: LevelMethods>(py: Python<'_>) -> PyResult<()> {
+    let ty = T::type_object(py);
     for (name, level, doc) in METHODS {
         debug_assert_eq!(Level::from_u8(level.as_u8()), Some(level));
         // CPython keeps a pointer to the definition for the life of the type: leaked once.
         let def = Box::leak(Box::new(ffi::PyMethodDef {
             ml_name: name.as_ptr(),
             ml_meth: ffi::PyMethodDefPointer {
-                PyCFunctionFastWithKeywords: entry_point(level),
+                PyCFunctionFastWithKeywords: entry_point::<T>(level),
             },
             ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS as c_int,
             ml_doc: doc.as_ptr(),
