@@ -37,7 +37,8 @@ pub enum To {
     /// per thread, other events as instants.
     ChromeTrace,
     /// One Parquet table (DuckDB, Polars, pandas, Spark): typed columns, one per field;
-    /// needs -o.
+    /// needs -o. Each tracked schema also gets its own table beside it,
+    /// OUT_STEM.track.NAME.parquet (replaced like OUT).
     Parquet,
     /// MCAP for Foxglove and PlotJuggler: logs as foxglove.Log on /log, tracked schemas as
     /// /track/NAME channels; needs -o.

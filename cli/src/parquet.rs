@@ -1,14 +1,16 @@
 //! `convert --to parquet`: the selected events as one Parquet table (`ttlog-export`), or as a
 //! Hive-partitioned dataset (`--partition-by service,host,date`), in two streaming passes
 //! over the input: the first finds the fields and their types (one schema for every
-//! partition, so engines read the dataset as one table), the second writes the rows.
+//! partition, so engines read the dataset as one table), the second writes the rows. A
+//! single table comes with one table per tracked schema beside it,
+//! `STEM.track.NAME.parquet`: `ts` and one typed column per variable.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use ttlog_export::{Columns, ExportError, ParquetWriter};
+use ttlog_export::{Columns, ExportError, ParquetWriter, TRACK_TARGET};
 use ttlog_reader::{format_rfc3339, Header, Query};
 
 use crate::exit::{Status, USAGE};
@@ -88,18 +90,25 @@ pub fn run(
             return USAGE;
         }
     };
-    // Pass 1: fields and types. Damage is reported here, once.
+    // Pass 1: fields and types, of the events table and of each tracked schema's table.
+    // Damage is reported here, once.
     let mut columns = Columns::default();
+    let mut tracked: BTreeMap<String, Columns> = BTreeMap::new();
     let (merged, names) = open_merged(files, query, status);
     for (source, item) in merged {
         match item {
-            Ok(e) if query.matches(&e) => columns.observe(&e),
+            Ok(e) if query.matches(&e) => {
+                columns.observe(&e);
+                if keys.is_none() && e.target() == TRACK_TARGET {
+                    tracked.entry(e.message()).or_default().observe(&e);
+                }
+            }
             Ok(_) => {}
             Err(e) => status.problem(&names[source], &e),
         }
     }
     let result = match keys {
-        None => single(files, query, output, &columns),
+        None => single(files, query, output, &columns, &tracked),
         Some(keys) => dataset(files, query, output, &columns, &keys),
     };
     if let Err(e) = result {
@@ -113,13 +122,31 @@ fn writer(path: &Path, columns: &Columns) -> Result<ParquetWriter<BufWriter<File
     ParquetWriter::new(BufWriter::with_capacity(1 << 16, file), columns).map_err(|e| e.to_string())
 }
 
+/// Where a tracked schema's table goes: `STEM.track.NAME.parquet` beside the events table.
+fn tracked_path(output: &Path, name: &str) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .map_or_else(|| "events".into(), |s| s.to_string_lossy().into_owned());
+    output.with_file_name(format!("{stem}.track.{}.parquet", escape(name)))
+}
+
 fn single(
     files: &[PathBuf],
     query: &Query,
     output: &Path,
     columns: &Columns,
+    tracked: &BTreeMap<String, Columns>,
 ) -> Result<(), String> {
     let mut w = writer(output, columns)?;
+    let mut tables = HashMap::new();
+    for (name, cols) in tracked {
+        let path = tracked_path(output, name);
+        let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let table = ParquetWriter::rows(BufWriter::with_capacity(1 << 16, file), cols)
+            .map_err(|e| e.to_string())?
+            .with_batch_rows(PARTITION_BATCH_ROWS);
+        tables.insert(name.clone(), table);
+    }
     // Pass 2: the same events; their problems were reported by pass 1.
     let mut quiet = Status::default();
     let (merged, _) = open_merged(files, query, &mut quiet);
@@ -127,8 +154,16 @@ fn single(
         if let Ok(e) = item {
             if query.matches(&e) {
                 w.push(&e).map_err(|e| e.to_string())?;
+                if e.target() == TRACK_TARGET {
+                    if let Some(t) = tables.get_mut(&e.message()) {
+                        t.push(&e).map_err(|e| e.to_string())?;
+                    }
+                }
             }
         }
+    }
+    for (_, t) in tables {
+        t.finish().map_err(|e| e.to_string())?;
     }
     w.finish().map(drop).map_err(|e: ExportError| e.to_string())
 }

@@ -44,6 +44,10 @@
 //! field named like a fixed column (`ts`, `level`, ...) is named
 //! `fields.NAME`; when an event repeats a field name, its first value is the one kept.
 //!
+//! Each tracked schema (rows of target `ttlog.track`: Python `log.schema(...)` rows, and
+//! `update()` rows as schema `tracked`) can also go to a table of its own,
+//! [`ParquetWriter::rows`]: `ts`, then one typed column per variable.
+//!
 //! Strings are dictionary-encoded by the Parquet writer where that pays, pages are Snappy
 //! compressed, and rows go out in row groups of [`ROW_GROUP_ROWS`]. Memory is bounded by one
 //! batch of [`BATCH_ROWS`] rows, whatever the input's size: the writer streams.
@@ -225,21 +229,27 @@ impl Columns {
             .zip(self.kinds.iter().copied())
     }
 
-    /// The Arrow schema of the table.
+    /// The Arrow schema of the events table.
     pub fn schema(&self) -> Schema {
-        let mut fields = vec![
-            Field::new(
-                "ts",
-                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
-                false,
-            ),
-            Field::new("level", DataType::Utf8, false),
-            Field::new("target", DataType::Utf8, false),
-            Field::new("thread", DataType::Utf8, false),
-            Field::new("msg", DataType::Utf8, false),
-            Field::new("file", DataType::Utf8, false),
-            Field::new("line", DataType::UInt32, false),
-        ];
+        self.schema_of(Layout::Events)
+    }
+
+    fn schema_of(&self, layout: Layout) -> Schema {
+        let mut fields = vec![Field::new(
+            "ts",
+            DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+            false,
+        )];
+        if layout == Layout::Events {
+            fields.extend([
+                Field::new("level", DataType::Utf8, false),
+                Field::new("target", DataType::Utf8, false),
+                Field::new("thread", DataType::Utf8, false),
+                Field::new("msg", DataType::Utf8, false),
+                Field::new("file", DataType::Utf8, false),
+                Field::new("line", DataType::UInt32, false),
+            ]);
+        }
         for (name, kind) in self.fields() {
             let column = if FIXED.contains(&name) || name.starts_with("fields.") {
                 format!("fields.{name}")
@@ -251,6 +261,18 @@ impl Columns {
         Schema::new(fields)
     }
 }
+
+/// Which columns a table has before its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// An events table: `ts`, `level`, `target`, `thread`, `msg`, `file`, `line`.
+    Events,
+    /// A tracked schema's table: `ts` only, then one column per variable.
+    Rows,
+}
+
+/// Target of tracked rows (Python `log.schema(...)` rows, `update()` rows as `tracked`).
+pub const TRACK_TARGET: &str = "ttlog.track";
 
 /// One field column being filled.
 enum FieldBuilder {
@@ -325,12 +347,28 @@ pub struct ParquetWriter<W: Write + Send> {
     pending: usize,
     batch_rows: usize,
     rows: u64,
+    layout: Layout,
 }
 
 impl<W: Write + Send> ParquetWriter<W> {
-    /// A writer of a table with `columns`' fields into `out`.
+    /// A writer of an events table with `columns`' fields into `out`.
     pub fn new(out: W, columns: &Columns) -> Result<ParquetWriter<W>, ExportError> {
-        let schema = Arc::new(columns.schema());
+        ParquetWriter::with_layout(out, columns, Layout::Events)
+    }
+
+    /// A writer of a tracked schema's table (the rows of target [`TRACK_TARGET`] whose
+    /// message is the schema's name): `ts`, then one typed column per variable, by the same
+    /// type rules. Feed it that schema's rows only.
+    pub fn rows(out: W, columns: &Columns) -> Result<ParquetWriter<W>, ExportError> {
+        ParquetWriter::with_layout(out, columns, Layout::Rows)
+    }
+
+    fn with_layout(
+        out: W,
+        columns: &Columns,
+        layout: Layout,
+    ) -> Result<ParquetWriter<W>, ExportError> {
+        let schema = Arc::new(columns.schema_of(layout));
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_size(ROW_GROUP_ROWS)
@@ -355,6 +393,7 @@ impl<W: Write + Send> ParquetWriter<W> {
             pending: 0,
             batch_rows: BATCH_ROWS,
             rows: 0,
+            layout,
         })
     }
 
@@ -369,15 +408,17 @@ impl<W: Write + Send> ParquetWriter<W> {
     pub fn push(&mut self, event: &Event) -> Result<(), ExportError> {
         self.ts
             .append_value(i64::try_from(event.ts).unwrap_or(i64::MAX));
-        let [level, target, thread, msg, file] = &mut self.text;
-        level.append_value(event.level_name());
-        target.append_value(event.target());
-        thread.append_value(&*event.thread);
-        self.json.clear();
-        event.write_message(&mut self.json);
-        msg.append_value(&self.json);
-        file.append_value(&*event.callsite.file);
-        self.line.append_value(event.callsite.line);
+        if self.layout == Layout::Events {
+            let [level, target, thread, msg, file] = &mut self.text;
+            level.append_value(event.level_name());
+            target.append_value(event.target());
+            thread.append_value(&*event.thread);
+            self.json.clear();
+            event.write_message(&mut self.json);
+            msg.append_value(&self.json);
+            file.append_value(&*event.callsite.file);
+            self.line.append_value(event.callsite.line);
+        }
         self.filled.fill(false);
         let index = &self.index;
         let columns = self
@@ -410,10 +451,12 @@ impl<W: Write + Send> ParquetWriter<W> {
         }
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
         arrays.push(Arc::new(self.ts.finish()));
-        for b in &mut self.text {
-            arrays.push(Arc::new(b.finish()));
+        if self.layout == Layout::Events {
+            for b in &mut self.text {
+                arrays.push(Arc::new(b.finish()));
+            }
+            arrays.push(Arc::new(self.line.finish()));
         }
-        arrays.push(Arc::new(self.line.finish()));
         for f in &mut self.fields {
             arrays.push(f.finish());
         }

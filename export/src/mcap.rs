@@ -11,11 +11,10 @@ use mcap::records::MessageHeader;
 use mcap::{Compression, WriteOptions, Writer};
 use ttlog_reader::{json_string, Event, Level};
 
+use crate::TRACK_TARGET;
+
 /// The JSON Schema of `foxglove.Log` (Foxglove's schema for log messages).
 const FOXGLOVE_LOG_SCHEMA: &str = r#"{"title":"foxglove.Log","description":"A log message","type":"object","properties":{"timestamp":{"type":"object","title":"time","properties":{"sec":{"type":"integer","minimum":0},"nsec":{"type":"integer","minimum":0,"maximum":999999999}}},"level":{"type":"integer","title":"foxglove.LogLevel","oneOf":[{"title":"UNKNOWN","const":0},{"title":"DEBUG","const":1},{"title":"INFO","const":2},{"title":"WARNING","const":3},{"title":"ERROR","const":4},{"title":"FATAL","const":5}]},"message":{"type":"string"},"name":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":0}}}"#;
-
-/// Target of tracked rows (Python schemas and `update()`).
-const TRACK_TARGET: &str = "ttlog.track";
 
 /// Why an MCAP export failed.
 #[derive(Debug)]

@@ -221,3 +221,23 @@ def test_mcap_channels_counts_times_and_values(tmp_path):
         else:
             assert topic == f"/track/{event['msg']}"
             assert {k: v for k, v in data.items() if k != "timestamp"} == event["fields"]
+
+
+def test_each_tracked_schema_gets_a_typed_table(tmp_path):
+    path = tmp_path / "trial.bin"
+    with ttlog.Logger(path) as log:
+        knee = log.schema("knee", ["angle", "torque", "mode"])
+        for i in range(1000):
+            knee(i * 0.001, i, "walk" if i % 2 else "stand")
+        log.info("done")
+    out = tmp_path / "trial.parquet"
+    done = subprocess.run([ttlog_view(), "convert", str(path), "--to", "parquet", "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    table = tmp_path / "trial.track.knee.parquet"
+    con = duckdb.connect()
+    kinds = {n: k for n, k, *_ in con.sql(f"describe select * from '{table}'").fetchall()}
+    assert kinds == {"ts": kinds["ts"], "angle": "DOUBLE", "torque": "BIGINT", "mode": "VARCHAR"}
+    assert con.sql(f"select count(*), sum(torque) from '{table}'").fetchall() == [(1000, sum(range(1000)))]
+    want = ttlog.columns(path, "knee")
+    assert [r[0] for r in con.sql(f"select epoch_ns(ts) from '{table}' order by ts").fetchall()] == want["ts_ns"]
