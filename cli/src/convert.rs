@@ -86,6 +86,10 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let files = expand(&args.files);
     let fields = field_list(&args.fields);
     let mut status = Status::default();
+    if args.partition_by.is_some() && args.to != To::Parquet {
+        eprintln!("ttlog-view: --partition-by applies to --to parquet only");
+        return crate::exit::USAGE;
+    }
     if args.to == To::Mcap {
         return crate::mcap::run(&files, &query, args.output.as_deref(), &mut status);
     }

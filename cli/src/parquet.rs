@@ -178,6 +178,14 @@ fn dataset(
     if dir.is_file() {
         return Err("is a file: a partitioned dataset is written into a directory".into());
     }
+    // Writing into an earlier dataset would replace some of its partitions and keep others:
+    // a table that mixes runs without saying so. A new or empty directory only.
+    if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(
+            "holds files already: give a new or empty directory for the dataset (nothing was written)"
+                .into(),
+        );
+    }
     let mut quiet = Status::default();
     let (merged, _, headers) = open_merged_with_headers(files, query, &mut quiet);
     let header_value = |h: &Header, key: Key| match key {

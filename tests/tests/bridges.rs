@@ -189,6 +189,15 @@ fn bad_input_through_the_bridges_never_panics() {
             f.write_str(&String::from_utf8_lossy(&[0xff, 0xfe, b'x']))
         }
     }
+    /// Logs from inside its own `Debug`, while the layer is encoding the outer event. (Through
+    /// `log`: `tracing` itself drops an event dispatched from inside a subscriber.)
+    struct LogsWhenShown;
+    impl std::fmt::Debug for LogsWhenShown {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            log::info!(depth = 2_u64; "logged from inside a Debug");
+            f.write_str("shown")
+        }
+    }
     let huge = "x".repeat(100_000);
     let subscriber = tracing_subscriber::registry().with(ttlog::bridge::tracing::layer());
     tracing::subscriber::with_default(subscriber, || {
@@ -198,6 +207,7 @@ fn bad_input_through_the_bridges_never_panics() {
         drop(_e);
         drop(span);
         log::info!(target: "t{}", v = "{}"; "{{}} braces {}", "}{");
+        tracing::info!(inner = ?LogsWhenShown, "outer");
         // A dynamic target per call: bounded callsites, never one per call forever.
         for i in 0..200 {
             let target = format!("dyn{i}");
@@ -209,6 +219,12 @@ fn bad_input_through_the_bridges_never_panics() {
     let big = events.iter().find(|e| e.message() == "big").unwrap();
     assert_eq!(big.field("huge"), Some(&Value::Text(huge.clone().into())));
     assert!(events.iter().any(|e| e.message() == "{} braces }{"));
+    // Neither the event logged from inside a field's Debug nor the outer one is lost.
+    assert!(events
+        .iter()
+        .any(|e| e.message() == "logged from inside a Debug"));
+    let outer = events.iter().find(|e| e.message() == "outer").unwrap();
+    assert_eq!(outer.field("inner"), Some(&Value::Text("shown".into())));
     assert!(events.iter().any(|e| e.target() == "ttlog.span"));
     // Every dynamic-target event is there: its own callsite for the first ones, then the
     // place's shared one with the target as a field.

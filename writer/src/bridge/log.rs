@@ -28,6 +28,7 @@ use std::fmt::Write as _;
 use ::log::kv::{Key, Value, VisitSource};
 use ::log::{LevelFilter, Log, Metadata, Record};
 
+use super::{fnv, literal_template, FNV_START};
 use crate::bindings::{self, Callsite, CallsiteSpec};
 use crate::{Encoder, Error, Level};
 
@@ -173,13 +174,11 @@ thread_local! {
 static SHARED: std::sync::Mutex<Option<HashMap<Place, Vec<Known>>>> = std::sync::Mutex::new(None);
 
 fn keys_hash(record: &Record<'_>) -> u64 {
-    // FNV-1a over the key names, with a separator: cheap, no allocation.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let _ = record.key_values().visit(&mut Keys(|k: &str| {
-        for b in k.bytes().chain([0xff]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }));
+    // The key names, each followed by a separator.
+    let mut h = FNV_START;
+    let _ = record
+        .key_values()
+        .visit(&mut Keys(|k: &str| h = fnv(h, k.bytes().chain([0xff]))));
     h
 }
 
@@ -187,13 +186,9 @@ fn place_of(record: &Record<'_>, level: Level) -> Place {
     let file = match record.file_static() {
         Some(f) => f.as_ptr() as usize,
         // A file name that is not static: identify it by its text.
-        None => record.file().map_or(0, |f| {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for b in f.bytes() {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-            }
-            h as usize | 1
-        }),
+        None => record
+            .file()
+            .map_or(0, |f| fnv(FNV_START, f.bytes()) as usize | 1),
     };
     Place {
         file,
@@ -315,17 +310,7 @@ fn make_callsite(record: &Record<'_>, level: Level) -> &'static Callsite {
     let fields: Vec<&str> = keys.iter().map(String::as_str).collect();
     // A message without arguments is the template itself (its braces escaped).
     let (template, positional) = match record.args().as_str() {
-        Some(text) => {
-            let mut t = String::with_capacity(text.len());
-            for c in text.chars() {
-                match c {
-                    '{' => t.push_str("{{"),
-                    '}' => t.push_str("}}"),
-                    c => t.push(c),
-                }
-            }
-            (t, 0)
-        }
+        Some(text) => (literal_template(text), 0),
         None => ("{}".to_string(), 1),
     };
     let mut file = record.file().unwrap_or("").to_string();

@@ -8,6 +8,25 @@ pub mod log;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 
+/// Escapes `{` and `}` so that a text (a span's name, a `log` message without arguments)
+/// is a template without placeholders.
+pub(crate) fn literal_template(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
+}
+
+/// FNV-1a over `bytes`, continuing from `hash` (start from [`FNV_START`]): the bridges'
+/// cheap, allocation-free fingerprint of key names and non-static file names.
+#[cfg(feature = "log")]
+pub(crate) fn fnv(hash: u64, bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(hash, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// FNV-1a's offset basis.
+#[cfg(feature = "log")]
+pub(crate) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// A fast hasher for the bridges' callsite caches, whose keys are addresses and small
 /// numbers the program itself chose (not attacker-controlled): FxHash's multiply-rotate,
 /// about a tenth of the default SipHash's cost on a word.

@@ -47,6 +47,7 @@ use tracing_core::{Event, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::literal_template;
 use crate::bindings::{self, Callsite, CallsiteSpec};
 use crate::{Encoder, Level};
 
@@ -90,11 +91,6 @@ fn key(meta: &'static Metadata<'static>) -> usize {
     meta as *const Metadata<'static> as usize
 }
 
-/// Escapes `{` and `}` so that a name is a template without placeholders.
-fn literal_template(text: &str) -> String {
-    text.replace('{', "{{").replace('}', "}}")
-}
-
 fn make(meta: &'static Metadata<'static>) -> Known {
     let names: Vec<&str> = meta.fields().iter().map(|f| f.name()).collect();
     let message = names.iter().position(|&n| n == "message");
@@ -118,8 +114,9 @@ fn make(meta: &'static Metadata<'static>) -> Known {
     Known { callsite, message }
 }
 
-/// The ttlog callsite of `meta`, made once per process.
-fn known(meta: &'static Metadata<'static>) -> Known {
+/// The ttlog callsite of `meta`, made by `make` once per process: a per-thread cache in
+/// front of the process-wide table, whose lock is taken only on a thread's first use.
+fn interned(meta: &'static Metadata<'static>, make: impl FnOnce() -> Known) -> Known {
     let k = key(meta);
     if let Some(found) = CACHE
         .try_with(|c| c.try_borrow().ok().and_then(|c| c.get(&k).copied()))
@@ -133,13 +130,18 @@ fn known(meta: &'static Metadata<'static>) -> Known {
         .unwrap_or_else(|e| e.into_inner())
         .get_or_insert_with(HashMap::default)
         .entry(k)
-        .or_insert_with(|| make(meta));
+        .or_insert_with(make);
     let _ = CACHE.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {
             c.insert(k, found);
         }
     });
     found
+}
+
+/// The ttlog callsite of an event's `meta`.
+fn known(meta: &'static Metadata<'static>) -> Known {
+    interned(meta, || make(meta))
 }
 
 /// Per-thread buffers for one event's fields, reused: no allocation once grown.
@@ -151,15 +153,62 @@ struct Scratch {
     ranges: Vec<Option<(usize, usize)>>,
     /// The span chain, as one CBOR array.
     spans: Vec<u8>,
+    /// The chain's maps, innermost first as the scope gives them, and their ranges.
+    span_maps: Vec<u8>,
+    span_ranges: Vec<(usize, usize)>,
 }
 
-/// Writes each visited field's value as CBOR into `bytes`, indexed by the field's index.
-struct FieldsToCbor<'a> {
+/// Where a visited field's value goes, once encoded.
+trait Put {
+    /// Encodes `field`'s value with `write` and keeps it.
+    fn put(&mut self, field: &Field, write: impl FnOnce(&mut Encoder<'_>));
+}
+
+/// Encodes each visited field by the richest type `tracing` tells (`Debug` only where it
+/// offers nothing else), and hands it to a [`Put`].
+struct Typed<P>(P);
+
+impl<P: Put> Visit for Typed<P> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.put(field, |e| e.value(&value));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.put(field, |e| e.value(&value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.put(field, |e| e.value(&value));
+    }
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.0.put(field, |e| e.value(&value));
+    }
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.0.put(field, |e| e.value(&value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.put(field, |e| e.value(&value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.put(field, |e| e.value(value));
+    }
+    fn record_bytes(&mut self, field: &Field, value: &[u8]) {
+        self.0.put(field, |e| e.value(&serde_bytes_like(value)));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.0.put(field, |e| e.display(value));
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // `message` arrives here as `format_args!`: its Debug is its text.
+        self.0.put(field, |e| e.debug(value));
+    }
+}
+
+/// An event's fields: each value's CBOR into `bytes`, its range indexed by the field's index.
+struct ByIndex<'a> {
     bytes: &'a mut Vec<u8>,
     ranges: &'a mut Vec<Option<(usize, usize)>>,
 }
 
-impl FieldsToCbor<'_> {
+impl Put for ByIndex<'_> {
     fn put(&mut self, field: &Field, write: impl FnOnce(&mut Encoder<'_>)) {
         let start = self.bytes.len();
         write(&mut Encoder::new(self.bytes));
@@ -168,40 +217,6 @@ impl FieldsToCbor<'_> {
             self.ranges.resize(i + 1, None);
         }
         self.ranges[i] = Some((start, self.bytes.len()));
-    }
-}
-
-impl Visit for FieldsToCbor<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, |e| e.value(value));
-    }
-    fn record_bytes(&mut self, field: &Field, value: &[u8]) {
-        self.put(field, |e| e.value(&serde_bytes_like(value)));
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.put(field, |e| e.display(value));
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        // `message` arrives here as `format_args!`: its Debug is its text.
-        self.put(field, |e| e.debug(value));
     }
 }
 
@@ -234,41 +249,17 @@ struct SpanState {
 
 static NEXT_SPAN: AtomicU64 = AtomicU64::new(1);
 
-/// Appends every visited field as a map entry (name, value).
-struct EntriesToCbor<'a> {
+/// A span's fields: map entries (name, value) appended to `out`, counted in `n`.
+struct Entries<'a> {
     out: &'a mut Vec<u8>,
     n: &'a mut u64,
 }
 
-impl EntriesToCbor<'_> {
+impl Put for Entries<'_> {
     fn put(&mut self, field: &Field, write: impl FnOnce(&mut Encoder<'_>)) {
         Encoder::new(self.out).value(field.name());
         write(&mut Encoder::new(self.out));
         *self.n += 1;
-    }
-}
-
-impl Visit for EntriesToCbor<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, |e| e.value(&value));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, |e| e.value(value));
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.put(field, |e| e.display(value));
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, |e| e.debug(value));
     }
 }
 
@@ -321,10 +312,10 @@ where
             n_entries: 0,
             follows_from: Vec::new(),
         };
-        attrs.record(&mut EntriesToCbor {
+        attrs.record(&mut Typed(Entries {
             out: &mut state.entries,
             n: &mut state.n_entries,
-        });
+        }));
         span.extensions_mut().insert(state);
     }
 
@@ -332,10 +323,10 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut ext = span.extensions_mut();
         if let Some(state) = ext.get_mut::<SpanState>() {
-            values.record(&mut EntriesToCbor {
+            values.record(&mut Typed(Entries {
                 out: &mut state.entries,
                 n: &mut state.n_entries,
-            });
+            }));
         }
     }
 
@@ -412,32 +403,39 @@ where
         if !bindings::enabled(known.callsite) {
             return;
         }
-        let _ = SCRATCH.try_with(|cell| {
-            let Ok(mut scratch) = cell.try_borrow_mut() else {
-                return;
-            };
+        let record = |scratch: &mut Scratch| {
             let Scratch {
                 bytes,
                 ranges,
                 spans,
-            } = &mut *scratch;
+                span_maps,
+                span_ranges,
+            } = scratch;
             bytes.clear();
             ranges.clear();
             ranges.resize(meta.fields().len(), None);
-            event.record(&mut FieldsToCbor { bytes, ranges });
+            event.record(&mut Typed(ByIndex { bytes, ranges }));
             spans.clear();
-            if let Some(scope) = ctx.event_scope(event) {
-                let chain: Vec<_> = scope.from_root().collect();
-                ttlog_format::cbor::write_head(spans, 4, chain.len() as u64);
-                for span in &chain {
-                    let ext = span.extensions();
-                    match ext.get::<SpanState>() {
-                        Some(state) => write_span_map(spans, span.name(), state),
-                        None => Encoder::new(spans).value(span.name()),
+            span_maps.clear();
+            span_ranges.clear();
+            match ctx.event_scope(event) {
+                Some(scope) => {
+                    // The scope runs innermost first; the chain is written outermost first,
+                    // from ranges kept in reusable buffers (no allocation per event).
+                    for span in scope {
+                        let start = span_maps.len();
+                        match span.extensions().get::<SpanState>() {
+                            Some(state) => write_span_map(span_maps, span.name(), state),
+                            None => Encoder::new(span_maps).value(span.name()),
+                        }
+                        span_ranges.push((start, span_maps.len()));
+                    }
+                    ttlog_format::cbor::write_head(spans, 4, span_ranges.len() as u64);
+                    for &(a, b) in span_ranges.iter().rev() {
+                        spans.extend_from_slice(&span_maps[a..b]);
                     }
                 }
-            } else {
-                spans.push(0xf6);
+                None => spans.push(0xf6),
             }
             bindings::emit(known.callsite, |enc| {
                 let item = |i: usize| ranges.get(i).copied().flatten().map(|(a, b)| &bytes[a..b]);
@@ -458,51 +456,48 @@ where
                 }
                 enc.encoded_by_us(spans);
             });
-        });
+        };
+        // An event dispatched while another is being encoded (from a field's `Debug`, under a
+        // dispatcher that allows it; `tracing`'s own drops such events) finds the thread's
+        // buffers in use: it gets fresh ones rather than being lost.
+        let done = SCRATCH
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut scratch) => {
+                    record(&mut scratch);
+                    true
+                }
+                Err(_) => false,
+            })
+            .unwrap_or(false);
+        if !done {
+            record(&mut Scratch::default());
+        }
     }
 }
 
 /// The callsite of a span's close event: one per span callsite.
 fn span_callsite(meta: &'static Metadata<'static>) -> &'static Callsite {
-    let k = key(meta);
-    if let Some(found) = CACHE
-        .try_with(|c| c.try_borrow().ok().and_then(|c| c.get(&k).copied()))
-        .ok()
-        .flatten()
-    {
-        return found.callsite;
-    }
-    let found = *SHARED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert_with(HashMap::default)
-        .entry(k)
-        .or_insert_with(|| Known {
-            callsite: CallsiteSpec {
-                level: level_of(meta.level()),
-                target: "ttlog.span",
-                file: meta.file().unwrap_or(""),
-                line: meta.line().unwrap_or(0),
-                template: &literal_template(meta.name()),
-                fields: &[
-                    "id",
-                    "parent",
-                    "target",
-                    "start_ns",
-                    "duration_ns",
-                    "busy_ns",
-                    "fields",
-                    "follows_from",
-                ],
-                positional: 0,
-            }
-            .leak(),
-            message: None,
-        });
-    let _ = CACHE.try_with(|c| {
-        if let Ok(mut c) = c.try_borrow_mut() {
-            c.insert(k, found);
+    let make = || Known {
+        callsite: CallsiteSpec {
+            level: level_of(meta.level()),
+            target: "ttlog.span",
+            file: meta.file().unwrap_or(""),
+            line: meta.line().unwrap_or(0),
+            template: &literal_template(meta.name()),
+            fields: &[
+                "id",
+                "parent",
+                "target",
+                "start_ns",
+                "duration_ns",
+                "busy_ns",
+                "fields",
+                "follows_from",
+            ],
+            positional: 0,
         }
-    });
-    found.callsite
+        .leak(),
+        message: None,
+    };
+    interned(meta, make).callsite
 }
