@@ -1,6 +1,6 @@
 //! Encoding of message arguments and field values as CBOR items, in the calling thread.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use ttlog_format::cbor::encode_head;
 
@@ -51,6 +51,18 @@ impl<'a> Encoder<'a> {
         self.buf.extend_from_slice(item);
     }
 
+    /// How many bytes the buffer holds: a mark to [`truncate`](Self::truncate) back to.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Forgets what was appended after `mark` (from [`len`](Self::len)).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn truncate(&mut self, mark: usize) {
+        self.buf.truncate(mark);
+    }
+
     /// Appends the `Debug` rendering of a value, as text.
     #[inline]
     pub fn debug<T: fmt::Debug + ?Sized>(&mut self, value: &T) {
@@ -63,21 +75,37 @@ impl<'a> Encoder<'a> {
         self.text_from(format_args!("{value}"));
     }
 
+    /// Appends the text that `args` formats (what `format!` would make), as text: the
+    /// cheapest way to store a message formatted by another library (`log`'s
+    /// `record.args()`).
+    #[inline]
+    pub fn formatted(&mut self, args: fmt::Arguments<'_>) {
+        self.text_from(args);
+    }
+
     /// Formats straight into the buffer behind a provisional 5-byte text head, then shrinks
     /// the head to the shortest form. No allocation once the buffer has grown.
     fn text_from(&mut self, args: fmt::Arguments<'_>) {
+        const PROVISIONAL: usize = 5;
         let head_at = self.buf.len();
         self.buf.extend_from_slice(&[0x7a, 0, 0, 0, 0]);
         let body_at = self.buf.len();
-        if write!(VecWriter(self.buf), "{args}").is_err() {
+        if fmt::write(&mut VecWriter(self.buf), args).is_err() {
             self.buf.truncate(body_at);
             self.buf.extend_from_slice(b"<format error>");
         }
         let len = self.buf.len() - body_at;
         let mut head = [0u8; 9];
         let head_len = encode_head(3, len as u64, &mut head);
-        self.buf
-            .splice(head_at..body_at, head[..head_len].iter().copied());
+        if head_len <= PROVISIONAL {
+            self.buf[head_at..head_at + head_len].copy_from_slice(&head[..head_len]);
+            self.buf.copy_within(body_at.., head_at + head_len);
+            self.buf.truncate(head_at + head_len + len);
+        } else {
+            // Text of 4 GiB or more: its head is longer than the one provided.
+            self.buf
+                .splice(head_at..body_at, head[..head_len].iter().copied());
+        }
     }
 }
 

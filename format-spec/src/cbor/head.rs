@@ -88,9 +88,20 @@ pub fn write_head(out: &mut Vec<u8>, major: u8, arg: u64) {
         out.push((major << 5) | arg as u8);
         return;
     }
-    let mut head = [0u8; 9];
-    let n = encode_head(major, arg, &mut head);
-    out.extend_from_slice(&head[..n]);
+    // Each form appends an array of fixed length: inline stores, not a call to `memcpy`.
+    let m = major << 5;
+    if arg <= 0xff {
+        out.extend_from_slice(&[m | 24, arg as u8]);
+    } else if arg <= 0xffff {
+        let [a, b] = (arg as u16).to_be_bytes();
+        out.extend_from_slice(&[m | 25, a, b]);
+    } else if arg <= 0xffff_ffff {
+        let [a, b, c, d] = (arg as u32).to_be_bytes();
+        out.extend_from_slice(&[m | 26, a, b, c, d]);
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&arg.to_be_bytes());
+    }
 }
 
 #[cfg(test)]

@@ -85,9 +85,15 @@ impl Log for LogBridge {
         if !bindings::level_may_be_enabled(level) {
             return;
         }
-        let (callsite, dynamic) = match callsite_of(record, level) {
-            Site::Own(cs) => (cs, false),
-            Site::Dynamic(cs) => (cs, true),
+        let (callsite, dynamic) = match hot_callsite(record, level) {
+            Some(cs) => (cs, false),
+            None => match callsite_of(record, level) {
+                Site::Own(cs) => {
+                    remember_hot(record, cs);
+                    (cs, false)
+                }
+                Site::Dynamic(cs) => (cs, true),
+            },
         };
         if !bindings::enabled(callsite) {
             return;
@@ -95,7 +101,7 @@ impl Log for LogBridge {
         let literal = !dynamic && record.args().as_str().is_some();
         bindings::emit(callsite, |enc| {
             if !literal {
-                enc.display(record.args());
+                enc.formatted(*record.args());
             }
             let _ = record.key_values().visit(&mut Values { enc });
             if dynamic {
@@ -143,6 +149,90 @@ impl<'kvs, F: FnMut(&str)> VisitSource<'kvs> for Keys<F> {
         (self.0)(key.as_str());
         Ok(())
     }
+}
+
+/// The last callsite seen at a statement's place, in a small per-thread table indexed by
+/// the place: found by comparing what the record says (the static file's and message
+/// literal's addresses, the line and level, and the target and key names as text) with
+/// the callsite itself, so a repeated statement costs no hashing and no allocation.
+#[derive(Clone, Copy)]
+struct Hot {
+    file: usize,
+    line: u32,
+    literal: usize,
+    callsite: &'static Callsite,
+}
+
+const HOT_SLOTS: usize = 64;
+
+thread_local! {
+    static HOT: RefCell<[Option<Hot>; HOT_SLOTS]> = const { RefCell::new([None; HOT_SLOTS]) };
+}
+
+/// The record's place in [`HOT`], when its file name is static (from `log`'s macros).
+#[inline]
+fn hot_place(record: &Record<'_>) -> Option<(usize, usize, u32, usize)> {
+    let file = record.file_static()?.as_ptr() as usize;
+    let line = record.line().unwrap_or(0);
+    let literal = record.args().as_str().map_or(0, |s| s.as_ptr() as usize);
+    let mixed = (file as u64 ^ u64::from(line).rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    Some(((mixed >> 58) as usize, file, line, literal))
+}
+
+#[inline]
+fn hot_callsite(record: &Record<'_>, level: Level) -> Option<&'static Callsite> {
+    let (slot, file, line, literal) = hot_place(record)?;
+    let hot = HOT
+        .try_with(|h| h.try_borrow().ok().and_then(|h| h[slot]))
+        .ok()
+        .flatten()?;
+    let cs = hot.callsite;
+    (hot.file == file
+        && hot.line == line
+        && hot.literal == literal
+        && cs.level == level
+        && cs.target == record.target()
+        && keys_are(record, cs.fields))
+    .then_some(cs)
+}
+
+fn remember_hot(record: &Record<'_>, callsite: &'static Callsite) {
+    if let Some((slot, file, line, literal)) = hot_place(record) {
+        let _ = HOT.try_with(|h| {
+            if let Ok(mut h) = h.try_borrow_mut() {
+                h[slot] = Some(Hot {
+                    file,
+                    line,
+                    literal,
+                    callsite,
+                });
+            }
+        });
+    }
+}
+
+/// Whether the record's key names are `fields`, in order.
+#[inline]
+fn keys_are(record: &Record<'_>, fields: &[&str]) -> bool {
+    struct Same<'f> {
+        fields: &'f [&'f str],
+        at: usize,
+        same: bool,
+    }
+    impl<'kvs> VisitSource<'kvs> for Same<'_> {
+        fn visit_pair(&mut self, key: Key<'kvs>, _: Value<'kvs>) -> Result<(), ::log::kv::Error> {
+            self.same &= self.fields.get(self.at) == Some(&key.as_str());
+            self.at += 1;
+            Ok(())
+        }
+    }
+    let mut same = Same {
+        fields,
+        at: 0,
+        same: true,
+    };
+    let _ = record.key_values().visit(&mut same);
+    same.same && same.at == fields.len()
 }
 
 /// Where a statement is: the static file's address when `log` gives one (the usual case,

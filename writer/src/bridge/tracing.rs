@@ -82,7 +82,11 @@ struct Known {
 
 static SHARED: Mutex<Option<HashMap<usize, Known>>> = Mutex::new(None);
 
+const HOT_BITS: u32 = 5;
+
 thread_local! {
+    static HOT: RefCell<[Option<(usize, Known)>; 1 << HOT_BITS]> =
+        const { RefCell::new([None; 1 << HOT_BITS]) };
     static CACHE: RefCell<HashMap<usize, Known>> = RefCell::new(HashMap::default());
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -114,26 +118,46 @@ fn make(meta: &'static Metadata<'static>) -> Known {
     Known { callsite, message }
 }
 
-/// The ttlog callsite of `meta`, made by `make` once per process: a per-thread cache in
-/// front of the process-wide table, whose lock is taken only on a thread's first use.
+/// The ttlog callsite of `meta`, made by `make` once per process: a small per-thread
+/// table indexed by `meta`'s address (no hashing), then a per-thread map, in front of the
+/// process-wide table whose lock is taken only on a thread's first use.
 fn interned(meta: &'static Metadata<'static>, make: impl FnOnce() -> Known) -> Known {
     let k = key(meta);
-    if let Some(found) = CACHE
-        .try_with(|c| c.try_borrow().ok().and_then(|c| c.get(&k).copied()))
+    let slot = (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - HOT_BITS);
+    if let Some(found) = HOT
+        .try_with(|h| match h.try_borrow().ok()?[slot as usize] {
+            Some((at, known)) if at == k => Some(known),
+            _ => None,
+        })
         .ok()
         .flatten()
     {
         return found;
     }
-    let found = *SHARED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert_with(HashMap::default)
-        .entry(k)
-        .or_insert_with(make);
-    let _ = CACHE.try_with(|c| {
-        if let Ok(mut c) = c.try_borrow_mut() {
-            c.insert(k, found);
+    let found = match CACHE
+        .try_with(|c| c.try_borrow().ok().and_then(|c| c.get(&k).copied()))
+        .ok()
+        .flatten()
+    {
+        Some(found) => found,
+        None => {
+            let found = *SHARED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_with(HashMap::default)
+                .entry(k)
+                .or_insert_with(make);
+            let _ = CACHE.try_with(|c| {
+                if let Ok(mut c) = c.try_borrow_mut() {
+                    c.insert(k, found);
+                }
+            });
+            found
+        }
+    };
+    let _ = HOT.try_with(|h| {
+        if let Ok(mut table) = h.try_borrow_mut() {
+            table[slot as usize] = Some((k, found));
         }
     });
     found
@@ -217,6 +241,44 @@ impl Put for ByIndex<'_> {
             self.ranges.resize(i + 1, None);
         }
         self.ranges[i] = Some((start, self.bytes.len()));
+    }
+}
+
+/// An event's fields written straight into the event, for callsites whose `message` (if
+/// any) is the first field: right as long as `tracing` visits the fields in index order,
+/// which [`in_order`](Self::in_order) says afterwards. A field with no value is written as
+/// null (an empty text for the message), as the by-index path does.
+struct InOrder<'e, 'b> {
+    enc: &'e mut Encoder<'b>,
+    next: usize,
+    message_first: bool,
+    in_order: bool,
+}
+
+impl InOrder<'_, '_> {
+    /// Writes the placeholders of fields `next..to`, which had no value.
+    fn fill_to(&mut self, to: usize) {
+        while self.next < to {
+            if self.next == 0 && self.message_first {
+                self.enc.value("");
+            } else {
+                self.enc.value(&());
+            }
+            self.next += 1;
+        }
+    }
+}
+
+impl Put for InOrder<'_, '_> {
+    fn put(&mut self, field: &Field, write: impl FnOnce(&mut Encoder<'_>)) {
+        let i = field.index();
+        if !self.in_order || i < self.next {
+            self.in_order = false;
+            return;
+        }
+        self.fill_to(i);
+        write(self.enc);
+        self.next = i + 1;
     }
 }
 
@@ -411,10 +473,6 @@ where
                 span_maps,
                 span_ranges,
             } = scratch;
-            bytes.clear();
-            ranges.clear();
-            ranges.resize(meta.fields().len(), None);
-            event.record(&mut Typed(ByIndex { bytes, ranges }));
             spans.clear();
             span_maps.clear();
             span_ranges.clear();
@@ -437,7 +495,33 @@ where
                 }
                 None => spans.push(0xf6),
             }
+            let n = meta.fields().len();
             bindings::emit(known.callsite, |enc| {
+                // The usual case (every event of `tracing`'s macros): `message` first and
+                // the fields visited in their order, each encoded where it belongs.
+                let mark = enc.len();
+                if known.message.unwrap_or(0) == 0 {
+                    let mut direct = Typed(InOrder {
+                        enc: &mut *enc,
+                        next: 0,
+                        message_first: known.message.is_some(),
+                        in_order: true,
+                    });
+                    event.record(&mut direct);
+                    let mut direct = direct.0;
+                    if direct.in_order {
+                        direct.fill_to(n);
+                        enc.encoded_by_us(spans);
+                        return;
+                    }
+                    enc.truncate(mark);
+                }
+                // Otherwise each value is kept by its index and written in the callsite's
+                // order: the message, then the other fields.
+                bytes.clear();
+                ranges.clear();
+                ranges.resize(n, None);
+                event.record(&mut Typed(ByIndex { bytes, ranges }));
                 let item = |i: usize| ranges.get(i).copied().flatten().map(|(a, b)| &bytes[a..b]);
                 if let Some(m) = known.message {
                     match item(m) {
@@ -445,7 +529,7 @@ where
                         None => enc.value(""),
                     }
                 }
-                for i in 0..meta.fields().len() {
+                for i in 0..n {
                     if Some(i) == known.message {
                         continue;
                     }
