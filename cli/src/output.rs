@@ -89,19 +89,74 @@ impl Formatter {
             let _ = write!(line, " [{}]", event.thread);
         }
         line.push(' ');
+        let chain = event.span_chain();
+        if let Some(Value::Array(spans)) = chain {
+            write_span_chain(spans, line);
+        }
         event.write_message(line);
         for (name, value) in self.shown(event) {
-            let _ = write!(line, " {name}=");
-            match value {
-                Value::Text(t) if t.contains([' ', '"', '=']) || t.is_empty() => {
-                    let _ = write!(line, "{:?}", &**t);
-                }
-                other => {
-                    let _ = write!(line, "{other}");
-                }
+            if chain.is_some_and(|c| std::ptr::eq(c, value)) {
+                continue;
             }
+            let _ = write!(line, " {name}=");
+            write_text_value(value, &[' ', '"', '='], line);
         }
         line.push('\n');
+    }
+}
+
+/// A value in a text line: text quoted when empty or holding one of `special` (it would
+/// read ambiguously).
+fn write_text_value(value: &Value, special: &[char], line: &mut String) {
+    use std::fmt::Write;
+    match value {
+        Value::Text(t) if t.contains(special) || t.is_empty() => {
+            let _ = write!(line, "{:?}", &**t);
+        }
+        other => {
+            let _ = write!(line, "{other}");
+        }
+    }
+}
+
+/// The span chain before the message, as `tracing`'s own text output shows it:
+/// `outer{a=1}:inner{b=2}: `, each span's name and its fields (not its id).
+fn write_span_chain(spans: &[Value], line: &mut String) {
+    const SPECIAL: &[char] = &[' ', '"', '=', '{', '}', ':'];
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            line.push(':');
+        }
+        let Value::Map(entries) = span else {
+            write_text_value(span, SPECIAL, line);
+            continue;
+        };
+        let fields: Vec<&(Value, Value)> = entries
+            .iter()
+            .filter(|(k, _)| !matches!(k, Value::Text(t) if &**t == "name" || &**t == "id"))
+            .collect();
+        match entries.first() {
+            Some((Value::Text(k), Value::Text(name))) if &**k == "name" => line.push_str(name),
+            _ => line.push('?'),
+        }
+        if !fields.is_empty() {
+            line.push('{');
+            for (j, (k, v)) in fields.into_iter().enumerate() {
+                if j > 0 {
+                    line.push(' ');
+                }
+                match k {
+                    Value::Text(t) => line.push_str(t),
+                    other => write_text_value(other, SPECIAL, line),
+                }
+                line.push('=');
+                write_text_value(v, SPECIAL, line);
+            }
+            line.push('}');
+        }
+    }
+    if !spans.is_empty() {
+        line.push_str(": ");
     }
 }
 

@@ -159,7 +159,11 @@ pub fn event_dict<'py>(
     d.set_item(intern!(py, "target"), callsite.target.bind(py))?;
     d.set_item(intern!(py, "msg"), e.message())?;
     let fields = PyDict::new(py);
+    let chain = e.span_chain();
     for (k, (_, v)) in callsite.fields.iter().zip(e.fields()) {
+        if chain.is_some_and(|c| std::ptr::eq(c, v)) {
+            continue;
+        }
         fields.set_item(k.bind(py), to_py(py, v)?)?;
     }
     d.set_item(intern!(py, "fields"), fields)?;
@@ -168,6 +172,9 @@ pub fn event_dict<'py>(
     }
     if e.callsite.line != 0 {
         d.set_item(intern!(py, "line"), e.callsite.line)?;
+    }
+    if let Some(chain @ ttlog_reader::Value::Array(_)) = chain {
+        d.set_item(intern!(py, "spans"), to_py(py, chain)?)?;
     }
     Ok(d)
 }

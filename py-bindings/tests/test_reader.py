@@ -87,7 +87,8 @@ def test_span_context_is_on_events():
     spans = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "v1" / "spans.bin"
     inside = list(ttlog.open(spans, filter="span.request_id=7 and target=app"))
     assert [e["msg"] for e in inside] == ["query done"]
-    chain = inside[0]["fields"]["spans"]
+    chain = inside[0]["spans"]
+    assert "spans" not in inside[0]["fields"]
     assert [s["name"] for s in chain] == ["handle_request", "db_query"]
     assert chain[1]["table"] == "gains"
     records = list(ttlog.open(spans, filter="target=ttlog.span"))

@@ -90,6 +90,15 @@ impl Event {
             .zip(&self.values[start..])
     }
 
+    /// The event's span chain slot (SPEC 8.6): its last field, when that field is named
+    /// `spans` and holds an array (the chain, outermost span first) or null (a bridge
+    /// event outside any span). JSON output shows it as the top-level key `spans` instead
+    /// of a field (SPEC 8.4).
+    pub fn span_chain(&self) -> Option<&Value> {
+        let (name, value) = self.fields().last()?;
+        (name == "spans" && matches!(value, Value::Array(_) | Value::Null)).then_some(value)
+    }
+
     /// The value of the field called `name`.
     pub fn field(&self, name: &str) -> Option<&Value> {
         self.fields().find(|(k, _)| *k == name).map(|(_, v)| v)

@@ -12,6 +12,7 @@
 //! | `fields` | object | the fields, in logged order |
 //! | `file` | string | source file, when known |
 //! | `line` | number | source line, when known |
+//! | `spans` | array | the span chain, outermost first, when the event has one ([`Event::span_chain`]) |
 //!
 //! Values: integers and finite floats as numbers (floats always with a `.` or exponent), the
 //! non-finite floats as the strings `"NaN"`, `"inf"`, `"-inf"`, text as strings, bytes as
@@ -57,8 +58,13 @@ pub fn write_json_line_with_fields<'e>(
         json_string(out, &msg);
     });
     out.push_str(",\"fields\":{");
-    for (i, (name, value)) in fields.enumerate() {
-        if i > 0 {
+    let chain = event.span_chain();
+    let mut first = true;
+    for (name, value) in fields {
+        if chain.is_some_and(|c| std::ptr::eq(c, value)) {
+            continue;
+        }
+        if !std::mem::take(&mut first) {
             out.push(',');
         }
         json_string(out, name);
@@ -73,6 +79,10 @@ pub fn write_json_line_with_fields<'e>(
     if event.callsite.line != 0 {
         out.push_str(",\"line\":");
         out.push_str(itoa::Buffer::new().format(event.callsite.line));
+    }
+    if let Some(chain @ Value::Array(_)) = chain {
+        out.push_str(",\"spans\":");
+        chain.write_json(out);
     }
     out.push_str("}\n");
 }

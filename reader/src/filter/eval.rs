@@ -106,9 +106,9 @@ fn map_entries(v: &Value) -> &[(Value, Value)] {
     }
 }
 
-/// The maps of the event's span chain (field `spans`), outermost first.
+/// The maps of the event's span chain ([`Event::span_chain`]), outermost first.
 fn chain(ev: &Event) -> impl Iterator<Item = &[(Value, Value)]> {
-    let items: &[Value] = match ev.field("spans") {
+    let items: &[Value] = match ev.span_chain() {
         Some(Value::Array(items)) => items,
         _ => &[],
     };
