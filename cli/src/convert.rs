@@ -1,6 +1,5 @@
 //! `convert`: files to JSON Lines or CSV, with the viewer's filters.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -8,7 +7,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{expand, field_list, SelectArgs};
-use crate::exit::{output_failed, Status};
+use crate::exit::{commit_output, open_output, output_failed, Status};
 use crate::output::{columns, Color, Format, Formatter, Sink};
 use crate::pipeline::{default_threads, write_lines_parallel, write_merged};
 
@@ -102,13 +101,14 @@ pub fn run(args: &ConvertArgs) -> u8 {
             &mut status,
         );
     }
+    let mut pending = None;
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => match File::create(path) {
-            Ok(f) => Box::new(BufWriter::with_capacity(1 << 20, f)),
-            Err(e) => {
-                status.fail(format!("{}: {e}", path.display()));
-                return status.code();
+        Some(path) => match open_output(path, &files, &mut status) {
+            Ok((p, f)) => {
+                pending = Some(p);
+                Box::new(BufWriter::with_capacity(1 << 20, f))
             }
+            Err(code) => return code,
         },
         None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
     };
@@ -122,6 +122,9 @@ pub fn run(args: &ConvertArgs) -> u8 {
                 .and_then(|()| out.flush());
             if let Err(e) = result {
                 return output_failed(&e, &status);
+            }
+            if let Some(p) = pending {
+                commit_output(p, &mut status);
             }
             return status.code();
         }
@@ -170,6 +173,9 @@ pub fn run(args: &ConvertArgs) -> u8 {
     bar.finish_and_clear();
     if let Err(e) = result.and_then(|()| sink.finish()) {
         return output_failed(&e, &status);
+    }
+    if let Some(p) = pending {
+        commit_output(p, &mut status);
     }
     status.code()
 }

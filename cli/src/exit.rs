@@ -65,3 +65,28 @@ pub fn output_failed(e: &io::Error, status: &Status) -> u8 {
     eprintln!("ttlog-view: writing output failed: {e}");
     ERROR
 }
+
+/// Opens where an export goes ([`ttlog_export::OutputFile`]): refusing an input or a ttlog
+/// log as the output is a usage error (exit 2), with nothing written.
+pub fn open_output(
+    path: &std::path::Path,
+    inputs: &[std::path::PathBuf],
+    status: &mut Status,
+) -> Result<(ttlog_export::OutputFile, std::fs::File), u8> {
+    ttlog_export::OutputFile::create(path, inputs).map_err(|e| {
+        if e.is_refusal() {
+            eprintln!("ttlog-view: {e}");
+            USAGE
+        } else {
+            status.fail(&e);
+            status.code()
+        }
+    })
+}
+
+/// Puts a finished export in place; a failure is reported in `status`.
+pub fn commit_output(pending: ttlog_export::OutputFile, status: &mut Status) {
+    if let Err(e) = pending.commit() {
+        status.fail(&e);
+    }
+}

@@ -1,14 +1,13 @@
 //! `convert --to mcap`: the selected events as one MCAP file (`ttlog-export`'s `mcap`):
 //! logs on `/log` as `foxglove.Log`, tracked schemas as `/track/NAME` channels that plot.
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use ttlog_export::McapWriter;
 use ttlog_reader::Query;
 
-use crate::exit::{Status, USAGE};
+use crate::exit::{commit_output, open_output, Status, USAGE};
 use crate::pipeline::open_merged;
 
 /// Converts `files` to an MCAP file at `output`; returns the exit code.
@@ -17,12 +16,9 @@ pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut
         eprintln!("ttlog-view: --to mcap needs -o OUT (MCAP is not written to a terminal or pipe)");
         return USAGE;
     };
-    let file = match File::create(output) {
-        Ok(f) => f,
-        Err(e) => {
-            status.fail(format!("{}: {e}", output.display()));
-            return status.code();
-        }
+    let (pending, file) = match open_output(output, files, status) {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let result = (|| {
         let mut writer = McapWriter::new(BufWriter::with_capacity(1 << 20, file))?;
@@ -36,8 +32,9 @@ pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut
         }
         writer.finish()
     })();
-    if let Err(e) = result {
-        status.fail(format!("{}: {e}", output.display()));
+    match result {
+        Ok(_) => commit_output(pending, status),
+        Err(e) => status.fail(format!("{}: {e}", output.display())),
     }
     status.code()
 }

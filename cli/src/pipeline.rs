@@ -29,24 +29,15 @@ pub fn open_merged_with_headers(
     query: &Query,
     status: &mut Status,
 ) -> (Merge<Events<File>>, Vec<String>, Vec<ttlog_reader::Header>) {
-    let mut sources = Vec::new();
-    let mut names = Vec::new();
-    let mut headers = Vec::new();
-    for path in files {
-        match Events::open(path) {
-            Ok(mut events) => {
-                let q = query.clone();
-                events
-                    .blocks_mut()
-                    .set_block_filter(Box::new(move |f| q.block_may_match(f)));
-                headers.push(events.header().clone());
-                sources.push(events);
-                names.push(path.display().to_string());
-            }
-            Err(e) => status.problem(&path.display().to_string(), &e),
-        }
-    }
-    (Merge::new(sources), names, headers)
+    let selected = query.open(files, |path, e| {
+        status.problem(&path.display().to_string(), e);
+    });
+    let names = selected
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    (selected.events, names, selected.headers)
 }
 
 /// Writes the selected events of `files`, merged by time, to `sink`; calls `written` after

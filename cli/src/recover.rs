@@ -37,8 +37,9 @@ pub struct RecoverArgs {
 pub fn run(args: &RecoverArgs) -> u8 {
     let mut status = Status::default();
     let name = args.input.display().to_string();
-    if args.output == args.input {
-        eprintln!("ttlog-view: recover: OUT must differ from IN");
+    // Never over the input, nor over any other log: recovering must not destroy data.
+    if let Err(e) = ttlog_export::check_output(&args.output, std::slice::from_ref(&args.input)) {
+        eprintln!("ttlog-view: recover: {e}");
         return exit::USAGE;
     }
     let mut blocks = match BlockReader::open(&args.input) {
@@ -67,13 +68,11 @@ pub fn run(args: &RecoverArgs) -> u8 {
     }
     let mut bytes = Vec::new();
     header.encode(&mut bytes);
-    let out = match File::create(&args.output) {
-        Ok(f) => f,
-        Err(e) => {
-            status.fail(format!("{}: {e}", args.output.display()));
-            return status.code();
-        }
-    };
+    let (pending, out) =
+        match exit::open_output(&args.output, std::slice::from_ref(&args.input), &mut status) {
+            Ok(opened) => opened,
+            Err(code) => return code,
+        };
     let mut out = BufWriter::new(out);
     let mut offset = bytes.len() as u64;
     let (mut kept, mut events, mut dropped) = (0u64, 0u64, 0u64);
@@ -154,6 +153,8 @@ pub fn run(args: &RecoverArgs) -> u8 {
         status.fail(format!("{}: {e}", args.output.display()));
         return status.code();
     }
+    drop(out);
+    exit::commit_output(pending, &mut status);
     eprintln!(
         "ttlog-view: recovered {events} events in {kept} blocks into {}",
         args.output.display()

@@ -358,12 +358,33 @@ fn recover_writes_a_clean_file_with_every_readable_event() {
         out(&o).lines().collect::<Vec<_>>(),
         expected("corrupt_payload.jsonl")
     );
-    // A clean input loses nothing.
+    // A log is never written over: not the input, not an earlier recovery.
+    let before = std::fs::read(&fixed).unwrap();
     let o = view(&[
         "recover",
         &fixture("threads.bin"),
         "-o",
         fixed.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("holds a ttlog log"), "{}", err(&o));
+    assert_eq!(std::fs::read(&fixed).unwrap(), before);
+    let again = dir.path().join(".").join("fixed.bin");
+    let o = view(&[
+        "recover",
+        fixed.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(std::fs::read(&fixed).unwrap(), before);
+    // A clean input loses nothing.
+    let clean = dir.path().join("clean.bin");
+    let o = view(&[
+        "recover",
+        &fixture("threads.bin"),
+        "-o",
+        clean.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0));
     // No header: blocks are still found.
@@ -371,14 +392,15 @@ fn recover_writes_a_clean_file_with_every_readable_event() {
     bytes[0] = b'X';
     let broken = dir.path().join("noheader.bin");
     std::fs::write(&broken, bytes).unwrap();
+    let found = dir.path().join("found.bin");
     let o = view(&[
         "recover",
         broken.to_str().unwrap(),
         "-o",
-        fixed.to_str().unwrap(),
+        found.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(3));
-    let o = view(&[fixed.to_str().unwrap(), "--format", "json"]);
+    let o = view(&[found.to_str().unwrap(), "--format", "json"]);
     assert_eq!(out(&o).lines().count(), 240);
 }
 
@@ -548,4 +570,64 @@ fn convert_to_parquet_needs_an_output_and_reports_damage() {
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     assert!(err(&o).contains("damaged block at byte"), "{}", err(&o));
+}
+
+#[test]
+fn convert_never_writes_over_an_input_or_a_log_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("run.bin");
+    std::fs::copy(fixture("threads.bin"), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let by_other_path = dir.path().join(".").join("run.bin");
+    for to in ["json", "csv", "parquet", "mcap", "chrome-trace"] {
+        for out_path in [&input, &by_other_path] {
+            let o = view(&[
+                "convert",
+                input.to_str().unwrap(),
+                "--to",
+                to,
+                "-o",
+                out_path.to_str().unwrap(),
+            ]);
+            assert_eq!(o.status.code(), Some(2), "{to}: {}", err(&o));
+            assert!(
+                err(&o).contains("is one of the inputs"),
+                "{to}: {}",
+                err(&o)
+            );
+            assert_eq!(std::fs::read(&input).unwrap(), before, "{to}");
+        }
+    }
+    // Another log is refused too; an earlier export is replaced, and nothing partial stays.
+    let other_log = dir.path().join("other.bin");
+    std::fs::copy(fixture("levels.bin"), &other_log).unwrap();
+    let o = view(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--to",
+        "json",
+        "-o",
+        other_log.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let json = dir.path().join("run.jsonl");
+    std::fs::write(&json, "old").unwrap();
+    let o = view(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--to",
+        "json",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        std::fs::read_to_string(&json).unwrap(),
+        out(&view(&[input.to_str().unwrap(), "--format", "json"]))
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
 }

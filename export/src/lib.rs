@@ -67,8 +67,14 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use ttlog_reader::{Event, Value};
 
+mod job;
 pub mod mcap;
+pub mod output;
+pub use crate::job::{
+    parse_partition_keys, tracked_path, write_parquet, JobError, PartitionKey, Progress,
+};
 pub use crate::mcap::{McapError, McapSummary, McapWriter};
+pub use crate::output::{check_output, OutputError, OutputFile};
 
 /// Rows gathered before they are handed to the Parquet writer.
 pub const BATCH_ROWS: usize = 65_536;

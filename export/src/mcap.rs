@@ -182,6 +182,11 @@ impl<W: Write + Seek> McapWriter<W> {
     /// Writes the summary and the footer; returns what was written.
     pub fn finish(mut self) -> Result<McapSummary, McapError> {
         self.writer.finish()?;
+        // Flushed here, not when dropped, so that a failed write (a full disk) is an error.
+        self.writer
+            .into_inner()
+            .flush()
+            .map_err(|e| McapError(mcap::McapError::Io(e)))?;
         Ok(self.summary)
     }
 }

@@ -276,7 +276,7 @@ pub(crate) fn for_each_event(
     Ok(())
 }
 
-/// Writes the events of `paths` to `out` as `json` (JSON Lines), `csv` or `parquet`; returns
+/// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns
 /// the count and the damaged data skipped (a list of dicts with `path`, `error`, `offset`).
 #[pyfunction]
 #[pyo3(signature = (paths, out, format, filter=None, strict=false, since=None, until=None))]
@@ -291,16 +291,26 @@ pub fn convert<'py>(
     since: Option<u64>,
     until: Option<u64>,
 ) -> PyResult<(u64, Bound<'py, PyList>)> {
-    if !matches!(format, "json" | "csv" | "parquet") {
+    if !matches!(format, "json" | "csv") {
         return Err(PyValueError::new_err(format!(
-            "format must be \"json\", \"csv\" or \"parquet\", not {format:?}"
+            "format must be \"json\" or \"csv\", not {format:?}"
         )));
     }
     let query = query(filter, since, until)?;
     let mut problems = Vec::new();
     let n = py.detach(|| -> PyResult<u64> {
         use std::io::Write;
-        let file = File::create(&out).map_err(|e| PyIOError::new_err(format!("{out}: {e}")))?;
+        // Written beside `out` and put in place when whole; never over an input or a log.
+        let inputs: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
+        let output_error = |e: ttlog_export::OutputError| match e {
+            ttlog_export::OutputError::IsAnInput(_) => PyValueError::new_err(e.to_string()),
+            ttlog_export::OutputError::HoldsALog(_) => {
+                pyo3::exceptions::PyFileExistsError::new_err(e.to_string())
+            }
+            _ => PyIOError::new_err(e.to_string()),
+        };
+        let (pending, file) = ttlog_export::OutputFile::create(std::path::Path::new(&out), &inputs)
+            .map_err(output_error)?;
         let mut w = BufWriter::new(file);
         let mut n = 0u64;
         let io = |e: std::io::Error| PyIOError::new_err(format!("{out}: {e}"));
@@ -313,21 +323,6 @@ pub fn convert<'py>(
                 w.write_all(line.as_bytes()).map_err(io)
             })?;
             w.flush().map_err(io)?;
-        } else if format == "parquet" {
-            // Two passes: the table's columns and types come from every event first.
-            let mut columns = ttlog_export::Columns::default();
-            let mut first_pass = Vec::new();
-            for_each_event(&paths, &query, strict, &mut first_pass, |e| {
-                columns.observe(e);
-                Ok(())
-            })?;
-            let export = |e: ttlog_export::ExportError| PyIOError::new_err(format!("{out}: {e}"));
-            let mut writer = ttlog_export::ParquetWriter::new(w, &columns).map_err(export)?;
-            for_each_event(&paths, &query, strict, &mut problems, |e| {
-                n += 1;
-                writer.push(e).map_err(export)
-            })?;
-            writer.finish().map_err(export)?;
         } else {
             // Two passes: the CSV header needs every field name first.
             let mut names: Vec<String> = Vec::new();
@@ -347,6 +342,7 @@ pub fn convert<'py>(
             })?;
             csv.finish().map_err(io)?.flush().map_err(io)?;
         }
+        pending.commit().map_err(output_error)?;
         Ok(n)
     })?;
     if !problems.is_empty() {
@@ -369,4 +365,73 @@ pub fn parse_time(text: &str) -> PyResult<u64> {
 #[pyfunction]
 pub fn expand_paths(paths: Vec<std::path::PathBuf>) -> Vec<std::path::PathBuf> {
     ttlog_reader::expand_paths(&paths)
+}
+
+/// Collects a Parquet job's problems for Python.
+struct Collected {
+    problems: Vec<Problem>,
+    first: Option<PyErr>,
+}
+
+impl ttlog_export::Progress for Collected {
+    fn problem(&mut self, path: &std::path::Path, e: &ttlog_reader::Error) {
+        let path = path.display().to_string();
+        if self.first.is_none() {
+            self.first = Some(corrupt(&path, e));
+        }
+        self.problems.push(problem(&path, e));
+    }
+}
+
+/// Writes the events of `paths` to Parquet at `out` (`ttlog_export::write_parquet`): one
+/// table and one per tracked schema beside it, or, with `partition_by` (`"service,host,date"`),
+/// a Hive-partitioned dataset in the new or empty directory `out`. Returns the row count
+/// and the damaged data skipped; with `strict`, damage raises `CorruptFileError` (after
+/// the readable events were written).
+#[pyfunction]
+#[pyo3(signature = (paths, out, partition_by=None, filter=None, strict=false, since=None, until=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn to_parquet<'py>(
+    py: Python<'py>,
+    paths: Vec<String>,
+    out: std::path::PathBuf,
+    partition_by: Option<String>,
+    filter: Option<Vec<String>>,
+    strict: bool,
+    since: Option<u64>,
+    until: Option<u64>,
+) -> PyResult<(u64, Bound<'py, PyList>)> {
+    let query = query(filter, since, until)?;
+    let keys = match partition_by.as_deref() {
+        Some(spec) => ttlog_export::parse_partition_keys(spec).map_err(PyValueError::new_err)?,
+        None => Vec::new(),
+    };
+    if partition_by.is_some() && keys.is_empty() {
+        return Err(PyValueError::new_err(
+            "partition_by names no key (service, host, date)",
+        ));
+    }
+    // A missing or unreadable file raises as `open` does, before anything is written.
+    drop(open_all(&paths)?);
+    let inputs: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
+    let mut collected = Collected {
+        problems: Vec::new(),
+        first: None,
+    };
+    let result =
+        py.detach(|| ttlog_export::write_parquet(&inputs, &query, &out, &keys, &mut collected));
+    let rows = match result {
+        Ok(rows) => rows,
+        Err(ttlog_export::JobError::Refused(m)) => return Err(PyValueError::new_err(m)),
+        Err(e) => return Err(PyIOError::new_err(e.to_string())),
+    };
+    if strict {
+        if let Some(e) = collected.first {
+            return Err(e);
+        }
+    }
+    if !collected.problems.is_empty() {
+        warn_damaged(py, &collected.problems)?;
+    }
+    Ok((rows, problems_list(py, &collected.problems)?))
 }

@@ -246,3 +246,42 @@ def test_each_tracked_schema_gets_a_typed_table(tmp_path):
     assert con.sql(f"select count(*), sum(torque) from '{table}'").fetchall() == [(1000, sum(range(1000)))]
     want = ttlog.columns(path, "knee")
     assert [r[0] for r in con.sql(f"select epoch_ns(ts) from '{table}' order by ts").fetchall()] == want["ts_ns"]
+
+
+def test_python_to_parquet_does_what_the_cli_does(tmp_path):
+    """ttlog.to_parquet: tracked tables beside the events table, and partitioned datasets,
+    as ttlog-view convert --to parquet makes them."""
+    files = fleet(tmp_path)
+    out = tmp_path / "dataset"
+    assert ttlog.to_parquet(files, out, partition_by="service,date") == 3 * 300
+    con = duckdb.connect()
+    rows = con.sql(f"select service, count(*) from read_parquet('{out}/**/*.parquet', hive_partitioning=true) "
+                   "group by service").fetchall()
+    assert rows == [("knee", 900)]
+    with pytest.raises(ValueError, match="holds files already"):
+        ttlog.to_parquet(files, out, partition_by="host")
+    with pytest.raises(ValueError, match="unknown partition key"):
+        ttlog.to_parquet(files, tmp_path / "other", partition_by="planet")
+    trial = tmp_path / "trial.bin"
+    with ttlog.Logger(trial) as log:
+        knee = log.schema("knee", ["angle"])
+        for i in range(10):
+            knee(i * 0.5)
+    assert ttlog.to_parquet(trial, tmp_path / "trial.parquet") == 10
+    assert con.sql(f"select count(*) from '{tmp_path / 'trial.track.knee.parquet'}'").fetchall() == [(10,)]
+
+
+@pytest.mark.parametrize("export", ["to_json", "to_csv", "to_parquet"])
+def test_an_export_never_replaces_an_input_or_a_log(export, tmp_path):
+    path = tmp_path / "run.bin"
+    with ttlog.Logger(path) as log:
+        log.info("keep me")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="one of the inputs"):
+        getattr(ttlog, export)(path, path)
+    other = tmp_path / "other.bin"
+    other.write_bytes(before)
+    with pytest.raises((ValueError, FileExistsError), match="holds a ttlog log"):
+        getattr(ttlog, export)(path, other)
+    assert path.read_bytes() == before and other.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

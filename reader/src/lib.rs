@@ -66,7 +66,7 @@ pub use follow::{next_in_series, Followed, Follower};
 pub use merge::Merge;
 pub use parallel::for_each_block_parallel;
 pub use paths::expand_paths;
-pub use query::Query;
+pub use query::{Query, Selected};
 pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};
 pub use tail::{last_events, Tail};
 pub use trailer::Trailer;

@@ -63,3 +63,45 @@ impl Query {
             && self.until.is_none_or(|u| frame.min_ts <= u)
     }
 }
+
+/// Files opened for a query: their events merged by time, and for each readable file
+/// (in `paths` order, unreadable ones left out) its path and header.
+pub struct Selected {
+    /// The events, merged by time; each item names its source by index into `paths`.
+    pub events: crate::Merge<crate::Events<std::fs::File>>,
+    /// The readable files' paths.
+    pub paths: Vec<std::path::PathBuf>,
+    /// The readable files' headers.
+    pub headers: Vec<crate::Header>,
+}
+
+impl Query {
+    /// Opens `files`, each with this query's block filter (blocks that cannot match are not
+    /// decompressed), merged by time. A file that cannot be opened goes to `unreadable`.
+    pub fn open(
+        &self,
+        files: &[std::path::PathBuf],
+        mut unreadable: impl FnMut(&std::path::Path, &crate::Error),
+    ) -> Selected {
+        let (mut sources, mut paths, mut headers) = (Vec::new(), Vec::new(), Vec::new());
+        for path in files {
+            match crate::Events::open(path) {
+                Ok(mut events) => {
+                    let q = self.clone();
+                    events
+                        .blocks_mut()
+                        .set_block_filter(Box::new(move |f| q.block_may_match(f)));
+                    headers.push(events.header().clone());
+                    sources.push(events);
+                    paths.push(path.clone());
+                }
+                Err(e) => unreadable(path, &e),
+            }
+        }
+        Selected {
+            events: crate::Merge::new(sources),
+            paths,
+            headers,
+        }
+    }
+}

@@ -11,6 +11,7 @@ from ._ttlog import Error
 from ._ttlog import Reader as _Reader
 from ._ttlog import columns as _columns
 from ._ttlog import convert as _convert
+from ._ttlog import to_parquet as _to_parquet
 from ._ttlog import expand_paths as _expand_paths
 
 __all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe"]
@@ -83,13 +84,17 @@ def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None,
 
 
 def to_parquet(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
-               since: Time = None, until: Time = None) -> int:
+               since: Time = None, until: Time = None, partition_by: Optional[str] = None) -> int:
     """Writes the events of ``paths`` to ``out`` as one Parquet table (DuckDB, Polars,
     pandas, Spark read it): ``ts`` (timestamp, ns, UTC), ``level``, ``target``, ``thread``,
     ``msg``, ``file``, ``line``, then one typed column per field (the rules: the
-    ``ttlog-export`` crate docs and the README). Returns how many rows. Selection and
-    damaged data: as in ``open``."""
-    return _reading(_convert, _expand(paths), _os.fspath(out), "parquet", _filters(filter), strict,
+    ``ttlog-export`` crate docs and the README), and one table per tracked schema beside
+    it (``STEM.track.NAME.parquet``), as ``ttlog-view convert --to parquet`` does. With
+    ``partition_by`` (``"service,host,date"``, any of them in order), a Hive-partitioned
+    dataset in the new or empty directory ``out``. Returns how many rows. ``out`` is never
+    one of the inputs nor a ttlog log (``ValueError``), and appears only when complete.
+    Selection and damaged data: as in ``open``."""
+    return _reading(_to_parquet, _expand(paths), _os.fspath(out), partition_by, _filters(filter), strict,
                     _ns(since, "since"), _ns(until, "until"))[0]
 
 

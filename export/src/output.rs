@@ -1,0 +1,188 @@
+//! Where an export goes: a file that is never one of the inputs, never a ttlog log, and
+//! appears whole or not at all.
+//!
+//! An export is written to a hidden file beside its destination and renamed over it only
+//! when it is complete ([`OutputFile::commit`]), so a failed or interrupted conversion
+//! leaves an earlier export of the same name as it was, and no half-written file. Naming an
+//! input as the output (`convert run.bin -o run.bin`), or any file that holds a ttlog log,
+//! is refused before anything is written: converting must never destroy the data it reads.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use ttlog_format::MAGIC;
+
+/// Why an output path was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// The output is one of the inputs (the same file, by whatever path).
+    IsAnInput(PathBuf),
+    /// The output exists and holds a ttlog log, which the export would replace.
+    HoldsALog(PathBuf),
+    /// Creating the file beside the destination, or the final rename, failed.
+    Io(PathBuf, io::Error),
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::IsAnInput(p) => write!(
+                f,
+                "{}: is one of the inputs: give another output path (nothing was written)",
+                p.display()
+            ),
+            OutputError::HoldsALog(p) => write!(
+                f,
+                "{}: holds a ttlog log, which the export would replace: give another output \
+                 path (nothing was written)",
+                p.display()
+            ),
+            OutputError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+impl OutputError {
+    /// Whether the path itself was refused (a usage error), rather than failing to write.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, OutputError::Io(..))
+    }
+}
+
+/// An export being written; dropped without [`commit`](Self::commit), it leaves nothing.
+#[derive(Debug)]
+pub struct OutputFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+/// Whether `a` and `b` are the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Whether `path` is a file that starts as a ttlog log does.
+fn holds_log(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == MAGIC
+}
+
+/// Checks that `dest` may receive an export of `inputs` ([`OutputError::IsAnInput`],
+/// [`OutputError::HoldsALog`] otherwise), without creating anything.
+pub fn check_output(dest: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> {
+    if inputs.iter().any(|i| same_file(i, dest)) {
+        return Err(OutputError::IsAnInput(dest.to_path_buf()));
+    }
+    if holds_log(dest) {
+        return Err(OutputError::HoldsALog(dest.to_path_buf()));
+    }
+    Ok(())
+}
+
+impl OutputFile {
+    /// Checks `dest` ([`check_output`]) and creates the hidden file the export is written
+    /// to; returns it with the file to write.
+    pub fn create(dest: &Path, inputs: &[PathBuf]) -> Result<(OutputFile, File), OutputError> {
+        check_output(dest, inputs)?;
+        let name = dest
+            .file_name()
+            .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
+        Ok((
+            OutputFile {
+                dest: dest.to_path_buf(),
+                tmp,
+                committed: false,
+            },
+            file,
+        ))
+    }
+
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Puts the finished export at its destination (replacing an earlier export there).
+    /// Call it after the file was flushed and closed.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        // Checked again: the destination may have become a log while the export ran.
+        if holds_log(&self.dest) {
+            return Err(OutputError::HoldsALog(self.dest.clone()));
+        }
+        std::fs::rename(&self.tmp, &self.dest)
+            .map_err(|e| OutputError::Io(self.dest.clone(), e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_inputs_and_logs_and_appears_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("run.bin");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(b"rest of a log");
+        std::fs::write(&log, &bytes).unwrap();
+        let inputs = vec![log.clone()];
+        // The input by another path, and a log that is not an input: refused, kept.
+        let other_path = dir.path().join(".").join("run.bin");
+        let e = OutputFile::create(&other_path, &inputs).unwrap_err();
+        assert!(matches!(e, OutputError::IsAnInput(_)) && e.is_refusal());
+        let e = OutputFile::create(&log, &[]).unwrap_err();
+        assert!(matches!(e, OutputError::HoldsALog(_)));
+        assert_eq!(std::fs::read(&log).unwrap(), bytes);
+        // An earlier export is replaced only on commit; a dropped one leaves nothing.
+        let out = dir.path().join("run.json");
+        std::fs::write(&out, "old").unwrap();
+        {
+            let (pending, file) = OutputFile::create(&out, &inputs).unwrap();
+            std::io::Write::write_all(&mut &file, b"half").unwrap();
+            drop(pending);
+        }
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+        let (pending, file) = OutputFile::create(&out, &inputs).unwrap();
+        std::io::Write::write_all(&mut &file, b"new").unwrap();
+        drop(file);
+        pending.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "no partial file left");
+    }
+}
