@@ -60,11 +60,13 @@ use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampNanosecondBuilder,
     UInt32Builder,
 };
+use arrow_array::builder::ArrayBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use ttlog_reader::{Event, Value};
 
 mod job;
@@ -326,6 +328,31 @@ impl FieldBuilder {
         }
     }
 
+    /// Rows appended so far in this batch.
+    fn len(&self) -> usize {
+        match self {
+            FieldBuilder::Int(b) => b.len(),
+            FieldBuilder::Float(b) => b.len(),
+            FieldBuilder::Bool(b) => b.len(),
+            FieldBuilder::Text(b) => b.len(),
+        }
+    }
+
+    /// Appends nulls until the column has `rows` rows: the rows that had no such field,
+    /// added in one step when the column next gets a value (or the batch ends).
+    fn pad_to(&mut self, rows: usize) {
+        let n = rows.saturating_sub(self.len());
+        if n == 0 {
+            return;
+        }
+        match self {
+            FieldBuilder::Int(b) => b.append_nulls(n),
+            FieldBuilder::Float(b) => b.append_nulls(n),
+            FieldBuilder::Bool(b) => b.append_nulls(n),
+            FieldBuilder::Text(b) => b.append_nulls(n),
+        }
+    }
+
     fn finish(&mut self) -> ArrayRef {
         match self {
             FieldBuilder::Int(b) => Arc::new(b.finish()),
@@ -345,10 +372,9 @@ pub struct ParquetWriter<W: Write + Send> {
     ts: TimestampNanosecondBuilder,
     text: [StringBuilder; 5],
     line: UInt32Builder,
+    /// The field columns; each holds the batch's rows up to the last that had its field
+    /// (nulls for the rest are added when needed: [`FieldBuilder::pad_to`]).
     fields: Vec<FieldBuilder>,
-    /// Scratch for one event: whether a field column got its value (the first occurrence
-    /// wins).
-    filled: Vec<bool>,
     json: String,
     pending: usize,
     batch_rows: usize,
@@ -376,6 +402,9 @@ impl<W: Write + Send> ParquetWriter<W> {
     ) -> Result<ParquetWriter<W>, ExportError> {
         let schema = Arc::new(columns.schema_of(layout));
         let props = WriterProperties::builder()
+            // Messages are nearly all distinct: a dictionary costs a hash per row and is
+            // then abandoned. Level, target, thread and file keep theirs.
+            .set_column_dictionary_enabled(ColumnPath::from("msg"), false)
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_size(ROW_GROUP_ROWS)
             .set_created_by(format!("ttlog-export {}", env!("CARGO_PKG_VERSION")))
@@ -394,7 +423,6 @@ impl<W: Write + Send> ParquetWriter<W> {
                 .iter()
                 .map(|&k| FieldBuilder::new(k))
                 .collect(),
-            filled: vec![false; columns.names.len()],
             json: String::new(),
             pending: 0,
             batch_rows: BATCH_ROWS,
@@ -425,22 +453,19 @@ impl<W: Write + Send> ParquetWriter<W> {
             file.append_value(&*event.callsite.file);
             self.line.append_value(event.callsite.line);
         }
-        self.filled.fill(false);
+        let row = self.pending;
         let index = &self.index;
         let columns = self
             .positions
             .of(event, |name| index.get(name).copied().unwrap_or(usize::MAX));
         for (&i, (_, value)) in columns.iter().zip(event.fields()) {
-            if let Some(filled) = self.filled.get_mut(i) {
-                if !*filled {
-                    *filled = true;
-                    self.fields[i].push(Some(value), &mut self.json);
+            if let Some(builder) = self.fields.get_mut(i) {
+                // The first occurrence of a repeated name wins: a column that already has
+                // this row keeps it.
+                if builder.len() <= row {
+                    builder.pad_to(row);
+                    builder.push(Some(value), &mut self.json);
                 }
-            }
-        }
-        for (builder, filled) in self.fields.iter_mut().zip(&self.filled) {
-            if !filled {
-                builder.push(None, &mut self.json);
             }
         }
         self.pending += 1;
@@ -464,6 +489,7 @@ impl<W: Write + Send> ParquetWriter<W> {
             arrays.push(Arc::new(self.line.finish()));
         }
         for f in &mut self.fields {
+            f.pad_to(self.pending);
             arrays.push(f.finish());
         }
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
