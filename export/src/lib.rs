@@ -56,11 +56,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
+use arrow_array::builder::ArrayBuilder;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampNanosecondBuilder,
     UInt32Builder,
 };
-use arrow_array::builder::ArrayBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;

@@ -18,9 +18,9 @@ pub enum Cell {
     /// `None`.
     None,
     /// A Python `str`.
-    Text(String),
+    Text(Box<str>),
     /// Anything else, as `str(value)` taken when the row was captured.
-    Shown(String),
+    Shown(Box<str>),
     /// The getter raised: OSL writes `ERROR`.
     Error,
 }
@@ -291,7 +291,7 @@ mod tests {
         ]);
         rows.end_row(start);
         let start = rows.cell_count();
-        rows.extend([Cell::Text(String::new())]);
+        rows.extend([Cell::Text("".into())]);
         rows.end_row(start);
         assert_eq!(rows.len(), 2);
         assert_eq!(

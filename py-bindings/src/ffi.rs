@@ -3,3 +3,4 @@
 
 pub mod dict_slot;
 pub mod fastcall;
+pub mod numpy_scalar;

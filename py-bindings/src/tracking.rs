@@ -149,7 +149,7 @@ fn typed_cell(v: &Bound<'_, PyAny>) -> Option<Cell> {
         return Some(Cell::Bool(v.is_truthy().unwrap_or(false)));
     }
     if let Ok(t) = v.cast_exact::<PyString>() {
-        return Some(Cell::Text(t.to_string_lossy().into_owned()));
+        return Some(Cell::Text(t.to_string_lossy().into()));
     }
     match numpy_scalar(v)? {
         NumpyScalar::Float32(f) => Some(Cell::Float32(f)),
@@ -162,7 +162,7 @@ fn typed_cell(v: &Bound<'_, PyAny>) -> Option<Cell> {
 /// A value of another type as its `str()` now (it may change before the row is written).
 fn shown_cell(v: &Bound<'_, PyAny>) -> Cell {
     match v.str() {
-        Ok(s) => Cell::Shown(s.to_string_lossy().into_owned()),
+        Ok(s) => Cell::Shown(s.to_string_lossy().into()),
         Err(_) => Cell::Error,
     }
 }
@@ -317,7 +317,7 @@ impl Tracker {
                         cells.push(if keeping_rows {
                             shown_cell(&v)
                         } else {
-                            Cell::Shown(String::new())
+                            Cell::Shown(Box::default())
                         });
                         others.push((i, Ok(v)));
                     }

@@ -9,6 +9,8 @@ use ttlog_reader::Value;
 /// numpy's scalar types, looked up once numpy is imported (a value can only be one after).
 struct NumpyTypes {
     float32: Py<PyAny>,
+    /// Whether a float32's value is read in place (`ffi::numpy_scalar`).
+    float32_in_place: bool,
     float64: Py<PyAny>,
     bool_: Py<PyAny>,
     ints: Vec<Py<PyAny>>,
@@ -23,8 +25,10 @@ fn numpy_types(py: Python<'_>) -> Option<&'static NumpyTypes> {
     let modules = py.import("sys").ok()?.getattr("modules").ok()?;
     let np = modules.get_item("numpy").ok()?;
     let get = |n: &str| np.getattr(n).ok().map(Bound::unbind);
+    let float32 = get("float32")?;
     let types = NumpyTypes {
-        float32: get("float32")?,
+        float32_in_place: crate::ffi::numpy_scalar::float32_layout_known(float32.bind(py)),
+        float32,
         float64: get("float64")?,
         bool_: get("bool_")?,
         ints: [
@@ -52,10 +56,18 @@ pub fn numpy_scalar(v: &Bound<'_, PyAny>) -> Option<NumpyScalar> {
     let t = v.get_type();
     let is = |ty: &Py<PyAny>| t.is(ty.bind(v.py()));
     if is(&np.float32) {
-        return v
-            .extract::<f64>()
-            .ok()
-            .map(|f| NumpyScalar::Float32(f as f32));
+        let in_place = crate::ffi::numpy_scalar::float32_value(
+            v,
+            np.float32.bind(v.py()),
+            np.float32_in_place,
+        );
+        return match in_place {
+            Some(f) => Some(NumpyScalar::Float32(f)),
+            None => v
+                .extract::<f64>()
+                .ok()
+                .map(|f| NumpyScalar::Float32(f as f32)),
+        };
     }
     if is(&np.float64) {
         return v.extract::<f64>().ok().map(NumpyScalar::Float64);

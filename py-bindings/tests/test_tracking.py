@@ -197,3 +197,33 @@ def test_tracked_attributes_read_right_while_the_instance_dict_changes(logdir):
             log.update()
             expected.append({"j.a": j.a, "j.b": j.b, "j.c": j.c})
     assert [e["fields"] for e in events(path)] == expected
+
+
+def test_numpy_float32_values_read_exactly(logdir):
+    """float32 scalars are read in place (ffi::numpy_scalar): every kind of value, and a
+    subclass (read through __float__), lands exactly."""
+    np = pytest.importorskip("numpy")
+
+    class Sub(np.float32):
+        pass
+
+    values = [np.float32(x) for x in (0.1, -0.0, 3.4028235e38, 1e-45, float("inf"), float("-inf"), 25.000006)]
+    values.append(Sub(0.75))
+
+    class Joint:
+        pass
+
+    joint = Joint()
+    path = logdir / "f32.bin"
+    with ttlog.Logger(path) as log:
+        for i, v in enumerate(values):
+            setattr(joint, f"v{i}", v)
+        log.track_attributes(joint, [f"v{i}" for i in range(len(values))])
+        log.update()
+        joint.v0 = np.float32("nan")
+        log.update()
+    cols = ttlog.columns(path, "tracked")
+    got = [cols[f"Joint.v{i}"][0] for i in range(len(values))]
+    assert [np.float32(g) for g in got] == values
+    assert str(np.float32(got[6])) == "25.000006"
+    assert cols["Joint.v0"][1] != cols["Joint.v0"][1]  # NaN
