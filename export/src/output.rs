@@ -57,7 +57,8 @@ impl OutputError {
 #[derive(Debug)]
 pub struct OutputFile {
     dest: PathBuf,
-    tmp: PathBuf,
+    /// The hidden file beside `dest`; `None` when writing straight to a device or pipe.
+    tmp: Option<PathBuf>,
     committed: bool,
 }
 
@@ -76,9 +77,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Whether `path` is a file that starts as a ttlog log does.
+/// Whether `path` is a regular file that starts as a ttlog log does (a device or a pipe
+/// is never read: that could block, or take data meant for another reader).
 fn holds_log(path: &Path) -> bool {
     use std::io::Read;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut head = [0u8; 8];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))
@@ -101,8 +106,30 @@ pub fn check_output(dest: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> 
 impl OutputFile {
     /// Checks `dest` ([`check_output`]) and creates the hidden file the export is written
     /// to; returns it with the file to write.
+    ///
+    /// A destination that exists and is not a regular file (`/dev/stdout`, a named pipe) is
+    /// written straight to; a symbolic link is followed, so the file it names is replaced.
     pub fn create(dest: &Path, inputs: &[PathBuf]) -> Result<(OutputFile, File), OutputError> {
         check_output(dest, inputs)?;
+        if std::fs::metadata(dest).is_ok_and(|m| !m.is_file()) {
+            let file = File::options()
+                .write(true)
+                .open(dest)
+                .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
+            let out = OutputFile {
+                dest: dest.to_path_buf(),
+                tmp: None,
+                committed: false,
+            };
+            return Ok((out, file));
+        }
+        let resolved;
+        let dest = if dest.is_symlink() {
+            resolved = dest.canonicalize().unwrap_or_else(|_| dest.to_path_buf());
+            resolved.as_path()
+        } else {
+            dest
+        };
         let name = dest
             .file_name()
             .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
@@ -115,7 +142,7 @@ impl OutputFile {
         Ok((
             OutputFile {
                 dest: dest.to_path_buf(),
-                tmp,
+                tmp: Some(tmp),
                 committed: false,
             },
             file,
@@ -130,12 +157,15 @@ impl OutputFile {
     /// Puts the finished export at its destination (replacing an earlier export there).
     /// Call it after the file was flushed and closed.
     pub fn commit(mut self) -> Result<(), OutputError> {
+        let Some(tmp) = &self.tmp else {
+            self.committed = true;
+            return Ok(());
+        };
         // Checked again: the destination may have become a log while the export ran.
         if holds_log(&self.dest) {
             return Err(OutputError::HoldsALog(self.dest.clone()));
         }
-        std::fs::rename(&self.tmp, &self.dest)
-            .map_err(|e| OutputError::Io(self.dest.clone(), e))?;
+        std::fs::rename(tmp, &self.dest).map_err(|e| OutputError::Io(self.dest.clone(), e))?;
         self.committed = true;
         Ok(())
     }
@@ -143,8 +173,8 @@ impl OutputFile {
 
 impl Drop for OutputFile {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.tmp);
+        if let (false, Some(tmp)) = (self.committed, &self.tmp) {
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }
@@ -184,5 +214,21 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "no partial file left");
+        // A link is followed: the file it names gets the export, the link stays.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("latest.json");
+            std::os::unix::fs::symlink(&out, &link).unwrap();
+            let (pending, file) = OutputFile::create(&link, &inputs).unwrap();
+            std::io::Write::write_all(&mut &file, b"newer").unwrap();
+            pending.commit().unwrap();
+            assert!(link.is_symlink());
+            assert_eq!(std::fs::read_to_string(&out).unwrap(), "newer");
+            // A device is written straight to, never replaced.
+            let (pending, file) = OutputFile::create(Path::new("/dev/null"), &inputs).unwrap();
+            std::io::Write::write_all(&mut &file, b"gone").unwrap();
+            pending.commit().unwrap();
+            assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+        }
     }
 }
