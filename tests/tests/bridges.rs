@@ -241,3 +241,49 @@ fn bad_input_through_the_bridges_never_panics() {
         (0..200).map(|i| format!("dyn{i}")).collect::<Vec<_>>()
     );
 }
+
+/// Events whose fields arrive out of their declared order, or without a value, land with
+/// each value under its own name (the layer's in-order fast path falls back).
+#[test]
+fn tracing_fields_out_of_order_or_missing_keep_their_names() {
+    use tracing::field::Value as TracingValue;
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order.bin");
+    let guard = ttlog::builder().path(&path).init().unwrap();
+    let subscriber = tracing_subscriber::registry().with(ttlog::bridge::tracing::layer());
+    tracing::subscriber::with_default(subscriber, || {
+        let callsite = tracing::callsite! {
+            name: "hand made",
+            kind: tracing::metadata::Kind::EVENT,
+            level: tracing::Level::INFO,
+            fields: message, a, b, c
+        };
+        let meta = tracing::callsite::Callsite::metadata(callsite);
+        let fields = meta.fields();
+        let [m, a, b, c] = ["message", "a", "b", "c"].map(|n| fields.field(n).unwrap());
+        let msg = format_args!("reordered");
+        let values = [
+            (&c, Some(&3_u64 as &dyn TracingValue)),
+            (&a, Some(&1_u64 as &dyn TracingValue)),
+            (&m, Some(&msg as &dyn TracingValue)),
+        ];
+        tracing::Event::dispatch(meta, &fields.value_set(&values));
+        let msg = format_args!("gap");
+        let values = [
+            (&m, Some(&msg as &dyn TracingValue)),
+            (&b, Some(&2_u64 as &dyn TracingValue)),
+        ];
+        tracing::Event::dispatch(meta, &fields.value_set(&values));
+    });
+    drop(guard);
+    let events = read_clean(&path);
+    let reordered = events.iter().find(|e| e.message() == "reordered").unwrap();
+    assert_eq!(reordered.field("a"), Some(&Value::Int(1)));
+    assert_eq!(reordered.field("b"), Some(&Value::Null));
+    assert_eq!(reordered.field("c"), Some(&Value::Int(3)));
+    let gap = events.iter().find(|e| e.message() == "gap").unwrap();
+    assert_eq!(gap.field("a"), Some(&Value::Null));
+    assert_eq!(gap.field("b"), Some(&Value::Int(2)));
+    assert_eq!(gap.field("c"), Some(&Value::Null));
+}
