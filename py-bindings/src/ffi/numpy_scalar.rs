@@ -1,6 +1,8 @@
 //! Reading a numpy `float32` scalar's value in place: converting it through `__float__`
-//! makes and frees a Python float at each read, about 50 ns of an `update()` tick for one
-//! tracked `float32` (OSL's sensors report them).
+//! makes and frees a Python float at each read. Measured under callgrind over 500 OSL
+//! `update()` ticks of 15 values, one of them a `float32`: 2,729,180 instructions through
+//! `__float__`, 2,668,405 read in place, 121 fewer per `float32` per tick (OSL's sensors
+//! report them, often several per row).
 
 use pyo3::ffi;
 use pyo3::prelude::*;
