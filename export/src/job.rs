@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use ttlog_reader::{format_rfc3339, Events, Header, Merge, Query};
+use ttlog_reader::{format_rfc3339, Callsite, Events, Header, Merge, Query, Shaped};
 
 use crate::{Columns, OutputError, OutputFile, ParquetWriter, TRACK_TARGET};
 
@@ -131,22 +131,33 @@ pub fn write_parquet(
     // Damage is reported here, once.
     let mut columns = Columns::default();
     let mut tracked: BTreeMap<String, Columns> = BTreeMap::new();
-    let (merged, names, _) = open_merged(files, query, Some(&mut *progress));
-    let mut seen = 0u64;
-    for (source, item) in merged {
-        seen += 1;
-        if seen % 65_536 == 0 {
-            progress.advanced(1, seen);
-        }
-        match item {
-            Ok(e) if query.matches(&e) => {
-                columns.observe(&e);
-                if partition_by.is_empty() && e.target() == TRACK_TARGET {
-                    tracked.entry(e.message()).or_default().observe(&e);
-                }
+    if query.is_empty() {
+        // Every event is selected: only the shapes of values are read, not the values.
+        pass1_shapes(
+            files,
+            !partition_by.is_empty(),
+            &mut columns,
+            &mut tracked,
+            progress,
+        );
+    } else {
+        let (merged, names, _) = open_merged(files, query, Some(&mut *progress));
+        let mut seen = 0u64;
+        for (source, item) in merged {
+            seen += 1;
+            if seen % 65_536 == 0 {
+                progress.advanced(1, seen);
             }
-            Ok(_) => {}
-            Err(e) => progress.problem(&names[source], &e),
+            match item {
+                Ok(e) if query.matches(&e) => {
+                    columns.observe(&e);
+                    if partition_by.is_empty() && e.target() == TRACK_TARGET {
+                        tracked.entry(e.message()).or_default().observe(&e);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => progress.problem(&names[source], &e),
+            }
         }
     }
     if partition_by.is_empty() {
@@ -176,6 +187,65 @@ fn escape(value: &str) -> String {
         out.push_str("unknown");
     }
     out
+}
+
+/// Pass 1 when every event is selected: each file in block order (column types do not
+/// depend on order), values walked for their shapes instead of decoded. A tracked row whose
+/// message needs rendering (a template with placeholders) is decoded whole.
+fn pass1_shapes(
+    files: &[PathBuf],
+    partitioned: bool,
+    columns: &mut Columns,
+    tracked: &mut BTreeMap<String, Columns>,
+    progress: &mut dyn Progress,
+) {
+    let whole = |c: &Callsite| {
+        c.target.as_ref() == TRACK_TARGET
+            && (c.n_args > 0
+                || c.template.contains(['{', '}'])
+                || c.template.len() > ttlog_reader::MAX_MESSAGE_LEN)
+    };
+    let mut shapes = Vec::new();
+    let mut seen = 0u64;
+    for path in files {
+        let mut events = match Events::open(path) {
+            Ok(events) => events,
+            Err(e) => {
+                progress.problem(path, &e);
+                continue;
+            }
+        };
+        while let Some(item) = events.next_shaped(&mut shapes, whole) {
+            seen += 1;
+            if seen % 65_536 == 0 {
+                progress.advanced(1, seen);
+            }
+            match item {
+                Ok(Shaped::Values(callsite)) => {
+                    let fields = shapes
+                        .get(callsite.n_args..)
+                        .unwrap_or_default()
+                        .iter()
+                        .copied();
+                    columns.observe_shapes(&callsite, fields.clone());
+                    if !partitioned && callsite.target.as_ref() == TRACK_TARGET {
+                        // No placeholders, no arguments, not cut: the message is the template.
+                        tracked
+                            .entry(callsite.template.to_string())
+                            .or_default()
+                            .observe_shapes(&callsite, fields);
+                    }
+                }
+                Ok(Shaped::Event(e)) => {
+                    columns.observe(&e);
+                    if !partitioned && e.target() == TRACK_TARGET {
+                        tracked.entry(e.message()).or_default().observe(&e);
+                    }
+                }
+                Err(e) => progress.problem(path, &e),
+            }
+        }
+    }
 }
 
 /// Where a tracked schema's table goes: `STEM.track.NAME.parquet` beside the events table.

@@ -4,6 +4,31 @@
 //! Polars, pandas, Spark, Trino and ClickHouse read as a table, and **MCAP** ([`mcap`]),
 //! which Foxglove and PlotJuggler open as logs and plots.
 //!
+//! The whole job in one call, as `ttlog-view convert --to parquet` runs it (a table and one
+//! per tracked schema, or a Hive-partitioned dataset; outputs refused when they are an
+//! input or a log, and put in place only when whole): [`write_parquet`].
+//!
+//! ```no_run
+//! use std::path::{Path, PathBuf};
+//! use ttlog_export::{write_parquet, PartitionKey, Progress};
+//!
+//! struct Report;
+//! impl Progress for Report {
+//!     fn problem(&mut self, path: &Path, error: &ttlog_reader::Error) {
+//!         eprintln!("{}: {error}", path.display());
+//!     }
+//! }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let runs = vec![PathBuf::from("robot1.bin"), PathBuf::from("robot2.bin")];
+//! let query = ttlog_reader::Query::default();
+//! let rows = write_parquet(&runs, &query, Path::new("dataset"), &[PartitionKey::Host], &mut Report)?;
+//! println!("{rows} rows");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Or row by row, with your own output:
+//!
 //! ```no_run
 //! use ttlog_export::{Columns, ParquetWriter};
 //! use ttlog_reader::Events;
@@ -67,7 +92,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
-use ttlog_reader::{Event, Value};
+use ttlog_reader::{Callsite, Event, Shape, Value};
 
 mod job;
 pub mod mcap;
@@ -138,13 +163,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn of(v: &Value) -> Kind {
-        match v {
-            Value::Null => Kind::Unknown,
-            Value::Int(n) if i64::try_from(*n).is_ok() => Kind::Int,
-            Value::Float(_) => Kind::Float,
-            Value::Bool(_) => Kind::Bool,
-            Value::Text(_) => Kind::Text,
+    /// The type a value asks for, by its shape (the same whether the value was decoded or
+    /// only walked: [`Shape::of`]).
+    fn of(shape: Shape) -> Kind {
+        match shape {
+            Shape::Null => Kind::Unknown,
+            Shape::Int(n) if i64::try_from(n).is_ok() => Kind::Int,
+            Shape::Float => Kind::Float,
+            Shape::Bool => Kind::Bool,
+            Shape::Text => Kind::Text,
             _ => Kind::Json,
         }
     }
@@ -188,19 +215,14 @@ struct Positions(HashMap<usize, (Arc<ttlog_reader::Callsite>, Vec<usize>)>);
 impl Positions {
     const MAX: usize = 4096;
 
-    fn of(&mut self, event: &Event, mut column: impl FnMut(&str) -> usize) -> &[usize] {
+    fn of(&mut self, callsite: &Arc<Callsite>, mut column: impl FnMut(&str) -> usize) -> &[usize] {
         if self.0.len() >= Self::MAX {
             self.0.clear();
         }
-        let key = Arc::as_ptr(&event.callsite) as usize;
+        let key = Arc::as_ptr(callsite) as usize;
         let (_, columns) = self.0.entry(key).or_insert_with(|| {
-            let columns = event
-                .callsite
-                .field_names
-                .iter()
-                .map(|n| column(n))
-                .collect();
-            (event.callsite.clone(), columns)
+            let columns = callsite.field_names.iter().map(|n| column(n)).collect();
+            (callsite.clone(), columns)
         });
         columns
     }
@@ -209,13 +231,25 @@ impl Positions {
 impl Columns {
     /// Takes note of `event`'s fields and their values' types.
     pub fn observe(&mut self, event: &Event) {
+        let shapes = event.fields().map(|(_, v)| Shape::of(v));
+        self.observe_shapes(&event.callsite, shapes);
+    }
+
+    /// Takes note of the fields of an event of `callsite` whose field values have `shapes`
+    /// (in order; from [`Events::next_shaped`](ttlog_reader::Events::next_shaped), without
+    /// decoding the values).
+    pub fn observe_shapes(
+        &mut self,
+        callsite: &Arc<Callsite>,
+        shapes: impl IntoIterator<Item = Shape>,
+    ) {
         let Columns {
             names,
             kinds,
             index,
             positions,
         } = self;
-        let columns = positions.of(event, |name| match index.get(name) {
+        let columns = positions.of(callsite, |name| match index.get(name) {
             Some(&i) => i,
             None => {
                 index.insert(name.to_string(), names.len());
@@ -224,8 +258,8 @@ impl Columns {
                 names.len() - 1
             }
         });
-        for (&i, (_, value)) in columns.iter().zip(event.fields()) {
-            kinds[i] = kinds[i].join(Kind::of(value));
+        for (&i, shape) in columns.iter().zip(shapes) {
+            kinds[i] = kinds[i].join(Kind::of(shape));
         }
     }
 
@@ -455,9 +489,9 @@ impl<W: Write + Send> ParquetWriter<W> {
         }
         let row = self.pending;
         let index = &self.index;
-        let columns = self
-            .positions
-            .of(event, |name| index.get(name).copied().unwrap_or(usize::MAX));
+        let columns = self.positions.of(&event.callsite, |name| {
+            index.get(name).copied().unwrap_or(usize::MAX)
+        });
         for (&i, (_, value)) in columns.iter().zip(event.fields()) {
             if let Some(builder) = self.fields.get_mut(i) {
                 // The first occurrence of a repeated name wins: a column that already has

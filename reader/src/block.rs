@@ -14,6 +14,9 @@ use crate::trailer::{decode_trailer, Trailer};
 use crate::value::ValueDecoder;
 use crate::{Callsite, Event};
 
+mod shape;
+pub use shape::{Shape, Shaped};
+
 /// What a block held.
 #[derive(Debug)]
 pub enum BlockContent {

@@ -373,6 +373,53 @@ impl Events<File> {
     }
 }
 
+impl<R: Read> Events<R> {
+    /// The next event in file order of blocks (time order within each), as `next` gives
+    /// it, but as [`BlockEvents::next_shaped`] gives it: for a tool that needs the shapes of
+    /// values, not the values (an export's column types), at a fraction of the cost.
+    /// Damage is reported as `next` reports it.
+    pub fn next_shaped(
+        &mut self,
+        shapes: &mut Vec<crate::Shape>,
+        whole: impl Fn(&crate::Callsite) -> bool,
+    ) -> Option<Result<crate::Shaped, Error>> {
+        loop {
+            if let Some(e) = self
+                .current
+                .as_mut()
+                .and_then(|c| c.next_shaped(shapes, &whole))
+            {
+                return Some(Ok(e));
+            }
+            self.current = None;
+            match self.next_block()? {
+                Ok(()) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// Reads the next block into `current` (or the trailer); `None` at the end.
+    fn next_block(&mut self) -> Option<Result<(), Error>> {
+        let block = match self.blocks.next_block()? {
+            Ok(b) => b,
+            Err(e) => return Some(Err(e)),
+        };
+        match decode_block(&block.frame, block.payload) {
+            Ok(BlockContent::Events(events)) => self.current = Some(events),
+            Ok(BlockContent::Trailer(t)) => self.trailer = Some(t),
+            Ok(BlockContent::Unknown(_)) => {}
+            Err(source) => {
+                return Some(Err(Error::BadBlock {
+                    offset: block.offset,
+                    source,
+                }))
+            }
+        }
+        Some(Ok(()))
+    }
+}
+
 impl<R: Read> Iterator for Events<R> {
     type Item = Result<Event, Error>;
 
@@ -382,20 +429,8 @@ impl<R: Read> Iterator for Events<R> {
                 return Some(Ok(e));
             }
             self.current = None;
-            let block = match self.blocks.next_block()? {
-                Ok(b) => b,
-                Err(e) => return Some(Err(e)),
-            };
-            match decode_block(&block.frame, block.payload) {
-                Ok(BlockContent::Events(events)) => self.current = Some(events),
-                Ok(BlockContent::Trailer(t)) => self.trailer = Some(t),
-                Ok(BlockContent::Unknown(_)) => {}
-                Err(source) => {
-                    return Some(Err(Error::BadBlock {
-                        offset: block.offset,
-                        source,
-                    }))
-                }
+            if let Err(e) = self.next_block()? {
+                return Some(Err(e));
             }
         }
     }

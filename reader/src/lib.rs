@@ -56,7 +56,7 @@ mod tail;
 mod trailer;
 mod value;
 
-pub use block::{decode_block, decode_block_levels, BlockContent, BlockEvents};
+pub use block::{decode_block, decode_block_levels, BlockContent, BlockEvents, Shape, Shaped};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
 pub use export::{write_json_line, write_json_line_with_fields, CsvExporter, CSV_FIXED_COLUMNS};

@@ -1,0 +1,239 @@
+//! An event's values by their shape only ([`Shape`]): what a tool that needs the types of
+//! values and not the values (an export's column types) reads, without making each value.
+//! Shapes come from the same CBOR walker as [`Value`]s, so an item's shape is always the
+//! shape of the value it decodes to ([`Shape::of`]).
+
+use std::sync::Arc;
+
+use ttlog_format::cbor::{bignum_magnitude, walk, Builder};
+use ttlog_format::FormatError;
+
+use super::{make_callsite, make_string, record_body, BlockEvents, Entry, NONE};
+use crate::value::Value;
+use crate::{Callsite, Event};
+
+/// What a value is, without its content (an integer keeps its value: whether it fits a
+/// column type depends on it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Null.
+    Null,
+    /// An integer.
+    Int(i128),
+    /// A float.
+    Float,
+    /// A boolean.
+    Bool,
+    /// Text.
+    Text,
+    /// Bytes.
+    Bytes,
+    /// An array.
+    Array,
+    /// A map.
+    Map,
+}
+
+impl Shape {
+    /// The shape of a decoded value.
+    pub fn of(value: &Value) -> Shape {
+        match value {
+            Value::Null => Shape::Null,
+            Value::Int(n) => Shape::Int(*n),
+            Value::Float(_) => Shape::Float,
+            Value::Bool(_) => Shape::Bool,
+            Value::Text(_) => Shape::Text,
+            Value::Bytes(_) => Shape::Bytes,
+            Value::Array(_) => Shape::Array,
+            Value::Map(_) => Shape::Map,
+        }
+    }
+}
+
+/// One event of a block, as [`BlockEvents::next_shaped`] gives it.
+#[derive(Debug)]
+pub enum Shaped {
+    /// A log event: its callsite; the shapes of its values were put in the caller's buffer
+    /// (arguments first, then fields, as [`Event::args`] and [`Event::fields`] have them).
+    Values(Arc<Callsite>),
+    /// An event given whole: a loss report, or a callsite the caller asked for whole.
+    Event(Event),
+}
+
+/// An item while walking: its shape, and a byte string's number when it could be a
+/// bignum's magnitude.
+struct Item {
+    shape: Shape,
+    magnitude: Option<u128>,
+}
+
+fn item(shape: Shape) -> Item {
+    Item {
+        shape,
+        magnitude: None,
+    }
+}
+
+/// Builds shapes where [`Value`]s would be built: every method gives the shape of what
+/// the value builder gives.
+struct ShapeBuilder<'a> {
+    is_defined: &'a dyn Fn(u64) -> bool,
+}
+
+impl Builder for ShapeBuilder<'_> {
+    type Item = Item;
+    type Items = ();
+    type Entries = ();
+    fn push(&self, _: &mut (), _: Item) {}
+    fn push_entry(&self, _: &mut (), _: Item, _: Item) {}
+    fn array(&self, _: ()) -> Item {
+        item(Shape::Array)
+    }
+    fn map(&self, _: ()) -> Item {
+        item(Shape::Map)
+    }
+    fn int(&self, n: i128) -> Item {
+        item(Shape::Int(n))
+    }
+    fn float(&self, _: f64) -> Item {
+        item(Shape::Float)
+    }
+    fn bool(&self, _: bool) -> Item {
+        item(Shape::Bool)
+    }
+    fn null(&self) -> Item {
+        item(Shape::Null)
+    }
+    fn bytes(&self, b: &[u8]) -> Item {
+        Item {
+            shape: Shape::Bytes,
+            magnitude: bignum_magnitude(b),
+        }
+    }
+    fn text(&self, _: &str) -> Item {
+        item(Shape::Text)
+    }
+    fn string_ref(&self, id: u64) -> Option<Item> {
+        (self.is_defined)(id).then(|| item(Shape::Text))
+    }
+    fn as_int(item: &Item) -> Option<i128> {
+        match item.shape {
+            Shape::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+    fn as_magnitude(item: &Item) -> Option<u128> {
+        item.magnitude
+    }
+}
+
+impl BlockEvents {
+    /// The next event in time order, as [`Iterator::next`] gives it, but with the shapes
+    /// of its values in `shapes` (cleared first) instead of the values, for a log event
+    /// whose callsite `whole` does not ask for whole. An event that cannot be decoded is
+    /// skipped, as `next` skips it.
+    pub fn next_shaped(
+        &mut self,
+        shapes: &mut Vec<Shape>,
+        whole: impl Fn(&Callsite) -> bool,
+    ) -> Option<Shaped> {
+        while self.front < self.back {
+            let entry = self.index[self.front];
+            self.front += 1;
+            let shaped = match self.shapes_of(entry, shapes) {
+                Ok(Some(callsite)) if !whole(&callsite) => Some(Shaped::Values(callsite)),
+                Ok(_) => self.take(entry).map(Shaped::Event),
+                Err(_) => None,
+            };
+            if shaped.is_some() {
+                return shaped;
+            }
+        }
+        None
+    }
+
+    /// The callsite of a log event, its values' shapes put in `shapes`; `None` for a loss
+    /// report.
+    fn shapes_of(
+        &mut self,
+        entry: Entry,
+        shapes: &mut Vec<Shape>,
+    ) -> Result<Option<Arc<Callsite>>, FormatError> {
+        shapes.clear();
+        if entry.callsite == NONE {
+            return Ok(None);
+        }
+        let raw = &self.raw;
+        let body = record_body(raw, entry.record)?;
+        let callsite = self.callsites.get(raw, entry.callsite, make_callsite)?;
+        let e = ttlog_format::record::EventRecord::parse(body)?;
+        let count = callsite.n_args + callsite.field_names.len();
+        let strings = &self.strings;
+        let is_defined = |id: u64| {
+            let mut strings = strings.borrow_mut();
+            strings
+                .slot(id, entry.strings_seen)
+                .is_some_and(|slot| strings.get(raw, slot, make_string).is_ok())
+        };
+        let builder = ShapeBuilder {
+            is_defined: &is_defined,
+        };
+        let mut rest = e.values;
+        for _ in 0..count {
+            let (item, used) = walk(&builder, rest)?;
+            shapes.push(item.shape);
+            rest = &rest[used..];
+        }
+        Ok(Some(callsite))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value of every fixture: its shape read without decoding it is the shape of
+    /// the value decoded.
+    #[test]
+    fn shapes_are_the_shapes_of_the_values() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/v1");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "bin") {
+                continue;
+            }
+            let Ok(mut blocks) = crate::BlockReader::open(&path) else {
+                continue;
+            };
+            while let Some(block) = blocks.next_block() {
+                let Ok(block) = block else { continue };
+                let Ok(crate::BlockContent::Events(events)) =
+                    crate::decode_block(&block.frame, block.payload.clone())
+                else {
+                    continue;
+                };
+                let mut shaped = match crate::decode_block(&block.frame, block.payload) {
+                    Ok(crate::BlockContent::Events(e)) => e,
+                    _ => unreachable!("decoded once already"),
+                };
+                let mut shapes = Vec::new();
+                for event in *events {
+                    match shaped.next_shaped(&mut shapes, |_| false) {
+                        Some(Shaped::Values(callsite)) => {
+                            assert_eq!(callsite.template, event.callsite.template);
+                            assert_eq!(callsite.field_names, event.callsite.field_names);
+                            let want: Vec<Shape> = event.values.iter().map(Shape::of).collect();
+                            assert_eq!(shapes, want, "{}", path.display());
+                            checked += want.len();
+                        }
+                        Some(Shaped::Event(e)) => assert_eq!(e.ts, event.ts),
+                        None => panic!("{}: fewer shaped events", path.display()),
+                    }
+                }
+                assert!(shaped.next_shaped(&mut shapes, |_| false).is_none());
+            }
+        }
+        assert!(checked > 100, "only {checked} values checked");
+    }
+}
