@@ -599,27 +599,23 @@ fn convert_never_writes_over_an_input_or_a_log_and_leaves_no_partial_file() {
         }
     }
     // Another log is refused too; an earlier export is replaced, and nothing partial stays.
+    let to_json = |out: &std::path::Path| {
+        view(&[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
     let other_log = dir.path().join("other.bin");
     std::fs::copy(fixture("levels.bin"), &other_log).unwrap();
-    let o = view(&[
-        "convert",
-        input.to_str().unwrap(),
-        "--to",
-        "json",
-        "-o",
-        other_log.to_str().unwrap(),
-    ]);
+    let o = to_json(&other_log);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     let json = dir.path().join("run.jsonl");
     std::fs::write(&json, "old").unwrap();
-    let o = view(&[
-        "convert",
-        input.to_str().unwrap(),
-        "--to",
-        "json",
-        "-o",
-        json.to_str().unwrap(),
-    ]);
+    let o = to_json(&json);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(
         std::fs::read_to_string(&json).unwrap(),
