@@ -23,7 +23,11 @@ Examples:
 
 CSV columns are ts, level, target, thread, msg, one per field name (all that occur, or
 --fields), then file and line. Several files are merged by time. A progress bar is shown
-on stderr when it is a terminal.";
+on stderr when it is a terminal.
+
+-o never replaces an input or any ttlog log (exit 2, nothing written). The output is
+written beside OUT and renamed to OUT when complete, so a failed or interrupted convert
+leaves an earlier OUT as it was; a device or pipe (-o /dev/stdout) is written to directly.";
 
 /// Target formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

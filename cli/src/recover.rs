@@ -16,7 +16,8 @@ Every block that passes its checksums and decodes is copied unchanged (blocks ar
 self-contained), then a fresh trailer and end marker close the new file. A file whose
 header is damaged is scanned for blocks from its first byte, under a new header.
 Exit code 0 when nothing was lost, 3 when damaged data was left out, 1 when nothing could
-be written.
+be written, 2 when OUT is the input or any other ttlog log (never replaced; nothing is
+written). OUT appears when complete (written beside it, then renamed).
 
 Example:
   ttlog-view recover crashed.bin -o crashed.recovered.bin";
