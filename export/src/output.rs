@@ -109,6 +109,7 @@ impl OutputFile {
     ///
     /// A destination that exists and is not a regular file (`/dev/stdout`, a named pipe) is
     /// written straight to; a symbolic link is followed, so the file it names is replaced.
+    /// An existing file in a directory where no file may be created is written in place.
     pub fn create(dest: &Path, inputs: &[PathBuf]) -> Result<(OutputFile, File), OutputError> {
         check_output(dest, inputs)?;
         if std::fs::metadata(dest).is_ok_and(|m| !m.is_file()) {
@@ -134,11 +135,25 @@ impl OutputFile {
             .file_name()
             .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
         let tmp = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
+        let file = match File::options().write(true).create_new(true).open(&tmp) {
+            Ok(file) => file,
+            // A directory where only the destination itself may be written (a file made
+            // writable in a read-only directory): written in place, as the user asked.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && dest.is_file() => {
+                let file = File::options()
+                    .write(true)
+                    .truncate(true)
+                    .open(dest)
+                    .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
+                let out = OutputFile {
+                    dest: dest.to_path_buf(),
+                    tmp: None,
+                    committed: false,
+                };
+                return Ok((out, file));
+            }
+            Err(e) => return Err(OutputError::Io(dest.to_path_buf(), e)),
+        };
         Ok((
             OutputFile {
                 dest: dest.to_path_buf(),
