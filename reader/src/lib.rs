@@ -64,7 +64,7 @@ pub use file::{BlockFilter, BlockReader, Events, RawBlock};
 pub use filter::{Filter, FilterError};
 pub use follow::{next_in_series, Followed, Follower};
 pub use merge::Merge;
-pub use parallel::for_each_block_parallel;
+pub use parallel::{for_each_block_parallel, MAX_IN_FLIGHT_BYTES};
 pub use paths::expand_paths;
 pub use query::{Query, Selected};
 pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};

@@ -61,7 +61,7 @@ impl Guard {
 
     /// The file this logger opened when it started (`None` when it writes no file). It can
     /// differ from the configured path, which an earlier run's log may hold (see
-    /// [`Builder::path`]); with rotation, later files follow it in its series.
+    /// [`Builder::path`](crate::Builder::path)); with rotation, later files follow it in its series.
     pub fn path(&self) -> Option<&Path> {
         self.shared.snapshot.main_log()
     }
