@@ -287,3 +287,45 @@ fn tracing_fields_out_of_order_or_missing_keep_their_names() {
     assert_eq!(gap.field("b"), Some(&Value::Int(2)));
     assert_eq!(gap.field("c"), Some(&Value::Null));
 }
+
+/// A library logging through `log` inside a `tracing` span: its event carries the span
+/// chain as a `tracing` event there would; outside spans, none.
+#[test]
+fn log_events_inside_tracing_spans_carry_the_chain() {
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log_spans.bin");
+    let guard = ttlog::builder().path(&path).log_bridge().init().unwrap();
+    let subscriber = tracing_subscriber::registry().with(ttlog::bridge::tracing::layer());
+    tracing::subscriber::with_default(subscriber, || {
+        log::info!("before any span");
+        let request = tracing::info_span!("handle_request", request_id = 7_u64);
+        let _r = request.enter();
+        let query = tracing::info_span!("db_query", table = "gains");
+        let _q = query.enter();
+        log::info!(rows = 3_u64; "driver: query sent");
+    });
+    log::info!("no subscriber");
+    drop(guard);
+    let events = read_clean(&path);
+    let find = |m: &str| events.iter().find(|e| e.message() == m).unwrap();
+    let inside = find("driver: query sent");
+    assert_eq!(inside.field("rows"), Some(&Value::Int(3)));
+    let Some(Value::Array(chain)) = inside.span_chain() else {
+        panic!("no chain: {inside:?}");
+    };
+    let names: Vec<_> = chain
+        .iter()
+        .map(|m| {
+            map_get(m, "name")
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ["handle_request", "db_query"]);
+    assert_eq!(map_get(&chain[0], "request_id"), Some(&Value::Int(7)));
+    for m in ["before any span", "no subscriber"] {
+        assert_eq!(find(m).span_chain(), Some(&Value::Null), "{m}");
+    }
+}

@@ -20,6 +20,11 @@
 //! formatting of its arguments. A message without arguments (`info!("ready")`) is stored
 //! as the callsite's template and costs nothing per event. `log::max_level()` follows
 //! ttlog's level rules, so `log`'s own macros skip what ttlog would not record.
+//!
+//! With the `tracing` feature as well, each event's last field is `spans`: the chain of the
+//! current `tracing` span when the current subscriber is a `Registry` with ttlog's layer
+//! (a library logging through `log` inside a request's span is shown in that span), null
+//! otherwise (SPEC 8.6).
 
 use super::FastMap as HashMap;
 use std::cell::RefCell;
@@ -107,6 +112,8 @@ impl Log for LogBridge {
             if dynamic {
                 enc.value(record.target());
             }
+            #[cfg(feature = "tracing")]
+            super::log_spans::write_current_chain(enc);
         });
     }
 
@@ -114,6 +121,13 @@ impl Log for LogBridge {
         crate::flush(std::time::Duration::from_secs(5));
     }
 }
+
+/// Fields every `log` callsite has after its key-values: with the `tracing` feature, the
+/// span chain (`spans`, SPEC 8.6; null outside spans).
+#[cfg(feature = "tracing")]
+const TRAILING: &[&str] = &["spans"];
+#[cfg(not(feature = "tracing"))]
+const TRAILING: &[&str] = &[];
 
 /// Encodes each key-value as the richest type `log` tells.
 struct Values<'e, 'b> {
@@ -192,7 +206,10 @@ fn hot_callsite(record: &Record<'_>, level: Level) -> Option<&'static Callsite> 
         && hot.literal == literal
         && cs.level == level
         && cs.target == record.target()
-        && keys_are(record, cs.fields))
+        && keys_are(
+            record,
+            &cs.fields[..cs.fields.len().saturating_sub(TRAILING.len())],
+        ))
     .then_some(cs)
 }
 
@@ -377,6 +394,7 @@ fn dynamic_callsite(record: &Record<'_>, level: Level, keys: u64) -> &'static Ca
                 .visit(&mut Keys(|k: &str| names.push(k.to_string())));
             let mut fields: Vec<&str> = names.iter().map(String::as_str).collect();
             fields.push("log.target");
+            fields.extend(TRAILING);
             CallsiteSpec {
                 level,
                 target: "log",
@@ -397,7 +415,8 @@ fn make_callsite(record: &Record<'_>, level: Level) -> &'static Callsite {
     let _ = record
         .key_values()
         .visit(&mut Keys(|k: &str| keys.push(k.to_string())));
-    let fields: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut fields: Vec<&str> = keys.iter().map(String::as_str).collect();
+    fields.extend(TRAILING);
     // A message without arguments is the template itself (its braces escaped).
     let (template, positional) = match record.args().as_str() {
         Some(text) => (literal_template(text), 0),

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "log")]
 pub mod log;
+#[cfg(all(feature = "log", feature = "tracing"))]
+mod log_spans;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 

@@ -54,6 +54,11 @@ use super::literal_template;
 use crate::bindings::{self, Callsite, CallsiteSpec};
 use crate::{Encoder, Level};
 
+/// Whether a layer was ever added to a subscriber: until then a `log` event looks for no
+/// span at all (see `bridge::log_spans`).
+pub(crate) static LAYER_ADDED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// The layer; make it with [`layer`].
 #[derive(Debug, Default)]
 pub struct TtlogLayer {
@@ -297,7 +302,7 @@ fn serde_bytes_like(b: &[u8]) -> impl serde::Serialize + '_ {
 }
 
 /// What the layer keeps of an open span, in the span's extensions.
-struct SpanState {
+pub(crate) struct SpanState {
     id: u64,
     parent: u64,
     start: Instant,
@@ -335,7 +340,7 @@ fn unix_ns() -> u64 {
 }
 
 /// Appends `{"name": .., "id": .., fields...}` for one span of an event's chain.
-fn write_span_map(out: &mut Vec<u8>, name: &str, state: &SpanState) {
+pub(crate) fn write_span_map(out: &mut Vec<u8>, name: &str, state: &SpanState) {
     ttlog_format::cbor::write_head(out, 5, 2 + state.n_entries);
     let mut enc = Encoder::new(out);
     enc.value("name");
@@ -349,6 +354,10 @@ impl<S> Layer<S> for TtlogLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    fn on_layer(&mut self, _: &mut S) {
+        LAYER_ADDED.store(true, Ordering::Relaxed);
+    }
+
     fn register_callsite(
         &self,
         meta: &'static Metadata<'static>,
