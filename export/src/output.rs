@@ -113,16 +113,7 @@ impl OutputFile {
     pub fn create(dest: &Path, inputs: &[PathBuf]) -> Result<(OutputFile, File), OutputError> {
         check_output(dest, inputs)?;
         if std::fs::metadata(dest).is_ok_and(|m| !m.is_file()) {
-            let file = File::options()
-                .write(true)
-                .open(dest)
-                .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
-            let out = OutputFile {
-                dest: dest.to_path_buf(),
-                tmp: None,
-                committed: false,
-            };
-            return Ok((out, file));
+            return OutputFile::in_place(dest, false);
         }
         let resolved;
         let dest = if dest.is_symlink() {
@@ -140,17 +131,7 @@ impl OutputFile {
             // A directory where only the destination itself may be written (a file made
             // writable in a read-only directory): written in place, as the user asked.
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && dest.is_file() => {
-                let file = File::options()
-                    .write(true)
-                    .truncate(true)
-                    .open(dest)
-                    .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
-                let out = OutputFile {
-                    dest: dest.to_path_buf(),
-                    tmp: None,
-                    committed: false,
-                };
-                return Ok((out, file));
+                return OutputFile::in_place(dest, true);
             }
             Err(e) => return Err(OutputError::Io(dest.to_path_buf(), e)),
         };
@@ -162,6 +143,21 @@ impl OutputFile {
             },
             file,
         ))
+    }
+
+    /// Writes straight to `dest` (truncating it when `truncate`): nothing to rename.
+    fn in_place(dest: &Path, truncate: bool) -> Result<(OutputFile, File), OutputError> {
+        let file = File::options()
+            .write(true)
+            .truncate(truncate)
+            .open(dest)
+            .map_err(|e| OutputError::Io(dest.to_path_buf(), e))?;
+        let out = OutputFile {
+            dest: dest.to_path_buf(),
+            tmp: None,
+            committed: false,
+        };
+        Ok((out, file))
     }
 
     /// The destination.

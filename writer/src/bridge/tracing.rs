@@ -183,11 +183,53 @@ struct Scratch {
     bytes: Vec<u8>,
     /// Per field index, the range of its value in `bytes`.
     ranges: Vec<Option<(usize, usize)>>,
-    /// The span chain, as one CBOR array.
-    spans: Vec<u8>,
-    /// The chain's maps, innermost first as the scope gives them, and their ranges.
-    span_maps: Vec<u8>,
-    span_ranges: Vec<(usize, usize)>,
+    /// The span chain.
+    chain: ChainBuffers,
+}
+
+/// An event's span chain as one CBOR array (`chain`), built in reusable buffers: no
+/// allocation per event once grown.
+#[derive(Default)]
+pub(crate) struct ChainBuffers {
+    /// The chain's maps, innermost first as a scope gives them, and their ranges.
+    maps: Vec<u8>,
+    ranges: Vec<(usize, usize)>,
+    /// The chain, outermost first.
+    pub(crate) chain: Vec<u8>,
+}
+
+impl ChainBuffers {
+    /// Writes the chain of `scope` (innermost first, as `tracing_subscriber` gives it)
+    /// outermost first into `chain`; null when there is no scope.
+    pub(crate) fn write<'a, R: LookupSpan<'a>>(
+        &mut self,
+        scope: Option<tracing_subscriber::registry::Scope<'a, R>>,
+    ) {
+        let ChainBuffers {
+            maps,
+            ranges,
+            chain,
+        } = self;
+        maps.clear();
+        ranges.clear();
+        chain.clear();
+        let Some(scope) = scope else {
+            chain.push(0xf6);
+            return;
+        };
+        for span in scope {
+            let start = maps.len();
+            match span.extensions().get::<SpanState>() {
+                Some(state) => write_span_map(maps, span.name(), state),
+                None => Encoder::new(maps).value(span.name()),
+            }
+            ranges.push((start, maps.len()));
+        }
+        ttlog_format::cbor::write_head(chain, 4, ranges.len() as u64);
+        for &(a, b) in ranges.iter().rev() {
+            chain.extend_from_slice(&maps[a..b]);
+        }
+    }
 }
 
 /// Where a visited field's value goes, once encoded.
@@ -302,7 +344,7 @@ fn serde_bytes_like(b: &[u8]) -> impl serde::Serialize + '_ {
 }
 
 /// What the layer keeps of an open span, in the span's extensions.
-pub(crate) struct SpanState {
+struct SpanState {
     id: u64,
     parent: u64,
     start: Instant,
@@ -340,7 +382,7 @@ fn unix_ns() -> u64 {
 }
 
 /// Appends `{"name": .., "id": .., fields...}` for one span of an event's chain.
-pub(crate) fn write_span_map(out: &mut Vec<u8>, name: &str, state: &SpanState) {
+fn write_span_map(out: &mut Vec<u8>, name: &str, state: &SpanState) {
     ttlog_format::cbor::write_head(out, 5, 2 + state.n_entries);
     let mut enc = Encoder::new(out);
     enc.value("name");
@@ -481,32 +523,10 @@ where
             let Scratch {
                 bytes,
                 ranges,
-                spans,
-                span_maps,
-                span_ranges,
+                chain,
             } = scratch;
-            spans.clear();
-            span_maps.clear();
-            span_ranges.clear();
-            match ctx.event_scope(event) {
-                Some(scope) => {
-                    // The scope runs innermost first; the chain is written outermost first,
-                    // from ranges kept in reusable buffers (no allocation per event).
-                    for span in scope {
-                        let start = span_maps.len();
-                        match span.extensions().get::<SpanState>() {
-                            Some(state) => write_span_map(span_maps, span.name(), state),
-                            None => Encoder::new(span_maps).value(span.name()),
-                        }
-                        span_ranges.push((start, span_maps.len()));
-                    }
-                    ttlog_format::cbor::write_head(spans, 4, span_ranges.len() as u64);
-                    for &(a, b) in span_ranges.iter().rev() {
-                        spans.extend_from_slice(&span_maps[a..b]);
-                    }
-                }
-                None => spans.push(0xf6),
-            }
+            chain.write(ctx.event_scope(event));
+            let spans = &chain.chain;
             let n = meta.fields().len();
             bindings::emit(known.callsite, |enc| {
                 // The usual case (every event of `tracing`'s macros): `message` first and
