@@ -16,6 +16,7 @@ pub const DATA_LOSS: u8 = 3;
 pub struct Status {
     failed: bool,
     lost: bool,
+    truncated: u64,
 }
 
 impl Status {
@@ -38,6 +39,24 @@ impl Status {
     pub fn fail(&mut self, message: impl std::fmt::Display) {
         eprintln!("ttlog-view: {message}");
         self.failed = true;
+    }
+
+    /// Records that `n` events shown were cut to the per-event bound (SPEC.md 8.7): said
+    /// once, on the first, and counted as data not shown whole (exit 3).
+    pub fn truncated(&mut self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if self.truncated == 0 {
+            eprintln!(
+                "ttlog-view: an event's values were cut to the per-event bound of {} units \
+                 (SPEC.md 8.7); such events are marked \"truncated\":true in JSON and \
+                 [truncated] in text",
+                ttlog_format::EVENT_VALUE_BUDGET
+            );
+        }
+        self.truncated += n;
+        self.lost = true;
     }
 
     /// Records that data was lost (already reported).

@@ -58,20 +58,22 @@ impl Formatter {
         })
     }
 
-    /// Appends one event as text or JSON (with its newline).
-    pub fn line(&self, event: &Event, out: &mut String) {
+    /// Appends one event as text or JSON (with its newline). True when the event was cut
+    /// to the per-event bound (SPEC.md 8.7) and is so marked.
+    #[must_use]
+    pub fn line(&self, event: &Event, out: &mut String) -> bool {
         match self.format {
             Format::Json => self.json(event, out),
             _ => self.text(event, out),
         }
     }
 
-    fn json(&self, event: &Event, out: &mut String) {
+    fn json(&self, event: &Event, out: &mut String) -> bool {
         // The same schema, with only the chosen fields when --fields names some.
-        ttlog_reader::write_json_line_with_fields(event, self.shown(event), out);
+        ttlog_reader::write_json_line_with_fields(event, self.shown(event), out)
     }
 
-    fn text(&self, event: &Event, line: &mut String) {
+    fn text(&self, event: &Event, line: &mut String) -> bool {
         use std::fmt::Write;
         format_rfc3339(event.ts, line);
         let level = event.level_name();
@@ -101,7 +103,11 @@ impl Formatter {
             let _ = write!(line, " {name}=");
             write_text_value(value, &[' ', '"', '='], line);
         }
+        if event.truncated {
+            line.push_str(" [truncated]");
+        }
         line.push('\n');
+        event.truncated
     }
 }
 
@@ -208,7 +214,8 @@ impl<W: Write> Sink<W> {
         })
     }
 
-    pub fn write(&mut self, event: &Event) -> io::Result<()> {
+    /// Writes one event; true when it was cut to the per-event bound (SPEC.md 8.7).
+    pub fn write(&mut self, event: &Event) -> io::Result<bool> {
         match self {
             Sink::Lines {
                 out,
@@ -216,10 +223,11 @@ impl<W: Write> Sink<W> {
                 line,
             } => {
                 line.clear();
-                formatter.line(event, line);
-                out.write_all(line.as_bytes())
+                let truncated = formatter.line(event, line);
+                out.write_all(line.as_bytes())?;
+                Ok(truncated)
             }
-            Sink::Csv(csv) => csv.write(event),
+            Sink::Csv(csv) => csv.write(event).map(|()| event.truncated),
             Sink::Table { table, columns, .. } => {
                 let mut ts = String::new();
                 format_rfc3339(event.ts, &mut ts);
@@ -234,7 +242,7 @@ impl<W: Write> Sink<W> {
                     row.push(event.field(c).map(|v| v.to_string()).unwrap_or_default());
                 }
                 table.add_row(row);
-                Ok(())
+                Ok(event.truncated)
             }
         }
     }

@@ -53,7 +53,9 @@ pub fn write_merged<W: Write>(
     for (source, item) in merged {
         match item {
             Ok(event) if query.matches(&event) => {
-                sink.write(&event)?;
+                if sink.write(&event)? {
+                    status.truncated(1);
+                }
                 written();
             }
             Ok(_) => {}
@@ -68,14 +70,22 @@ pub fn write_merged<W: Write>(
 const TEXT_CHUNK: usize = 4 << 20;
 
 /// Formats the next events of `events` that `query` selects into `text`, until it holds
-/// about [`TEXT_CHUNK`] bytes or the events run out.
-fn format_some(events: &mut BlockEvents, query: &Query, formatter: &Formatter, text: &mut String) {
+/// about [`TEXT_CHUNK`] bytes or the events run out. Returns how many were cut to the
+/// per-event bound.
+fn format_some(
+    events: &mut BlockEvents,
+    query: &Query,
+    formatter: &Formatter,
+    text: &mut String,
+) -> u64 {
+    let mut truncated = 0;
     while text.len() < TEXT_CHUNK {
-        let Some(e) = events.next() else { return };
-        if query.matches(&e) {
-            formatter.line(&e, text);
+        let Some(e) = events.next() else { break };
+        if query.matches(&e) && formatter.line(&e, text) {
+            truncated += 1;
         }
     }
+    truncated
 }
 
 /// Writes the selected events of one file as text or JSON lines, decoding and formatting
@@ -110,10 +120,10 @@ pub fn write_lines_parallel<W: Write>(
             match ttlog_reader::decode_block_levels(&block.frame, block.payload, mask) {
                 Ok(BlockContent::Events(mut events)) => {
                     let mut text = String::new();
-                    format_some(&mut events, query, formatter, &mut text);
-                    Ok((text, (!events.is_finished()).then_some(events), end))
+                    let cut = format_some(&mut events, query, formatter, &mut text);
+                    Ok((text, cut, (!events.is_finished()).then_some(events), end))
                 }
-                Ok(_) => Ok((String::new(), None, end)),
+                Ok(_) => Ok((String::new(), 0, None, end)),
                 Err(source) => Err(ttlog_reader::Error::BadBlock {
                     offset: block.offset,
                     source,
@@ -121,7 +131,8 @@ pub fn write_lines_parallel<W: Write>(
             }
         },
         |item| match item.and_then(|r| r) {
-            Ok((mut text, rest, end)) => {
+            Ok((mut text, cut, rest, end)) => {
+                status.truncated(cut);
                 let mut write = |text: &str| match sink.write_raw(text.as_bytes()) {
                     Ok(()) => true,
                     Err(e) => {
@@ -136,7 +147,8 @@ pub fn write_lines_parallel<W: Write>(
                 if let Some(mut rest) = rest {
                     while !rest.is_finished() {
                         text.clear();
-                        format_some(&mut rest, query, formatter, &mut text);
+                        let cut = format_some(&mut rest, query, formatter, &mut text);
+                        status.truncated(cut);
                         if !write(&text) {
                             return false;
                         }

@@ -100,7 +100,9 @@ pub fn run(args: &TailArgs) -> u8 {
     let skip = all.len().saturating_sub(args.count);
     for e in &all[skip..] {
         line.clear();
-        formatter.line(e, &mut line);
+        if formatter.line(e, &mut line) {
+            status.truncated(1);
+        }
         if let Err(e) = out.write_all(line.as_bytes()) {
             return output_failed(&e, &status);
         }
@@ -124,7 +126,9 @@ pub fn run(args: &TailArgs) -> u8 {
                 match item {
                     Followed::Event(e) => {
                         line.clear();
-                        formatter.line(&e, &mut line);
+                        if formatter.line(&e, &mut line) {
+                            status.truncated(1);
+                        }
                         if let Err(e) = out.write_all(line.as_bytes()) {
                             return output_failed(&e, &status);
                         }

@@ -4,7 +4,8 @@
 mod common;
 
 use common::hostile::{
-    assert_no_crash, bomb_file, header, levels_file, templates_file, view_limited, write,
+    assert_no_crash, bomb_file, header, levels_file, nested_keys_file, string_refs_file,
+    templates_file, tiny_items_file, view_limited, write,
 };
 use common::{err, fixture, out, view};
 
@@ -233,6 +234,79 @@ fn verify_notices_a_block_cut_out_of_a_closed_file() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 }
 
+/// Every reading command and export on one amplifying file, under the memory limit:
+/// returns the JSON view's output.
+fn amplified(file: &str, what: &str) -> String {
+    let outs = run_all(file, what);
+    let dir = tempfile::tempdir().unwrap();
+    for to in ["parquet", "mcap", "chrome-trace"] {
+        let dest = dir.path().join(format!("out.{to}"));
+        let o = view_limited(&["convert", file, "--to", to, "-o", dest.to_str().unwrap()]);
+        assert_no_crash(&o, &format!("{what}: convert --to {to}"));
+    }
+    for o in &outs[..5] {
+        // view and tail: the cut is said, and counts as data not shown whole.
+        assert_eq!(o.status.code(), Some(3), "{what}: {}", err(o));
+        assert!(err(o).contains("per-event bound"), "{what}: {}", err(o));
+    }
+    out(&outs[1])
+}
+
+#[test]
+fn references_to_one_large_string_are_cut_to_the_event_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200,000 references to one 500 kB string: 100 GB of JSON when written out whole.
+    let file = write(dir.path(), "refs.bin", &string_refs_file(200_000, 500_000));
+    let json = amplified(&file, "string references");
+    let line = json.lines().next().unwrap();
+    assert!(line.len() < 2 << 20, "{}", line.len());
+    assert!(
+        line.ends_with(",\"truncated\":true}"),
+        "{}",
+        &line[line.len() - 80..]
+    );
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    // The budget (1 Mi units) holds the array (1) and two references (1 for the integer,
+    // 500,000 for the text, each), not a third: the array keeps its first two, whole.
+    let many = v["fields"]["many"].as_array().unwrap();
+    assert_eq!(many.len(), 2);
+    assert!(many.iter().all(|t| t.as_str().unwrap().len() == 500_000));
+}
+
+#[test]
+fn an_array_of_sixteen_million_tiny_items_is_cut_to_the_event_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bytes, n) = tiny_items_file();
+    let file = write(dir.path(), "items.bin", &bytes);
+    let json = amplified(&file, "tiny items");
+    let v: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    let items = v["fields"]["items"].as_array().unwrap();
+    // The array itself costs one unit; its first items fill the rest, in order.
+    assert_eq!(items.len() as u64, ttlog_reader::EVENT_VALUE_BUDGET - 1);
+    assert!((items.len() as u64) < n);
+    assert!(items.iter().all(|i| i == 1));
+    assert_eq!(v["truncated"], true);
+}
+
+#[test]
+fn keys_nested_in_keys_cannot_double_their_escaping() {
+    let dir = tempfile::tempdir().unwrap();
+    // 62 levels of map keys that are maps: 2^62 bytes shown naively.
+    let file = write(dir.path(), "keys.bin", &nested_keys_file(62));
+    let outs = run_all(&file, "nested keys");
+    let json = out(&outs[1]);
+    assert_eq!(outs[1].status.code(), Some(3), "{}", err(&outs[1]));
+    let line = json.lines().next().unwrap();
+    assert!(line.len() < 8 * 1024, "{}", line.len());
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["truncated"], true);
+    // A shallow key is shown whole, and nothing is cut.
+    let file = write(dir.path(), "key.bin", &nested_keys_file(2));
+    let o = view_limited(&[&file, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!out(&o).contains("truncated"), "{}", out(&o));
+}
+
 /// Writes the hostile files to `$TTLOG_HOSTILE_DIR`, for measuring by hand (the figures in
 /// the README): `TTLOG_HOSTILE_DIR=/tmp/h cargo test -p ttlog-view --test hostile -- --ignored`.
 #[test]
@@ -242,6 +316,9 @@ fn write_hostile_files_for_measurement() {
     std::fs::create_dir_all(&dir).unwrap();
     write(&dir, "bomb1.bin", &bomb_file(1).0);
     write(&dir, "bomb8.bin", &bomb_file(8).0);
+    write(&dir, "refs.bin", &string_refs_file(200_000, 500_000));
+    write(&dir, "items.bin", &tiny_items_file().0);
+    write(&dir, "keys.bin", &nested_keys_file(62));
     let text: &[u8] = &[0x62, b'a', b'b'];
     write(
         &dir,

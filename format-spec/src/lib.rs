@@ -77,6 +77,16 @@ pub const MAJOR_VERSION: u8 = 1;
 pub const MINOR_VERSION: u8 = 0;
 /// Largest header body, in bytes.
 pub const MAX_HEADER_BODY: u32 = 1 << 20;
+/// What one event's decoded values may cost, in units (SPEC.md 8.7): each value 1, plus
+/// the bytes of each text or byte string (a referenced text's included). Values past it
+/// are cut, so a small file cannot make one event decode or render to gigabytes (an array
+/// of references to one large string). No event of at most this many bytes without string
+/// references is ever cut, and the reference writer's largest record by default is half
+/// its 1 MiB staging ring.
+pub const EVENT_VALUE_BUDGET: u64 = 1 << 20;
+/// Longest text, in bytes, a map key that is not text is shown with (SPEC.md 8.4): its
+/// JSON text is cut there, so keys nested in keys cannot double their escaping per level.
+pub const MAX_KEY_TEXT: usize = 1024;
 /// Largest stored or raw block payload, in bytes.
 pub const MAX_BLOCK_LEN: u32 = 1 << 24;
 /// The file name extension of ttlog files, without the dot.

@@ -176,6 +176,9 @@ pub fn event_dict<'py>(
     if let Some(chain @ ttlog_reader::Value::Array(_)) = chain {
         d.set_item(intern!(py, "spans"), to_py(py, chain)?)?;
     }
+    if e.truncated {
+        d.set_item(intern!(py, "truncated"), true)?;
+    }
     Ok(d)
 }
 

@@ -233,7 +233,15 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
                 let key = if key.hash().is_ok() {
                     key
                 } else {
-                    key.str()?.into_any()
+                    // Cut as JSON cuts a key's text (SPEC.md 8.4), so keys nested in keys
+                    // cannot double their escaping at every level.
+                    let text = key.str()?;
+                    let full = text.to_cow()?;
+                    let mut cut = full.len().min(ttlog_reader::MAX_KEY_TEXT);
+                    while !full.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    PyString::new(py, &full[..cut]).into_any()
                 };
                 d.set_item(key, to_py(py, v)?)?;
             }

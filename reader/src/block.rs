@@ -11,7 +11,7 @@ use ttlog_format::{BlockKind, FormatError, Frame, Level, LevelMask};
 
 use crate::ids::IdTable;
 use crate::trailer::{decode_trailer, Trailer};
-use crate::value::ValueDecoder;
+use crate::value::{Budget, ValueDecoder};
 use crate::{Callsite, Event};
 
 mod shape;
@@ -376,10 +376,11 @@ impl BlockEvents {
             strings.get(raw, slot, make_string).ok()
         };
         let decoder = ValueDecoder { strings: &lookup };
+        let budget = Budget::new();
         let mut values = Vec::with_capacity(count);
         let mut rest = e.values;
         for _ in 0..count {
-            let (v, used) = decoder.decode(rest)?;
+            let (v, used) = decoder.decode(rest, &budget)?;
             values.push(v);
             rest = &rest[used..];
         }
@@ -389,6 +390,7 @@ impl BlockEvents {
             callsite,
             thread,
             values,
+            truncated: budget.was_cut(),
         })
     }
 

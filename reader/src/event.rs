@@ -54,6 +54,11 @@ pub struct Event {
     pub thread: Arc<str>,
     /// Positional arguments followed by field values, in the callsite's order.
     pub values: Vec<Value>,
+    /// True when some of its values were cut to the per-event budget
+    /// ([`EVENT_VALUE_BUDGET`](ttlog_format::EVENT_VALUE_BUDGET), SPEC.md 8.7): containers
+    /// hold their first items, values with no room are null. JSON shows it as
+    /// `"truncated":true`, and tools report it as data not shown whole.
+    pub truncated: bool,
 }
 
 impl Event {
@@ -145,6 +150,7 @@ impl Event {
                 Value::Int(count.into()),
                 Value::Text(reason.as_str().into()),
             ],
+            truncated: false,
         }
     }
 }

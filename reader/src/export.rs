@@ -13,6 +13,7 @@
 //! | `file` | string | source file, when known |
 //! | `line` | number | source line, when known |
 //! | `spans` | array | the span chain, outermost first, when the event has one ([`Event::span_chain`]) |
+//! | `truncated` | `true` | present only when the event's values were cut to the per-event bound (SPEC.md 8.7) |
 //!
 //! Values: integers and finite floats as numbers (floats always with a `.` or exponent), the
 //! non-finite floats as the strings `"NaN"`, `"inf"`, `"-inf"`, text as strings, bytes as
@@ -30,9 +31,10 @@ thread_local! {
     static MESSAGE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// Appends `event` as one line of JSON (with its newline) to `out`.
-pub fn write_json_line(event: &Event, out: &mut String) {
-    write_json_line_with_fields(event, event.fields(), out);
+/// Appends `event` as one line of JSON (with its newline) to `out`. True when the event
+/// was cut to the per-event bound (SPEC.md 8.7) and so has the key `"truncated":true`.
+pub fn write_json_line(event: &Event, out: &mut String) -> bool {
+    write_json_line_with_fields(event, event.fields(), out)
 }
 
 /// [`write_json_line`] with only `fields` in the `fields` object (a subset of the event's,
@@ -41,7 +43,7 @@ pub fn write_json_line_with_fields<'e>(
     event: &'e Event,
     fields: impl Iterator<Item = (&'e str, &'e Value)>,
     out: &mut String,
-) {
+) -> bool {
     out.push_str("{\"ts\":\"");
     format_rfc3339(event.ts, out);
     out.push_str("\",\"level\":");
@@ -60,6 +62,7 @@ pub fn write_json_line_with_fields<'e>(
     out.push_str(",\"fields\":{");
     let chain = event.span_chain();
     let mut first = true;
+    let mut truncated = event.truncated;
     for (name, value) in fields {
         if chain.is_some_and(|c| std::ptr::eq(c, value)) {
             continue;
@@ -69,7 +72,7 @@ pub fn write_json_line_with_fields<'e>(
         }
         json_string(out, name);
         out.push(':');
-        value.write_json(out);
+        truncated |= value.write_json_cut(out);
     }
     out.push('}');
     if !event.callsite.file.is_empty() {
@@ -82,9 +85,13 @@ pub fn write_json_line_with_fields<'e>(
     }
     if let Some(chain @ Value::Array(_)) = chain {
         out.push_str(",\"spans\":");
-        chain.write_json(out);
+        truncated |= chain.write_json_cut(out);
+    }
+    if truncated {
+        out.push_str(",\"truncated\":true");
     }
     out.push_str("}\n");
+    truncated
 }
 
 /// The fixed columns of CSV output, before the field columns.

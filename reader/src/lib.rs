@@ -71,7 +71,7 @@ pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};
 pub use tail::{last_events, Tail};
 pub use trailer::Trailer;
 pub use ttlog_format::{format_rfc3339, parse_rfc3339};
-pub use ttlog_format::{DropReason, Header, Level};
+pub use ttlog_format::{DropReason, Header, Level, EVENT_VALUE_BUDGET, MAX_KEY_TEXT};
 pub use value::{json_string, Value};
 
 /// Reads every event of the file at `path`, with the reports of skipped data.

@@ -38,7 +38,7 @@ pub(crate) fn decode_trailer(raw: &[u8]) -> Result<Trailer, FormatError> {
         let (value, _) = ValueDecoder {
             strings: &crate::value::no_strings,
         }
-        .decode(&record.body[..len])?;
+        .decode(&record.body[..len], &crate::value::Budget::new())?;
         let Value::Map(entries) = value else {
             return Err(FormatError::BadRecord {
                 tag: tag::TRAILER,

@@ -1,10 +1,11 @@
 //! Decoded field and argument values, and their CBOR decoding.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
 use ttlog_format::cbor::{bignum_magnitude, walk, Builder, Checker};
-use ttlog_format::FormatError;
+use ttlog_format::{FormatError, EVENT_VALUE_BUDGET, MAX_KEY_TEXT};
 
 /// One argument or field value of an event.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,8 +47,20 @@ impl Value {
     }
 
     /// Writes the value as JSON. Non-finite floats become the strings `"NaN"`, `"inf"` and
-    /// `"-inf"`, bytes a string of lower-case hex, map keys that are not text their JSON text.
+    /// `"-inf"`, bytes a string of lower-case hex, map keys that are not text their JSON text
+    /// (cut to [`MAX_KEY_TEXT`] bytes, SPEC.md 8.4).
     pub fn write_json(&self, out: &mut String) {
+        self.write_json_cut(out);
+    }
+
+    /// [`write_json`](Self::write_json); true when a map key's text was cut.
+    pub fn write_json_cut(&self, out: &mut String) -> bool {
+        let mut cut = false;
+        self.json(out, &mut cut);
+        cut
+    }
+
+    fn json(&self, out: &mut String, cut: &mut bool) {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -78,7 +91,7 @@ impl Value {
                     if i > 0 {
                         out.push(',');
                     }
-                    v.write_json(out);
+                    v.json(out, cut);
                 }
                 out.push(']');
             }
@@ -92,17 +105,29 @@ impl Value {
                         Value::Text(t) => json_string(out, t),
                         other => {
                             let mut key = String::new();
-                            other.write_json(&mut key);
+                            other.json(&mut key, cut);
+                            if key.len() > MAX_KEY_TEXT {
+                                key.truncate(floor_char_boundary(&key, MAX_KEY_TEXT));
+                                *cut = true;
+                            }
                             json_string(out, &key);
                         }
                     }
                     out.push(':');
-                    v.write_json(out);
+                    v.json(out, cut);
                 }
                 out.push('}');
             }
         }
     }
+}
+
+/// The largest character boundary of `s` at or before `at`.
+pub(crate) fn floor_char_boundary(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 impl fmt::Display for Value {
@@ -215,58 +240,133 @@ pub(crate) fn no_strings(_: u64) -> Option<Arc<str>> {
     None
 }
 
+/// What is left of one event's value budget (SPEC.md 8.7), shared by the values of the
+/// event as they are decoded in order.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    left: Cell<u64>,
+    cut: Cell<bool>,
+}
+
+impl Budget {
+    /// A whole budget of [`EVENT_VALUE_BUDGET`] units.
+    pub(crate) fn new() -> Budget {
+        Budget {
+            left: Cell::new(EVENT_VALUE_BUDGET),
+            cut: Cell::new(false),
+        }
+    }
+
+    /// Takes `units` when they are left and nothing was cut yet; once a value does not fit,
+    /// every later value of the event is cut too, so where the cut falls depends only on
+    /// the order of the values.
+    fn take(&self, units: u64) -> bool {
+        if self.cut.get() {
+            return false;
+        }
+        match self.left.get().checked_sub(units) {
+            Some(left) => {
+                self.left.set(left);
+                true
+            }
+            None => {
+                self.cut.set(true);
+                false
+            }
+        }
+    }
+
+    /// True when some value did not fit.
+    pub(crate) fn was_cut(&self) -> bool {
+        self.cut.get()
+    }
+}
+
 /// Builds [`Value`]s on the shared CBOR walker, resolving string references against a
-/// block's STRING table.
+/// block's STRING table. An item is `None` when the budget had no room for it: a
+/// container keeps the items before it, a map entry is kept when key and value are.
 struct ValueBuilder<'a> {
     strings: StringLookup<'a>,
+    budget: &'a Budget,
+}
+
+impl ValueBuilder<'_> {
+    fn charged(&self, units: u64, make: impl FnOnce() -> Value) -> Option<Value> {
+        self.budget.take(units).then(make)
+    }
+}
+
+fn len_units(len: usize) -> u64 {
+    1 + len as u64
 }
 
 impl Builder for ValueBuilder<'_> {
-    type Item = Value;
-    type Items = Vec<Value>;
-    type Entries = Vec<(Value, Value)>;
-    fn push(&self, items: &mut Vec<Value>, item: Value) {
-        items.push(item);
+    type Item = Option<Value>;
+    type Items = Option<Vec<Value>>;
+    type Entries = Option<Vec<(Value, Value)>>;
+    fn open_array(&self) -> Option<Vec<Value>> {
+        self.budget.take(1).then(Vec::new)
     }
-    fn push_entry(&self, entries: &mut Vec<(Value, Value)>, key: Value, value: Value) {
-        entries.push((key, value));
+    fn open_map(&self) -> Option<Vec<(Value, Value)>> {
+        self.budget.take(1).then(Vec::new)
     }
-    fn array(&self, items: Vec<Value>) -> Value {
-        Value::Array(items)
+    fn push(&self, items: &mut Option<Vec<Value>>, item: Option<Value>) {
+        if let (Some(items), Some(item)) = (items, item) {
+            items.push(item);
+        }
     }
-    fn map(&self, entries: Vec<(Value, Value)>) -> Value {
-        Value::Map(entries)
+    fn push_entry(
+        &self,
+        entries: &mut Option<Vec<(Value, Value)>>,
+        key: Option<Value>,
+        value: Option<Value>,
+    ) {
+        if let (Some(entries), Some(key), Some(value)) = (entries, key, value) {
+            entries.push((key, value));
+        }
     }
-    fn int(&self, n: i128) -> Value {
-        Value::Int(n)
+    fn array(&self, items: Option<Vec<Value>>) -> Option<Value> {
+        items.map(Value::Array)
     }
-    fn float(&self, f: f64) -> Value {
-        Value::Float(f)
+    fn map(&self, entries: Option<Vec<(Value, Value)>>) -> Option<Value> {
+        entries.map(Value::Map)
     }
-    fn bool(&self, b: bool) -> Value {
-        Value::Bool(b)
+    fn int(&self, n: i128) -> Option<Value> {
+        self.charged(1, || Value::Int(n))
     }
-    fn null(&self) -> Value {
-        Value::Null
+    fn bignum(&self, content: Option<Value>, n: i128) -> Option<Value> {
+        content.map(|_| Value::Int(n))
     }
-    fn bytes(&self, b: &[u8]) -> Value {
-        Value::Bytes(b.to_vec())
+    fn float(&self, f: f64) -> Option<Value> {
+        self.charged(1, || Value::Float(f))
     }
-    fn text(&self, t: &str) -> Value {
-        Value::Text(t.into())
+    fn bool(&self, b: bool) -> Option<Value> {
+        self.charged(1, || Value::Bool(b))
     }
-    fn string_ref(&self, id: u64) -> Option<Value> {
-        (self.strings)(id).map(Value::Text)
+    fn null(&self) -> Option<Value> {
+        self.charged(1, || Value::Null)
     }
-    fn as_int(item: &Value) -> Option<i128> {
+    fn bytes(&self, b: &[u8]) -> Option<Value> {
+        self.charged(len_units(b.len()), || Value::Bytes(b.to_vec()))
+    }
+    fn text(&self, t: &str) -> Option<Value> {
+        self.charged(len_units(t.len()), || Value::Text(t.into()))
+    }
+    fn string_ref(&self, id: u64) -> Option<Option<Value>> {
+        // The reference's integer was charged as it was read; the text it stands for is
+        // charged by its length, as if written in its place.
+        let text = (self.strings)(id)?;
+        Some(self.charged(text.len() as u64, || Value::Text(text)))
+    }
+    fn as_int(item: &Option<Value>) -> Option<i128> {
         match item {
-            Value::Int(n) => Some(*n),
+            Some(Value::Int(n)) => Some(*n),
             _ => None,
         }
     }
-    fn as_magnitude(item: &Value) -> Option<u128> {
+    fn as_magnitude(item: &Option<Value>) -> Option<u128> {
         match item {
-            Value::Bytes(b) => bignum_magnitude(b),
+            Some(Value::Bytes(b)) => bignum_magnitude(b),
             _ => None,
         }
     }
@@ -279,15 +379,27 @@ pub(crate) struct ValueDecoder<'a> {
     pub strings: StringLookup<'a>,
 }
 
+/// A value the budget had no room for at all is null (SPEC.md 8.7).
+fn or_null(item: Option<Value>) -> Value {
+    item.unwrap_or(Value::Null)
+}
+
 impl ValueDecoder<'_> {
-    /// Decodes the item at the start of `buf`; returns it and its length.
-    pub(crate) fn decode(&self, buf: &[u8]) -> Result<(Value, usize), FormatError> {
+    /// Decodes the item at the start of `buf` within what is left of `budget`; returns it
+    /// and its length.
+    pub(crate) fn decode(
+        &self,
+        buf: &[u8],
+        budget: &Budget,
+    ) -> Result<(Value, usize), FormatError> {
         walk(
             &ValueBuilder {
                 strings: self.strings,
+                budget,
             },
             buf,
         )
+        .map(|(item, n)| (or_null(item), n))
         .map_err(truncated)
     }
 
@@ -326,7 +438,7 @@ mod tests {
         let (out, n) = ValueDecoder {
             strings: &no_strings,
         }
-        .decode(&b)
+        .decode(&b, &Budget::new())
         .unwrap();
         assert_eq!(n, b.len());
         out

@@ -125,3 +125,91 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     std::fs::write(&p, bytes).unwrap();
     p.to_string_lossy().into_owned()
 }
+
+/// A CBOR head of `major` with argument `n`, in its shortest form.
+pub fn cbor_head(major: u8, n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    ttlog_format::cbor::write_head(&mut out, major, n);
+    out
+}
+
+/// One event whose one field is an array of `refs` string references (4 bytes each) to
+/// one STRING of `text_len` bytes: a small file that renders, written out whole, to
+/// `refs * text_len` bytes.
+pub fn string_refs_file(refs: u64, text_len: usize) -> Vec<u8> {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    b.thread(1, "main");
+    b.string(0, &"x".repeat(text_len));
+    b.callsite(
+        0,
+        Level::Info.as_u8(),
+        1,
+        0,
+        "amplify",
+        "",
+        "refs",
+        ["many"].into_iter(),
+    );
+    let mut value = cbor_head(4, refs);
+    for _ in 0..refs {
+        value.extend_from_slice(&[0xd9, 0x74, 0x74, 0x00]);
+    }
+    b.event(TS, Level::Info.as_u8(), 0, 1, &value);
+    b.finish(BlockKind::Data, &mut out);
+    out
+}
+
+/// One event whose field is an array of as many 1-byte items (the integer 1) as one block
+/// holds: about 16 million values from 16 MiB.
+pub fn tiny_items_file() -> (Vec<u8>, u64) {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    b.thread(1, "main");
+    b.callsite(
+        0,
+        Level::Info.as_u8(),
+        1,
+        0,
+        "amplify",
+        "",
+        "items",
+        ["items"].into_iter(),
+    );
+    let n = (16u64 << 20) - 200;
+    let mut value = cbor_head(4, n);
+    value.resize(value.len() + n as usize, 0x01);
+    b.event(TS, Level::Info.as_u8(), 0, 1, &value);
+    b.finish(BlockKind::Data, &mut out);
+    (out, n)
+}
+
+/// One event whose field is a map keyed by a map keyed by a map… `depth` deep, the
+/// innermost key a text of quotes: each level of keys-in-keys doubles the escaping of
+/// JSON map keys that are not text, so shown naively it is 2^depth bytes.
+pub fn nested_keys_file(depth: usize) -> Vec<u8> {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    b.thread(1, "main");
+    b.callsite(
+        0,
+        Level::Info.as_u8(),
+        1,
+        0,
+        "amplify",
+        "",
+        "keys",
+        ["k"].into_iter(),
+    );
+    let mut key = cbor_head(3, 7);
+    key.extend_from_slice(b"\"\\\"\\\"\\\"");
+    for _ in 0..depth {
+        let mut map = cbor_head(5, 1);
+        map.extend_from_slice(&key);
+        map.push(0x01);
+        key = map;
+    }
+    b.event(TS, Level::Info.as_u8(), 0, 1, &key);
+    b.finish(BlockKind::Data, &mut out);
+    out
+}

@@ -16,6 +16,15 @@ pub trait Builder {
     type Items: Default;
     /// The entries of a map being built.
     type Entries: Default;
+    /// Starts an array: called when its head is read, before its items (the value
+    /// builder charges an array here, ahead of its items, as SPEC.md 8.7 orders them).
+    fn open_array(&self) -> Self::Items {
+        Self::Items::default()
+    }
+    /// Starts a map, as [`open_array`](Self::open_array) starts an array.
+    fn open_map(&self) -> Self::Entries {
+        Self::Entries::default()
+    }
     /// Adds an item to an array being built.
     fn push(&self, items: &mut Self::Items, item: Self::Item);
     /// Adds an entry to a map being built.
@@ -36,6 +45,12 @@ pub trait Builder {
     fn bytes(&self, b: &[u8]) -> Self::Item;
     /// A text string, checked to be UTF-8.
     fn text(&self, t: &str) -> Self::Item;
+    /// A bignum (tag 2 or 3) whose `content`, a byte string already built, holds the
+    /// integer `n`. The integer is the same item as its byte string, not another one.
+    fn bignum(&self, content: Self::Item, n: i128) -> Self::Item {
+        let _ = content;
+        self.int(n)
+    }
     /// The text a string reference (tag 29812) with id `id` stands for, or `None` when the
     /// block defines no such string.
     fn string_ref(&self, id: u64) -> Option<Self::Item>;
@@ -160,7 +175,7 @@ impl<B: Builder> Walker<'_, B> {
                 }
             }
             4 => {
-                let mut items = B::Items::default();
+                let mut items = b.open_array();
                 if indefinite {
                     while self.next_byte(*pos)? != 0xff {
                         let item = self.item(pos, depth + 1)?;
@@ -177,7 +192,7 @@ impl<B: Builder> Walker<'_, B> {
                 b.array(items)
             }
             5 => {
-                let mut entries = B::Entries::default();
+                let mut entries = b.open_map();
                 let mut entry = |pos: &mut usize| -> Result<(), FormatError> {
                     let key = self.item(pos, depth + 1)?;
                     let value = self.item(pos, depth + 1)?;
@@ -210,8 +225,8 @@ impl<B: Builder> Walker<'_, B> {
                     }
                     // Bignums: integers when they fit in 128 bits, else their bytes.
                     (2 | 3, _, Some(n)) => match i128::try_from(n) {
-                        Ok(n) if arg == 2 => b.int(n),
-                        Ok(n) => b.int(-1 - n),
+                        Ok(n) if arg == 2 => b.bignum(inner, n),
+                        Ok(n) => b.bignum(inner, -1 - n),
                         Err(_) => inner,
                     },
                     _ => inner,

@@ -19,6 +19,7 @@ fn event(level: Level, target: &str, fields: &[(&str, Value)]) -> Event {
         }),
         thread: "main".into(),
         values: fields.iter().map(|(_, v)| v.clone()).collect(),
+        truncated: false,
     }
 }
 
