@@ -260,7 +260,7 @@ impl Budget {
     /// Takes `units` when they are left and nothing was cut yet; once a value does not fit,
     /// every later value of the event is cut too, so where the cut falls depends only on
     /// the order of the values.
-    fn take(&self, units: u64) -> bool {
+    pub(crate) fn take(&self, units: u64) -> bool {
         if self.cut.get() {
             return false;
         }

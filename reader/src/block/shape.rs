@@ -9,7 +9,7 @@ use ttlog_format::cbor::{bignum_magnitude, walk, Builder};
 use ttlog_format::FormatError;
 
 use super::{make_callsite, make_string, record_body, BlockEvents, Entry, NONE};
-use crate::value::Value;
+use crate::value::{Budget, Value};
 use crate::{Callsite, Event};
 
 /// What a value is, without its content (an integer keeps its value: whether it fits a
@@ -60,70 +60,98 @@ pub enum Shaped {
     Event(Event),
 }
 
-/// An item while walking: its shape, and a byte string's number when it could be a
-/// bignum's magnitude.
+/// An item while walking: its shape, whether the event's value budget kept it (SPEC.md
+/// 8.7: a value cut is null, so its shape is), and a byte string's number when it could
+/// be a bignum's magnitude.
 struct Item {
     shape: Shape,
+    kept: bool,
     magnitude: Option<u128>,
 }
 
-fn item(shape: Shape) -> Item {
-    Item {
-        shape,
-        magnitude: None,
-    }
+/// Builds shapes where [`Value`]s would be built, charging the same budget: every method
+/// gives the shape of what the value builder gives.
+struct ShapeBuilder<'a> {
+    text_len: &'a dyn Fn(u64) -> Option<usize>,
+    budget: &'a Budget,
 }
 
-/// Builds shapes where [`Value`]s would be built: every method gives the shape of what
-/// the value builder gives.
-struct ShapeBuilder<'a> {
-    is_defined: &'a dyn Fn(u64) -> bool,
+impl ShapeBuilder<'_> {
+    fn item(&self, shape: Shape, units: u64) -> Item {
+        Item {
+            shape,
+            kept: self.budget.take(units),
+            magnitude: None,
+        }
+    }
 }
 
 impl Builder for ShapeBuilder<'_> {
     type Item = Item;
-    type Items = ();
-    type Entries = ();
-    fn push(&self, _: &mut (), _: Item) {}
-    fn push_entry(&self, _: &mut (), _: Item, _: Item) {}
-    fn array(&self, _: ()) -> Item {
-        item(Shape::Array)
+    type Items = bool;
+    type Entries = bool;
+    fn open_array(&self) -> bool {
+        self.budget.take(1)
     }
-    fn map(&self, _: ()) -> Item {
-        item(Shape::Map)
+    fn open_map(&self) -> bool {
+        self.budget.take(1)
+    }
+    fn push(&self, _: &mut bool, _: Item) {}
+    fn push_entry(&self, _: &mut bool, _: Item, _: Item) {}
+    fn array(&self, kept: bool) -> Item {
+        Item {
+            shape: Shape::Array,
+            kept,
+            magnitude: None,
+        }
+    }
+    fn map(&self, kept: bool) -> Item {
+        Item {
+            shape: Shape::Map,
+            kept,
+            magnitude: None,
+        }
     }
     fn int(&self, n: i128) -> Item {
-        item(Shape::Int(n))
+        self.item(Shape::Int(n), 1)
+    }
+    fn bignum(&self, content: Item, n: i128) -> Item {
+        Item {
+            shape: Shape::Int(n),
+            kept: content.kept,
+            magnitude: None,
+        }
     }
     fn float(&self, _: f64) -> Item {
-        item(Shape::Float)
+        self.item(Shape::Float, 1)
     }
     fn bool(&self, _: bool) -> Item {
-        item(Shape::Bool)
+        self.item(Shape::Bool, 1)
     }
     fn null(&self) -> Item {
-        item(Shape::Null)
+        self.item(Shape::Null, 1)
     }
     fn bytes(&self, b: &[u8]) -> Item {
         Item {
-            shape: Shape::Bytes,
             magnitude: bignum_magnitude(b),
+            ..self.item(Shape::Bytes, 1 + b.len() as u64)
         }
     }
-    fn text(&self, _: &str) -> Item {
-        item(Shape::Text)
+    fn text(&self, t: &str) -> Item {
+        self.item(Shape::Text, 1 + t.len() as u64)
     }
     fn string_ref(&self, id: u64) -> Option<Item> {
-        (self.is_defined)(id).then(|| item(Shape::Text))
+        let len = (self.text_len)(id)?;
+        Some(self.item(Shape::Text, len as u64))
     }
     fn as_int(item: &Item) -> Option<i128> {
         match item.shape {
-            Shape::Int(n) => Some(n),
+            Shape::Int(n) if item.kept => Some(n),
             _ => None,
         }
     }
     fn as_magnitude(item: &Item) -> Option<u128> {
-        item.magnitude
+        item.magnitude.filter(|_| item.kept)
     }
 }
 
@@ -169,19 +197,20 @@ impl BlockEvents {
         let e = ttlog_format::record::EventRecord::parse(body)?;
         let count = callsite.n_args + callsite.field_names.len();
         let strings = &self.strings;
-        let is_defined = |id: u64| {
+        let text_len = |id: u64| {
             let mut strings = strings.borrow_mut();
-            strings
-                .slot(id, entry.strings_seen)
-                .is_some_and(|slot| strings.get(raw, slot, make_string).is_ok())
+            let slot = strings.slot(id, entry.strings_seen)?;
+            strings.get(raw, slot, make_string).ok().map(|t| t.len())
         };
+        let budget = Budget::new();
         let builder = ShapeBuilder {
-            is_defined: &is_defined,
+            text_len: &text_len,
+            budget: &budget,
         };
         let mut rest = e.values;
         for _ in 0..count {
             let (item, used) = walk(&builder, rest)?;
-            shapes.push(item.shape);
+            shapes.push(if item.kept { item.shape } else { Shape::Null });
             rest = &rest[used..];
         }
         Ok(Some(callsite))
