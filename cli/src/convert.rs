@@ -136,7 +136,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let cols = if format == Format::Csv {
         columns(&fields, &files, &query)
     } else {
-        Vec::new()
+        Default::default()
     };
     let mut sink = match Sink::new(
         out,

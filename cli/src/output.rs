@@ -183,14 +183,19 @@ pub enum Sink<W: Write> {
 
 impl<W: Write> Sink<W> {
     /// A sink for `format`. `csv_columns` are the field columns of CSV and table output.
-    pub fn new(out: W, formatter: Formatter, csv_columns: Vec<String>) -> io::Result<Sink<W>> {
+    pub fn new(out: W, formatter: Formatter, columns: FieldColumns) -> io::Result<Sink<W>> {
+        let csv_columns = columns.names;
         Ok(match formatter.format {
             Format::Text | Format::Json => Sink::Lines {
                 out,
                 formatter,
                 line: String::new(),
             },
-            Format::Csv => Sink::Csv(Box::new(CsvExporter::new(out, csv_columns)?)),
+            Format::Csv => Sink::Csv(Box::new(CsvExporter::with_more_fields(
+                out,
+                csv_columns,
+                columns.more,
+            )?)),
             Format::Table => {
                 let mut table = Table::new();
                 table
@@ -267,18 +272,35 @@ impl<W: Write> Sink<W> {
     }
 }
 
+/// The field columns of CSV and table output.
+#[derive(Clone, Debug, Default)]
+pub struct FieldColumns {
+    /// One column per name, in this order.
+    pub names: Vec<String>,
+    /// Other fields exist: CSV adds the column `more_fields` for them.
+    pub more: bool,
+}
+
 /// Field names for CSV and table columns: the chosen ones, or the field names of every
 /// callsite in `files` whose level the query may select. CSV needs its header before its
 /// first row; reading only callsite definitions keeps this first pass cheap.
+///
+/// At most [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) names, the first seen;
+/// `more` says that other names exist (CSV then ends with the column `more_fields`), and
+/// names past the cap are not kept, so memory does not grow with their number.
 pub fn columns(
     chosen: &Option<Vec<String>>,
     files: &[std::path::PathBuf],
     query: &ttlog_reader::Query,
-) -> Vec<String> {
+) -> FieldColumns {
     use ttlog_format::record::{tag, CallsiteDef, Records};
     if let Some(c) = chosen {
-        return c.clone();
+        return FieldColumns {
+            names: c.clone(),
+            more: false,
+        };
     }
+    let mut more = false;
     let mask = query.level_mask();
     let mut names: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -301,12 +323,18 @@ pub fn columns(
                     continue;
                 }
                 for name in c.field_names {
-                    if seen.insert(name.to_string()) {
+                    if seen.contains(name) {
+                        continue;
+                    }
+                    if names.len() >= ttlog_reader::MAX_FIELD_COLUMNS {
+                        more = true;
+                    } else {
+                        seen.insert(name.to_string());
                         names.push(name.to_string());
                     }
                 }
             }
         }
     }
-    names
+    FieldColumns { names, more }
 }

@@ -44,7 +44,7 @@ pub fn run(args: &ViewArgs) -> u8 {
     let formatter = Formatter::new(args.format, args.color, fields.clone());
     let cols = match args.format {
         Format::Csv | Format::Table => columns(&fields, &files, &query),
-        _ => Vec::new(),
+        _ => Default::default(),
     };
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut sink = match Sink::new(out, formatter, cols) {

@@ -5,7 +5,7 @@ mod common;
 
 use common::hostile::{
     assert_no_crash, bomb_file, header, levels_file, nested_keys_file, string_refs_file,
-    templates_file, tiny_items_file, view_limited, write,
+    templates_file, tiny_items_file, view_limited, wide_file, write,
 };
 use common::{err, fixture, out, view};
 
@@ -307,6 +307,43 @@ fn keys_nested_in_keys_cannot_double_their_escaping() {
     assert!(!out(&o).contains("truncated"), "{}", out(&o));
 }
 
+#[test]
+fn a_new_field_name_per_event_keeps_exports_narrow_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 100_000u64;
+    let file = write(dir.path(), "wide.bin", &wide_file(n));
+    let cap = ttlog_reader::MAX_FIELD_COLUMNS;
+    let csv = dir.path().join("wide.csv");
+    let o = view_limited(&["convert", &file, "--to", "csv", "-o", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let mut rows = csv::Reader::from_path(&csv).unwrap();
+    let header = rows.headers().unwrap().clone();
+    // ts, level, target, thread, msg, the first names, file, line, more_fields.
+    assert_eq!(header.len(), 5 + cap + 3);
+    assert_eq!(&header[header.len() - 1], "more_fields");
+    let mut count = 0u64;
+    for (i, row) in rows.records().enumerate() {
+        let row = row.unwrap();
+        let more = &row[header.len() - 1];
+        if i < cap {
+            assert_eq!(&row[5 + i], "1.5");
+            assert_eq!(more, "");
+        } else {
+            assert_eq!(more, format!("{{\"sensor_{i}\":1.5}}"));
+        }
+        count += 1;
+    }
+    assert_eq!(count, n);
+    // The CSV is a few MB, not the 10 GB of a column per name.
+    assert!(std::fs::metadata(&csv).unwrap().len() < 64 << 20);
+    for to in ["parquet", "mcap"] {
+        let dest = dir.path().join(format!("wide.{to}"));
+        let o = view_limited(&["convert", &file, "--to", to, "-o", dest.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{to}: {}", err(&o));
+        assert!(std::fs::metadata(&dest).unwrap().len() < 64 << 20);
+    }
+}
+
 /// Writes the hostile files to `$TTLOG_HOSTILE_DIR`, for measuring by hand (the figures in
 /// the README): `TTLOG_HOSTILE_DIR=/tmp/h cargo test -p ttlog-view --test hostile -- --ignored`.
 #[test]
@@ -319,6 +356,7 @@ fn write_hostile_files_for_measurement() {
     write(&dir, "refs.bin", &string_refs_file(200_000, 500_000));
     write(&dir, "items.bin", &tiny_items_file().0);
     write(&dir, "keys.bin", &nested_keys_file(62));
+    write(&dir, "wide.bin", &wide_file(100_000));
     let text: &[u8] = &[0x62, b'a', b'b'];
     write(
         &dir,

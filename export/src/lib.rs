@@ -58,7 +58,8 @@
 //! | `ts` | timestamp (ns, UTC) |
 //! | `level`, `target`, `thread`, `msg`, `file` | string |
 //! | `line` | uint32 |
-//! | one per field name, in order of first appearance | see below |
+//! | one per field name, in order of first appearance, at most [`MAX_FIELD_COLUMNS`] | see below |
+//! | `more_fields` ([`MORE_FIELDS`]), only when some field had no column | string: the row's other fields as a JSON object, null when none |
 //!
 //! A field's column type is the one type all its values share: int64 (integers that fit),
 //! double (numbers, integers and floats mixed), boolean, or string. Any other mix, and
@@ -108,6 +109,18 @@ pub const BATCH_ROWS: usize = 65_536;
 /// Rows per Parquet row group: large enough for column statistics to skip well, small
 /// enough for a reader to hold one.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// Most field columns a table gets (the first names seen). The fields of a row past them
+/// go, as one JSON object, into the column [`MORE_FIELDS`]: no value is lost, and neither
+/// memory nor the table's width grows with the number of distinct field names (a program
+/// that puts ids in keys writes a new name per event).
+pub use ttlog_reader::MAX_FIELD_COLUMNS;
+/// The column holding, as a JSON object, the fields that have no column of their own.
+pub use ttlog_reader::MORE_FIELDS;
+/// Most cells (rows × columns) one batch or row group holds: a wide table gets fewer rows
+/// per batch and per row group, so its memory stays bounded too.
+const MAX_BATCH_CELLS: usize = 1 << 22;
+const MAX_GROUP_CELLS: usize = 1 << 24;
 
 /// The fixed columns, before the fields.
 const FIXED: [&str; 7] = ["ts", "level", "target", "thread", "msg", "file", "line"];
@@ -203,21 +216,35 @@ pub struct Columns {
     kinds: Vec<Kind>,
     index: HashMap<String, usize>,
     positions: Positions,
+    /// Some field had no room for a column: the table gets [`MORE_FIELDS`].
+    more: bool,
 }
+
+/// The column position of a field that has none of its own (it goes to [`MORE_FIELDS`]).
+const MORE: usize = usize::MAX - 1;
 
 /// Per callsite (by address), the column of each of its field names: one lookup per event
 /// instead of one per field. Each entry holds its callsite, so the address cannot be reused
 /// by another while it is cached. Cleared when it grows past a bound, so memory stays
 /// bounded over any number of blocks.
 #[derive(Clone, Debug, Default)]
-struct Positions(HashMap<usize, (Arc<ttlog_reader::Callsite>, Vec<usize>)>);
+struct Positions(
+    HashMap<usize, (Arc<ttlog_reader::Callsite>, Vec<usize>)>,
+    /// Field positions held in all.
+    usize,
+);
 
 impl Positions {
     const MAX: usize = 4096;
+    const MAX_POSITIONS: usize = 1 << 20;
 
     fn of(&mut self, callsite: &Arc<Callsite>, mut column: impl FnMut(&str) -> usize) -> &[usize] {
-        if self.0.len() >= Self::MAX {
+        if self.0.len() >= Self::MAX || self.1 >= Self::MAX_POSITIONS {
             self.0.clear();
+            self.1 = 0;
+        }
+        if !self.0.contains_key(&(Arc::as_ptr(callsite) as usize)) {
+            self.1 += callsite.field_names.len();
         }
         let key = Arc::as_ptr(callsite) as usize;
         let (_, columns) = self.0.entry(key).or_insert_with(|| {
@@ -248,9 +275,14 @@ impl Columns {
             kinds,
             index,
             positions,
+            more,
         } = self;
         let columns = positions.of(callsite, |name| match index.get(name) {
             Some(&i) => i,
+            None if names.len() >= MAX_FIELD_COLUMNS => {
+                *more = true;
+                MORE
+            }
             None => {
                 index.insert(name.to_string(), names.len());
                 names.push(name.to_string());
@@ -259,7 +291,9 @@ impl Columns {
             }
         });
         for (&i, shape) in columns.iter().zip(shapes) {
-            kinds[i] = kinds[i].join(Kind::of(shape));
+            if let Some(kind) = kinds.get_mut(i) {
+                *kind = kind.join(Kind::of(shape));
+            }
         }
     }
 
@@ -299,6 +333,9 @@ impl Columns {
                 name.to_string()
             };
             fields.push(Field::new(column, kind.data_type(), true));
+        }
+        if self.more {
+            fields.push(Field::new(MORE_FIELDS, DataType::Utf8, true));
         }
         Schema::new(fields)
     }
@@ -409,6 +446,9 @@ pub struct ParquetWriter<W: Write + Send> {
     /// The field columns; each holds the batch's rows up to the last that had its field
     /// (nulls for the rest are added when needed: [`FieldBuilder::pad_to`]).
     fields: Vec<FieldBuilder>,
+    /// [`MORE_FIELDS`], when the table has it, and the row's object being built.
+    more: Option<StringBuilder>,
+    more_row: String,
     json: String,
     pending: usize,
     batch_rows: usize,
@@ -435,12 +475,14 @@ impl<W: Write + Send> ParquetWriter<W> {
         layout: Layout,
     ) -> Result<ParquetWriter<W>, ExportError> {
         let schema = Arc::new(columns.schema_of(layout));
+        let width = schema.fields().len();
+        let batch_rows = (MAX_BATCH_CELLS / width).clamp(1024, BATCH_ROWS);
         let props = WriterProperties::builder()
+            .set_max_row_group_size((MAX_GROUP_CELLS / width).clamp(1024, ROW_GROUP_ROWS))
             // Messages are nearly all distinct: a dictionary costs a hash per row and is
             // then abandoned. Level, target, thread and file keep theirs.
             .set_column_dictionary_enabled(ColumnPath::from("msg"), false)
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_size(ROW_GROUP_ROWS)
             .set_created_by(format!("ttlog-export {}", env!("CARGO_PKG_VERSION")))
             .build();
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
@@ -457,9 +499,11 @@ impl<W: Write + Send> ParquetWriter<W> {
                 .iter()
                 .map(|&k| FieldBuilder::new(k))
                 .collect(),
+            more: columns.more.then(StringBuilder::new),
+            more_row: String::new(),
             json: String::new(),
             pending: 0,
-            batch_rows: BATCH_ROWS,
+            batch_rows,
             rows: 0,
             layout,
         })
@@ -468,7 +512,7 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// Hands rows to the Parquet writer every `rows` rows instead of [`BATCH_ROWS`]: for
     /// many writers open at once (a partitioned dataset), so their memory adds up to less.
     pub fn with_batch_rows(mut self, rows: usize) -> ParquetWriter<W> {
-        self.batch_rows = rows.max(1);
+        self.batch_rows = rows.clamp(1, self.batch_rows);
         self
     }
 
@@ -492,7 +536,8 @@ impl<W: Write + Send> ParquetWriter<W> {
         let columns = self.positions.of(&event.callsite, |name| {
             index.get(name).copied().unwrap_or(usize::MAX)
         });
-        for (&i, (_, value)) in columns.iter().zip(event.fields()) {
+        self.more_row.clear();
+        for (&i, (name, value)) in columns.iter().zip(event.fields()) {
             if let Some(builder) = self.fields.get_mut(i) {
                 // The first occurrence of a repeated name wins: a column that already has
                 // this row keeps it.
@@ -500,6 +545,20 @@ impl<W: Write + Send> ParquetWriter<W> {
                     builder.pad_to(row);
                     builder.push(Some(value), &mut self.json);
                 }
+            } else if i == MORE && self.more.is_some() {
+                self.more_row
+                    .push(if self.more_row.is_empty() { '{' } else { ',' });
+                ttlog_reader::json_string(&mut self.more_row, name);
+                self.more_row.push(':');
+                value.write_json(&mut self.more_row);
+            }
+        }
+        if let Some(more) = &mut self.more {
+            if self.more_row.is_empty() {
+                more.append_null();
+            } else {
+                self.more_row.push('}');
+                more.append_value(&self.more_row);
             }
         }
         self.pending += 1;
@@ -525,6 +584,9 @@ impl<W: Write + Send> ParquetWriter<W> {
         for f in &mut self.fields {
             f.pad_to(self.pending);
             arrays.push(f.finish());
+        }
+        if let Some(more) = &mut self.more {
+            arrays.push(Arc::new(more.finish()));
         }
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
         self.writer.write(&batch)?;

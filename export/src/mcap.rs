@@ -2,7 +2,9 @@
 //! `/log`, and each tracked schema (rows of target `ttlog.track`: Python `log.schema(...)`
 //! rows, `update()` rows as schema `tracked`) as its own channel `/track/NAME`, whose JSON
 //! messages plot as time series. Messages are JSON with a JSON Schema; log and publish
-//! times are the event's time; chunks are LZ4-compressed. One pass, streaming.
+//! times are the event's time; chunks are LZ4-compressed. One pass, streaming. At most
+//! [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) schemas get channels (the first
+//! seen); rows of any other schema go to `/log` as messages, so nothing is lost.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -124,8 +126,15 @@ impl<W: Write + Seek> McapWriter<W> {
         json.clear();
         json.push_str("{\"timestamp\":");
         push_time(&mut json, event.ts);
-        let channel = if event.target() == TRACK_TARGET {
-            let name = event.message();
+        // At most MAX_FIELD_COLUMNS schemas get channels of their own (the first seen):
+        // rows of others go to `/log`, so a file of many schema names cannot multiply
+        // channels, schemas and the summary without bound.
+        let tracked = (event.target() == TRACK_TARGET).then(|| event.message());
+        let tracked = tracked.filter(|name| {
+            self.track_channels.contains_key(name)
+                || self.track_channels.len() < ttlog_reader::MAX_FIELD_COLUMNS
+        });
+        let channel = if let Some(name) = tracked {
             for (field, value) in event.fields() {
                 json.push(',');
                 json_string(&mut json, field);

@@ -94,6 +94,15 @@ pub fn write_json_line_with_fields<'e>(
     truncated
 }
 
+/// Most field columns an export gets (CSV, Parquet; the first names seen): the fields of a
+/// row past them go, as one JSON object, into the column [`MORE_FIELDS`], so no value is
+/// lost and neither memory nor width grows with the number of distinct field names.
+pub const MAX_FIELD_COLUMNS: usize = 500;
+
+/// The column holding, as a JSON object, the fields of a row that have no column of
+/// their own (past [`MAX_FIELD_COLUMNS`]).
+pub const MORE_FIELDS: &str = "more_fields";
+
 /// The fixed columns of CSV output, before the field columns.
 pub const CSV_FIXED_COLUMNS: [&str; 5] = ["ts", "level", "target", "thread", "msg"];
 
@@ -103,21 +112,31 @@ pub const CSV_FIXED_COLUMNS: [&str; 5] = ["ts", "level", "target", "thread", "ms
 pub struct CsvExporter<W: Write> {
     out: csv::Writer<W>,
     fields: Vec<String>,
+    /// With a [`MORE_FIELDS`] column: the names that have columns of their own.
+    more: Option<std::collections::HashSet<String>>,
     row: Vec<String>,
 }
 
 impl<W: Write> CsvExporter<W> {
     /// Writes the header row for the given field columns.
     pub fn new(out: W, fields: Vec<String>) -> io::Result<CsvExporter<W>> {
+        CsvExporter::with_more_fields(out, fields, false)
+    }
+
+    /// Writes the header row for the given field columns and, when `more`, a last column
+    /// [`MORE_FIELDS`] holding each row's other fields as a JSON object (empty when none).
+    pub fn with_more_fields(out: W, fields: Vec<String>, more: bool) -> io::Result<CsvExporter<W>> {
         let mut out = csv::Writer::from_writer(out);
         let header: Vec<&str> = CSV_FIXED_COLUMNS
             .iter()
             .copied()
             .chain(fields.iter().map(String::as_str))
             .chain(["file", "line"])
+            .chain(more.then_some(MORE_FIELDS))
             .collect();
         out.write_record(&header).map_err(csv_io)?;
         Ok(CsvExporter {
+            more: more.then(|| fields.iter().cloned().collect()),
             out,
             fields,
             row: Vec::new(),
@@ -143,6 +162,19 @@ impl<W: Write> CsvExporter<W> {
             0 => String::new(),
             n => n.to_string(),
         });
+        if let Some(own) = &self.more {
+            let mut object = String::new();
+            for (name, value) in event.fields().filter(|(n, _)| !own.contains(*n)) {
+                object.push(if object.is_empty() { '{' } else { ',' });
+                json_string(&mut object, name);
+                object.push(':');
+                value.write_json(&mut object);
+            }
+            if !object.is_empty() {
+                object.push('}');
+            }
+            self.row.push(object);
+        }
         self.out.write_record(&self.row).map_err(csv_io)
     }
 

@@ -59,7 +59,10 @@ mod value;
 pub use block::{decode_block, decode_block_levels, BlockContent, BlockEvents, Shape, Shaped};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
-pub use export::{write_json_line, write_json_line_with_fields, CsvExporter, CSV_FIXED_COLUMNS};
+pub use export::{
+    write_json_line, write_json_line_with_fields, CsvExporter, CSV_FIXED_COLUMNS,
+    MAX_FIELD_COLUMNS, MORE_FIELDS,
+};
 pub use file::{BlockFilter, BlockReader, Events, RawBlock};
 pub use filter::{Filter, FilterError};
 pub use follow::{next_in_series, Followed, Follower};

@@ -213,3 +213,34 @@ pub fn nested_keys_file(depth: usize) -> Vec<u8> {
     b.finish(BlockKind::Data, &mut out);
     out
 }
+
+/// `events` events, each with a field name of its own (`sensor_0`, `sensor_1`, …), as a
+/// program writes that puts ids in keys: a column per name would make an export as wide
+/// as the file is long.
+pub fn wide_file(events: u64) -> Vec<u8> {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    for i in 0..events {
+        if i % 10_000 == 0 {
+            if i > 0 {
+                b.finish(BlockKind::Data, &mut out);
+            }
+            b.thread(1, "main");
+        }
+        let name = format!("sensor_{i}");
+        b.callsite(
+            i,
+            Level::Info.as_u8(),
+            1,
+            0,
+            "wide",
+            "",
+            "reading",
+            [name.as_str()].into_iter(),
+        );
+        // The float 1.5 as a half.
+        b.event(TS + i, Level::Info.as_u8(), i, 1, &[0xf9, 0x3e, 0x00]);
+    }
+    b.finish(BlockKind::Data, &mut out);
+    out
+}
