@@ -184,6 +184,11 @@ impl Frame {
         }
         match self.codec {
             Codec::None => Ok(stored),
+            // An LZ4 block is at least one token (SPEC.md 5.1), as the reference
+            // decoder has it: no bytes is not an empty block.
+            Codec::Lz4 if stored.is_empty() => Err(FormatError::Decompress(
+                "an LZ4 block holds at least one byte".into(),
+            )),
             Codec::Lz4 => {
                 scratch.clear();
                 scratch.resize(self.raw_len as usize, 0);
@@ -195,10 +200,59 @@ impl Frame {
                         actual: n,
                     });
                 }
+                lz4_end_rules(stored, n).map_err(|why| FormatError::Decompress(why.into()))?;
                 Ok(&scratch[..])
             }
         }
     }
+}
+
+/// Checks the rules of the LZ4 block format that the decoder does not (SPEC.md 5.1), on a
+/// block that decompressed to `out_len` bytes: the reference decoder
+/// (`LZ4_decompress_safe`) rejects a block whose last 5 bytes are not literals, or with a
+/// match starting in its last 12 bytes, and so must every ttlog reader, or two readers
+/// would keep different blocks.
+fn lz4_end_rules(input: &[u8], out_len: usize) -> Result<(), &'static str> {
+    const LAST_LITERALS: usize = 5;
+    const MATCH_LIMIT: usize = 12;
+    // The lengths were all checked by decompression: here only positions are compared.
+    let length = |ip: &mut usize, mut n: usize| {
+        if n == 15 {
+            while let Some(&b) = input.get(*ip) {
+                *ip += 1;
+                n += usize::from(b);
+                if b != 255 {
+                    break;
+                }
+            }
+        }
+        n
+    };
+    let (mut ip, mut op) = (0usize, 0usize);
+    while let Some(&token) = input.get(ip) {
+        ip += 1;
+        let literals = length(&mut ip, usize::from(token >> 4));
+        ip += literals;
+        op += literals;
+        if ip >= input.len() {
+            return Ok(());
+        }
+        if op + MATCH_LIMIT > out_len || ip + 2 + 1 + LAST_LITERALS > input.len() {
+            return Err("a match starts in the block's last 12 bytes");
+        }
+        let offset = input
+            .get(ip..ip + 2)
+            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+        if offset == 0 {
+            return Err("a match at offset 0");
+        }
+        ip += 2;
+        op += length(&mut ip, usize::from(token & 15)) + 4;
+        if op + LAST_LITERALS > out_len {
+            return Err("the block's last 5 bytes are not all literals");
+        }
+    }
+    Ok(())
 }
 
 /// The 16 bytes that end a cleanly closed file.

@@ -218,11 +218,13 @@ fn clock(v: Value) -> Option<ClockSync> {
         wall_ns: 0,
         ticks_per_second: None,
     };
+    // The keys inside are informative (SPEC.md 4): one of another type is ignored, not an
+    // error that would make the whole file unreadable.
     for (k, v) in entries {
-        match (k.as_text()?, v) {
-            ("source", Value::Text(s)) => c.source = s,
-            ("wall_ns", v) => c.wall_ns = uint(&v)?,
-            ("ticks_per_second", Value::Float(f)) => c.ticks_per_second = Some(f),
+        match (k.as_text(), v) {
+            (Some("source"), Value::Text(s)) => c.source = s,
+            (Some("wall_ns"), v) => c.wall_ns = uint(&v).unwrap_or(0),
+            (Some("ticks_per_second"), Value::Float(f)) => c.ticks_per_second = Some(f),
             _ => {}
         }
     }

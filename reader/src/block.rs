@@ -47,7 +47,13 @@ pub fn decode_block_levels(
     match frame.kind {
         BlockKind::Data => BlockEvents::decode(frame, raw.into(), level_mask)
             .map(|e| BlockContent::Events(Box::new(e))),
-        BlockKind::Trailer => decode_trailer(&raw.into()).map(BlockContent::Trailer),
+        BlockKind::Trailer => {
+            // Checked as a data block is (record count, every record, ids before use:
+            // SPEC.md 6); any events in it are not shown.
+            let raw = raw.into();
+            let checked = BlockEvents::decode(frame, raw, LevelMask::ALL)?;
+            decode_trailer(&checked.raw).map(BlockContent::Trailer)
+        }
         BlockKind::Unknown(k) => Ok(BlockContent::Unknown(k)),
     }
 }
