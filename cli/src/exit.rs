@@ -109,3 +109,31 @@ pub fn commit_output(pending: ttlog_export::OutputFile, status: &mut Status) {
         status.fail(&e);
     }
 }
+
+/// Writes to stdout. A closed pipe (`ttlog-view info run.bin | head`) ends the program
+/// quietly with success, as `view` does, instead of the panic `println!` gives; another
+/// write error is reported and ends it with [`ERROR`].
+pub fn print_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = io::stdout().lock().write_fmt(args) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(OK));
+        }
+        eprintln!("ttlog-view: writing output failed: {e}");
+        std::process::exit(i32::from(ERROR));
+    }
+}
+
+/// `println!` through [`print_stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::exit::print_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` through [`print_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::exit::print_stdout(format_args!($($arg)*))
+    };
+}

@@ -172,7 +172,7 @@ pub fn run(args: &InfoArgs) -> u8 {
         }));
     }
     match args.format {
-        InfoFormat::Json => println!("{}", J::Array(reports)),
+        InfoFormat::Json => outln!("{}", J::Array(reports)),
         InfoFormat::Table => {
             for r in &reports {
                 print_table(r);
@@ -271,5 +271,5 @@ fn print_table(r: &J) {
     ]);
     let problems = r["problems"].as_array().map_or(0, Vec::len);
     t.add_row(vec!["problems".to_string(), problems.to_string()]);
-    println!("{t}");
+    outln!("{t}");
 }

@@ -3,10 +3,11 @@
 //! Exit codes: 0 success, 1 error (a file could not be read at all), 2 usage error or bad
 //! filter, 3 finished but some data could not be read (truncated or damaged blocks).
 
+#[macro_use]
+mod exit;
 mod args;
 mod chrome_trace;
 mod convert;
-mod exit;
 mod info;
 mod mcap;
 mod output;

@@ -164,7 +164,7 @@ pub fn run(args: &SnapshotsArgs) -> u8 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(list));
+            outln!("{}", serde_json::Value::Array(list));
         }
         SnapshotsFormat::Table => {
             if rows.is_empty() {
@@ -203,7 +203,7 @@ pub fn run(args: &SnapshotsArgs) -> u8 {
                             .unwrap_or_default(),
                     ]);
                 }
-                println!("{t}");
+                outln!("{t}");
             }
         }
     }

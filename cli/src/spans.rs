@@ -112,7 +112,7 @@ pub fn run(args: &SpansArgs) -> u8 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(list));
+            outln!("{}", serde_json::Value::Array(list));
         }
         StatsFormat::Table => {
             if rows.is_empty() {
@@ -133,7 +133,7 @@ pub fn run(args: &SpansArgs) -> u8 {
                         human(busy),
                     ]);
                 }
-                println!("{t}");
+                outln!("{t}");
             }
         }
     }

@@ -118,7 +118,7 @@ pub fn run(args: &StatsArgs) -> u8 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(list));
+            outln!("{}", serde_json::Value::Array(list));
         }
         StatsFormat::Table => {
             if rows.is_empty() {
@@ -147,7 +147,7 @@ pub fn run(args: &StatsArgs) -> u8 {
                     }
                     t.add_row(row);
                 }
-                println!("{t}");
+                outln!("{t}");
             }
         }
     }

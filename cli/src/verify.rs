@@ -90,9 +90,9 @@ pub fn run(args: &VerifyArgs) -> u8 {
         };
         let events = found.events;
         if problems == 0 {
-            println!("{name}: OK: {good} blocks, {events} events, {closed}");
+            outln!("{name}: OK: {good} blocks, {events} events, {closed}");
         } else {
-            println!(
+            outln!(
                 "{name}: {problems} problems; {good} good blocks with {events} events, {closed}"
             );
         }

@@ -58,7 +58,7 @@ pub fn run(args: &ViewArgs) -> u8 {
         for f in &files {
             if let Ok(r) = BlockReader::open(f) {
                 if let Some(rec) = crate::snapshots::record(r.header()) {
-                    print!("{}", crate::snapshots::describe(&rec));
+                    out!("{}", crate::snapshots::describe(&rec));
                 }
             }
         }

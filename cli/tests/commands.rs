@@ -627,3 +627,33 @@ fn convert_never_writes_over_an_input_or_a_log_and_leaves_no_partial_file() {
         .collect();
     assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
 }
+
+/// `ttlog-view info run.bin | head` and the like: a closed pipe ends every command quietly
+/// (exit 0), never with a panic (101) from printing.
+#[test]
+fn a_closed_pipe_ends_every_printing_command_quietly() {
+    let file = common::fixture("threads.bin");
+    for args in [
+        vec!["info", file.as_str()],
+        vec!["info", file.as_str(), "--format", "json"],
+        vec!["verify", file.as_str()],
+        vec!["stats", "id", file.as_str()],
+        vec!["spans", file.as_str()],
+        vec![file.as_str()],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ttlog-view"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
