@@ -79,6 +79,7 @@ impl Formatter {
         let level = event.level_name();
         let paint = match (self.color, event.level()) {
             (false, _) => "",
+            (true, Some(Level::Critical)) => "\x1b[1;37;41m",
             (true, Some(Level::Error)) => "\x1b[1;31m",
             (true, Some(Level::Warn)) => "\x1b[33m",
             (true, Some(Level::Info)) => "\x1b[32m",

@@ -327,7 +327,10 @@ impl Columns {
             ]);
         }
         for (name, kind) in self.fields() {
-            let column = if FIXED.contains(&name) || name.starts_with("fields.") {
+            let column = if FIXED.contains(&name)
+                || name.starts_with("fields.")
+                || (self.more && name == MORE_FIELDS)
+            {
                 format!("fields.{name}")
             } else {
                 name.to_string()
@@ -534,7 +537,7 @@ impl<W: Write + Send> ParquetWriter<W> {
         let row = self.pending;
         let index = &self.index;
         let columns = self.positions.of(&event.callsite, |name| {
-            index.get(name).copied().unwrap_or(usize::MAX)
+            index.get(name).copied().unwrap_or(MORE)
         });
         self.more_row.clear();
         for (&i, (name, value)) in columns.iter().zip(event.fields()) {

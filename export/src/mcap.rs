@@ -61,7 +61,9 @@ fn foxglove_level(event: &Event) -> u8 {
         Some(Level::Trace | Level::Debug) => 1,
         Some(Level::Info) => 2,
         Some(Level::Warn) => 3,
-        Some(Level::Error) | None => 4,
+        Some(Level::Error) => 4,
+        // CRITICAL and the unnamed levels above it: Foxglove's FATAL.
+        Some(Level::Critical) | None => 5,
     }
 }
 

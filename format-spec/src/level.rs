@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// How severe an event is. Ordered: `Trace < Debug < Info < Warn < Error`.
+/// How severe an event is. Ordered: `Trace < Debug < Info < Warn < Error < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Level {
@@ -17,19 +17,23 @@ pub enum Level {
     Warn = 3,
     /// Something failed.
     Error = 4,
+    /// Something failed that ends the run or endangers it: an uncaught exception, a panic,
+    /// a fatal signal, Python's `logging.CRITICAL` (SPEC.md 8.2).
+    Critical = 5,
 }
 
 impl Level {
     /// Every level, least severe first.
-    pub const ALL: [Level; 5] = [
+    pub const ALL: [Level; 6] = [
         Level::Trace,
         Level::Debug,
         Level::Info,
         Level::Warn,
         Level::Error,
+        Level::Critical,
     ];
 
-    /// The level with wire number `n`, if it is one of the five defined.
+    /// The level with wire number `n`, if it is one of the six named.
     pub fn from_u8(n: u8) -> Option<Level> {
         Level::ALL.get(usize::from(n)).copied()
     }
@@ -47,6 +51,7 @@ impl Level {
             Level::Info => "INFO",
             Level::Warn => "WARN",
             Level::Error => "ERROR",
+            Level::Critical => "CRITICAL",
         }
     }
 
@@ -137,7 +142,7 @@ impl fmt::Display for UnknownLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown level `{}` (expected TRACE, DEBUG, INFO, WARN or ERROR)",
+            "unknown level `{}` (expected TRACE, DEBUG, INFO, WARN, ERROR or CRITICAL)",
             self.0
         )
     }
@@ -148,7 +153,8 @@ impl std::error::Error for UnknownLevel {}
 impl FromStr for Level {
     type Err = UnknownLevel;
 
-    /// Parses a level name in any case; `WARNING` is accepted for `WARN`.
+    /// Parses a level name in any case; `WARNING` is accepted for `WARN`, `FATAL` and `CRIT`
+    /// for `CRITICAL`.
     fn from_str(s: &str) -> Result<Level, UnknownLevel> {
         match s.to_ascii_uppercase().as_str() {
             "TRACE" => Ok(Level::Trace),
@@ -156,6 +162,7 @@ impl FromStr for Level {
             "INFO" => Ok(Level::Info),
             "WARN" | "WARNING" => Ok(Level::Warn),
             "ERROR" => Ok(Level::Error),
+            "CRITICAL" | "CRIT" | "FATAL" => Ok(Level::Critical),
             _ => Err(UnknownLevel(s.to_string())),
         }
     }
@@ -172,7 +179,9 @@ mod tests {
             assert_eq!(Level::from_u8(l.as_u8()), Some(l));
             assert_eq!(l.as_str().parse::<Level>(), Ok(l));
         }
-        assert_eq!(Level::from_u8(5), None);
+        assert_eq!(Level::from_u8(5), Some(Level::Critical));
+        assert!(Level::Error < Level::Critical);
+        assert_eq!(Level::from_u8(6), None);
         assert_eq!(level_bit(0), 1);
         assert_eq!(LevelMask(level_bit(4)), Level::Error.mask());
         assert!(LevelMask::of(200).has(7) && !LevelMask::of(6).has(7));

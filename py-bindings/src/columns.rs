@@ -103,12 +103,14 @@ pub fn columns<'py>(
     let (ts, cols) = py.detach(|| -> PyResult<(Vec<i64>, Columns)> {
         let mut ts: Vec<i64> = Vec::new();
         let mut cols: Columns = Vec::new();
+        let mut more_at: Option<usize> = None;
         for_each_event(&paths, &query, strict, &mut problems, |e| {
             if e.target() != "ttlog.track" || &*e.callsite.template != name {
                 return Ok(());
             }
             let row = ts.len();
             ts.push(i64::try_from(e.ts).unwrap_or(i64::MAX));
+            let mut more = Vec::new();
             for (i, (k, v)) in e.fields().enumerate() {
                 // Rows of one schema list their fields in the same order: try position i.
                 let at = match cols.get(i) {
@@ -117,7 +119,26 @@ pub fn columns<'py>(
                 };
                 match at {
                     Some(at) => cols[at].1.push(v),
+                    // At most MAX_FIELD_COLUMNS columns, as every export has them: memory
+                    // does not grow with the number of distinct names (each new column is
+                    // as long as the rows before it); the others go to `more_fields`.
+                    None if cols.len() >= ttlog_reader::MAX_FIELD_COLUMNS => {
+                        more.push((Value::Text(k.into()), v.clone()));
+                    }
                     None => cols.push((k.to_string(), first_column(v, row))),
+                }
+            }
+            if !more.is_empty() {
+                let more = Value::Map(more);
+                match more_at {
+                    Some(at) => cols[at].1.push(&more),
+                    None => {
+                        more_at = Some(cols.len());
+                        cols.push((
+                            ttlog_reader::MORE_FIELDS.to_string(),
+                            first_column(&more, row),
+                        ));
+                    }
                 }
             }
             for (_, c) in &mut cols {

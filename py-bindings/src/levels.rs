@@ -7,8 +7,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyString};
 use ttlog::Level;
 
-/// Every level name accepted (any case), with the level it means. ttlog has no CRITICAL:
-/// stdlib's CRITICAL and FATAL are recorded as ERROR.
+/// Every level name accepted (any case), with the level it means: stdlib's CRITICAL and
+/// FATAL are ttlog's CRITICAL (SPEC.md 8.2).
 const NAMES: [(&str, Level); 8] = [
     ("TRACE", Level::Trace),
     ("DEBUG", Level::Debug),
@@ -16,13 +16,14 @@ const NAMES: [(&str, Level); 8] = [
     ("WARN", Level::Warn),
     ("WARNING", Level::Warn),
     ("ERROR", Level::Error),
-    ("CRITICAL", Level::Error),
-    ("FATAL", Level::Error),
+    ("CRITICAL", Level::Critical),
+    ("FATAL", Level::Critical),
 ];
 
 /// The least stdlib level number of each ttlog level, most severe first; anything below
 /// DEBUG (10) is TRACE.
-const NUMBERS: [(i64, Level); 4] = [
+const NUMBERS: [(i64, Level); 5] = [
+    (50, Level::Critical),
     (40, Level::Error),
     (30, Level::Warn),
     (20, Level::Info),
@@ -85,6 +86,7 @@ pub(crate) fn level_method(level: &Bound<'_, PyAny>) -> PyResult<&'static str> {
         Level::Info => "info",
         Level::Warn => "warning",
         Level::Error => "error",
+        Level::Critical => "critical",
     })
 }
 

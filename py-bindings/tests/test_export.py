@@ -285,3 +285,37 @@ def test_an_export_never_replaces_an_input_or_a_log(export, tmp_path):
         getattr(ttlog, export)(path, other)
     assert path.read_bytes() == before and other.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_new_field_name_per_event_keeps_exports_narrow_and_loses_nothing(tmp_path):
+    """A program that puts ids in keys writes a new field name per event: at most 500 field
+    columns (the first names seen), each row's other fields as JSON in ``more_fields``."""
+    import csv
+
+    path = tmp_path / "wide.bin"
+    n = 2000
+    with ttlog.Logger(path) as log:
+        for i in range(n):
+            log.info("reading", **{f"sensor_{i}": float(i)})
+        wide = log.schema("wide", [f"v{i}" for i in range(600)])
+        wide(*range(600))
+    out = tmp_path / "w.csv"
+    assert ttlog.to_csv(path, out, filter="target!=ttlog.track") == n
+    with open(out, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    assert len(header) == 5 + 500 + 3 and header[-1] == "more_fields"
+    assert header[5] == "sensor_0" and header[504] == "sensor_499"
+    assert body[0][5] == "0.0" and body[0][-1] == ""
+    assert json.loads(body[-1][-1]) == {f"sensor_{n - 1}": float(n - 1)}
+    pq = tmp_path / "w.parquet"
+    assert ttlog.to_parquet(path, pq, filter="target!=ttlog.track") == n
+    con = duckdb.connect()
+    names = [r[0] for r in con.sql(f"describe select * from '{pq}'").fetchall()]
+    assert len(names) == 7 + 500 + 1 and names[-1] == "more_fields"
+    last = con.sql(f"select more_fields from '{pq}' order by ts desc limit 1").fetchall()[0][0]
+    assert json.loads(last) == {f"sensor_{n - 1}": float(n - 1)}
+    cols = ttlog.columns(path, "wide")
+    assert len(cols) == 1 + 500 + 1
+    assert cols["v499"] == [499]
+    assert cols["more_fields"] == [{f"v{i}": i for i in range(500, 600)}]

@@ -29,7 +29,7 @@ def test_messages_and_every_value_type_round_trip(logdir):
         log.error("e", obj=object)
         log.critical("c")
     ev = events(path)
-    assert [e["level"] for e in ev] == ["TRACE", "DEBUG", "INFO", "WARN", "WARN", "ERROR", "ERROR"]
+    assert [e["level"] for e in ev] == ["TRACE", "DEBUG", "INFO", "WARN", "WARN", "ERROR", "CRITICAL"]
     assert ev[1]["msg"] == "joint 3 at 0.71 rad"
     assert ev[2]["msg"] == "motor left stalled"
     assert ev[2]["fields"] == {"torque": 1.5, "mode": "hold"}
@@ -189,3 +189,26 @@ def test_drop_policy_counts_losses(logdir):
     reported = sum(e["fields"]["dropped"] for e in ev if e["target"] == "ttlog")
     assert logged + reported == 50000
     assert reported == dropped
+
+
+def test_critical_is_its_own_level(logdir):
+    """log.critical, logging.CRITICAL through the Handler and the level names all record
+    CRITICAL (SPEC.md 8.2), which filters select by name and as above ERROR."""
+    import logging
+
+    path = logdir / "c.bin"
+    with ttlog.Logger(path, level="DEBUG") as log:
+        log.error("hot")
+        log.critical("over temperature", celsius=91.5)
+        lib = logging.getLogger("thirdparty.motor")
+        handler = ttlog.Handler(log)
+        lib.addHandler(handler)
+        lib.critical("driver fault")
+        lib.removeHandler(handler)
+    assert [e["level"] for e in events(path)] == ["ERROR", "CRITICAL", "CRITICAL"]
+    assert [e["msg"] for e in events(path, filter="level=CRITICAL")] == ["over temperature", "driver fault"]
+    assert len(events(path, filter="level>=ERROR")) == 3
+    with ttlog.Logger(logdir / "only.bin", level="CRITICAL") as log:
+        log.error("below")
+        log.critical("kept")
+    assert [e["msg"] for e in events(logdir / "only.bin")] == ["kept"]

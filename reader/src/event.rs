@@ -10,7 +10,7 @@ use crate::Value;
 /// A logging statement, as defined in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Callsite {
-    /// Level number (0 TRACE to 4 ERROR; others are from a later version).
+    /// Level number (0 TRACE to 5 CRITICAL; others have no name, SPEC.md 8.2).
     pub level: u8,
     /// Target, usually the module path.
     pub target: Arc<str>,
@@ -62,7 +62,7 @@ pub struct Event {
 }
 
 impl Event {
-    /// The level, when it is one of the five defined.
+    /// The level, when it is one of the six named.
     pub fn level(&self) -> Option<Level> {
         Level::from_u8(self.callsite.level)
     }

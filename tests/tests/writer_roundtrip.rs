@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use ttlog::{debug, error, info, trace, warn, Level, OnFull};
+use ttlog::{critical, debug, error, info, trace, warn, Level, OnFull};
 use ttlog_reader::{EventKind, Value};
 use ttlog_tests::{one_logger_at_a_time, read_clean};
 
@@ -172,6 +172,41 @@ fn levels_filter_at_runtime_and_per_target() {
     // Arguments of disabled events are never evaluated.
     assert_eq!(evaluated.get(), 4);
     assert!(ttlog::set_filter("verbose").is_err());
+}
+
+/// CRITICAL (level 5, SPEC.md 8.2) end to end: the macro, a filter that keeps only it, its
+/// name in text and JSON, and filters by name and by order.
+#[test]
+fn critical_is_a_level_above_error_end_to_end() {
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("critical.bin");
+    let guard = ttlog::builder()
+        .path(&path)
+        .filter("critical")
+        .unwrap()
+        .init()
+        .unwrap();
+    error!("dropped: below the filter");
+    critical!("over temperature", celsius = 91.5);
+    drop(guard);
+    let events = read_clean(&path);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].level(), Some(Level::Critical));
+    assert_eq!(events[0].level_name(), "CRITICAL");
+    let mut json = String::new();
+    ttlog_reader::write_json_line(&events[0], &mut json);
+    assert!(json.contains(r#""level":"CRITICAL""#), "{json}");
+    for (filter, matches) in [
+        ("level=CRITICAL", true),
+        ("level>=ERROR", true),
+        ("level>ERROR", true),
+        ("level<=ERROR", false),
+        ("level=fatal", true),
+    ] {
+        let f = ttlog_reader::Filter::parse(filter).unwrap();
+        assert_eq!(f.matches(&events[0]), matches, "{filter}");
+    }
 }
 
 #[test]

@@ -70,6 +70,18 @@ macro_rules! error {
     };
 }
 
+/// Logs an event at CRITICAL level: a failure that ends or endangers the run. See the
+/// [crate documentation](crate) for the syntax.
+#[macro_export]
+macro_rules! critical {
+    (target: $target:expr, $($rest:tt)+) => {
+        $crate::__event!(@start $crate::Level::Critical, $target, $($rest)+)
+    };
+    ($($rest:tt)+) => {
+        $crate::__event!(@start $crate::Level::Critical, ::core::module_path!(), $($rest)+)
+    };
+}
+
 /// Splits the arguments into positional message arguments and `name = value` fields, then
 /// expands to the event. Not public API.
 #[doc(hidden)]

@@ -77,8 +77,9 @@ def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None
 
 def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
            since: Time = None, until: Time = None) -> int:
-    """Writes the events of ``paths`` to ``out`` as CSV (a column per field); returns how
-    many. Selection and damaged data: as in ``open``."""
+    """Writes the events of ``paths`` to ``out`` as CSV (a column per field, at most 500: the
+    other fields of a row go, as a JSON object, into a last column ``more_fields``); returns
+    how many. Selection and damaged data: as in ``open``."""
     return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict,
                     _ns(since, "since"), _ns(until, "until"))[0]
 
@@ -116,7 +117,8 @@ def _column(kind: str, data: Any, as_numpy: bool) -> Any:
 def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False,
             since: Time = None, until: Time = None) -> Any:
     """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
-    lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet; numpy arrays
+    lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet (at most 500
+    variables get lists; others, in a row, go to ``more_fields`` as a dict); numpy arrays
     with ``as_numpy=True``; see also ``dataframe``. ``since``/``until`` and damaged data: as
     in ``open``."""
     raw = _reading(_columns, _expand(paths), name, strict, _ns(since, "since"), _ns(until, "until"))[0]

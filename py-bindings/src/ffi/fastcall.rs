@@ -136,7 +136,7 @@ const METHODS: [(&CStr, Level, &CStr); 7] = [
     (c"warning", Level::Warn, c"warning($self, msg, /, *args, **fields)\n--\n\nLogs at WARN."),
     (c"warn", Level::Warn, c"warn($self, msg, /, *args, **fields)\n--\n\nLogs at WARN (alias of `warning`)."),
     (c"error", Level::Error, c"error($self, msg, /, *args, **fields)\n--\n\nLogs at ERROR."),
-    (c"critical", Level::Error, c"critical($self, msg, /, *args, **fields)\n--\n\nLogs at ERROR (ttlog has no separate CRITICAL level)."),
+    (c"critical", Level::Critical, c"critical($self, msg, /, *args, **fields)\n--\n\nLogs at CRITICAL (a failure that ends or endangers the run)."),
 ];
 
 fn entry_point<T: LevelMethods>(level: Level) -> ffi::PyCFunctionFastWithKeywords {
@@ -146,6 +146,7 @@ fn entry_point<T: LevelMethods>(level: Level) -> ffi::PyCFunctionFastWithKeyword
         Level::Info => level_method::<T, 2>,
         Level::Warn => level_method::<T, 3>,
         Level::Error => level_method::<T, 4>,
+        Level::Critical => level_method::<T, 5>,
     }
 }
 

@@ -67,6 +67,8 @@ fn sync_max_level() {
         Some(Level::Info) => LevelFilter::Info,
         Some(Level::Warn) => LevelFilter::Warn,
         Some(Level::Error) => LevelFilter::Error,
+        // `log` has nothing above ERROR: none of its events would be recorded.
+        Some(Level::Critical) => LevelFilter::Off,
     });
 }
 
