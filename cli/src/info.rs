@@ -53,6 +53,8 @@ struct Summary {
     dropped_records: u64,
     dropped_events: u64,
     problems: Vec<String>,
+    /// The message of the last end event (target `ttlog.end`).
+    end_event: Option<String>,
 }
 
 pub fn run(args: &InfoArgs) -> u8 {
@@ -92,6 +94,10 @@ pub fn run(args: &InfoArgs) -> u8 {
                                 s.dropped_events += count;
                             }
                             EventKind::Log => {
+                                if e.target() == "ttlog.end" {
+                                    // The cause of the run's end (SPEC.md 8.8): its last.
+                                    s.end_event = Some(e.message());
+                                }
                                 s.events += 1;
                                 *s.levels.entry(e.level_name().into_owned()).or_default() += 1;
                                 *s.targets.entry(e.target().to_string()).or_default() += 1;
@@ -114,12 +120,18 @@ pub fn run(args: &InfoArgs) -> u8 {
         }
         let h = blocks.header().clone();
         let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let end = trailer.as_ref().and_then(|t| t.end.clone());
         let state = if blocks.closed_cleanly() {
-            "closed cleanly"
+            match end.as_deref() {
+                None | Some("clean") => "closed cleanly".to_string(),
+                Some(how) => format!("ended by {how} (closed)"),
+            }
+        } else if s.end_event.is_some() && s.problems.is_empty() {
+            "ended by an error, not closed (the process died)".to_string()
         } else if !s.problems.is_empty() {
-            "damaged"
+            "damaged".to_string()
         } else {
-            "not closed (writer still running, or killed)"
+            "not closed (writer still running, or killed)".to_string()
         };
         let ts = |t: u64| {
             let mut s = String::new();
@@ -151,6 +163,8 @@ pub fn run(args: &InfoArgs) -> u8 {
             "rotation_seq": h.rotation_seq,
             "snapshot": snapshot,
             "state": state,
+            "end": end,
+            "end_event": s.end_event,
             "first": s.min_ts.map(ts),
             "last": s.min_ts.map(|_| ts(s.max_ts)),
             "duration_s": s.min_ts.map(|m| (s.max_ts - m) as f64 / 1e9),
@@ -204,6 +218,9 @@ fn print_table(r: &J) {
         "last",
     ] {
         t.add_row(vec![key.to_string(), text(&r[key])]);
+    }
+    if let Some(cause) = r["end_event"].as_str() {
+        t.add_row(vec!["cause".to_string(), cause.to_string()]);
     }
     if let Some(snap) = r["snapshot"].as_object() {
         let field = |k: &str| snap.get(k).map(text).unwrap_or_default();

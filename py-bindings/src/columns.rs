@@ -100,12 +100,19 @@ pub fn columns<'py>(
 ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyList>)> {
     let query = query(None, since, until)?;
     let mut problems: Vec<Problem> = Vec::new();
-    let (ts, cols) = py.detach(|| -> PyResult<(Vec<i64>, Columns)> {
+    let (ts, cols, schemas) = py.detach(|| -> PyResult<(Vec<i64>, Columns, _)> {
         let mut ts: Vec<i64> = Vec::new();
         let mut cols: Columns = Vec::new();
         let mut more_at: Option<usize> = None;
+        let mut schemas = std::collections::BTreeSet::new();
         for_each_event(&paths, &query, strict, &mut problems, |e| {
-            if e.target() != "ttlog.track" || &*e.callsite.template != name {
+            if e.target() != "ttlog.track" {
+                return Ok(());
+            }
+            if &*e.callsite.template != name {
+                if schemas.len() < 1000 {
+                    schemas.insert(e.callsite.template.to_string());
+                }
                 return Ok(());
             }
             let row = ts.len();
@@ -146,11 +153,17 @@ pub fn columns<'py>(
             }
             Ok(())
         })?;
-        Ok((ts, cols))
+        Ok((ts, cols, schemas))
     })?;
     if ts.is_empty() {
+        let have = if schemas.is_empty() {
+            "these files hold no tracked rows".to_string()
+        } else {
+            let names: Vec<String> = schemas.iter().map(|s| format!("{s:?}")).collect();
+            format!("these files have {}", names.join(", "))
+        };
         return Err(Error::new_err(format!(
-            "no rows of schema {name:?} in these files"
+            "no rows of schema {name:?} in these files: {have}"
         )));
     }
     let out = PyDict::new(py);

@@ -413,6 +413,39 @@ impl Logger {
         .map(|p| p.display().to_string())
         .map_err(|e| Error::new_err(e.to_string()))
     }
+
+    /// Writes the end event of an uncaught exception into the log (SPEC.md 8.8): used by
+    /// the exception hooks; `ends_run` when it ends the process.
+    #[pyo3(signature = (reason, message, thread, file, line, traceback, snapshot, ends_run))]
+    #[allow(clippy::too_many_arguments)]
+    fn _run_end(
+        &self,
+        py: Python<'_>,
+        reason: &str,
+        message: Option<&str>,
+        thread: &str,
+        file: Option<&str>,
+        line: Option<u32>,
+        traceback: Option<&str>,
+        snapshot: Option<&str>,
+        ends_run: bool,
+    ) {
+        if self.closed() {
+            return;
+        }
+        py.detach(|| {
+            bindings::record_run_end(bindings::RunEnd {
+                reason,
+                message,
+                thread,
+                file,
+                line,
+                backtrace: traceback,
+                snapshot: snapshot.map(std::path::Path::new),
+                ends_run,
+            })
+        });
+    }
 }
 
 impl Logger {

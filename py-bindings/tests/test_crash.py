@@ -35,8 +35,16 @@ def test_uncaught_exception_writes_a_snapshot_with_the_traceback(tmp_path):
     assert len(events(snap)) == 100
     view = subprocess.run([sys.executable, "-c", "import ttlog"], capture_output=True)
     assert view.returncode == 0
-    # The main log was closed at exit with every event.
-    assert len(events(tmp_path / "logs" / "run.bin")) == 100
+    # The main log was closed at exit with every event, and the cause is in it (SPEC 8.8).
+    main = events(tmp_path / "logs" / "run.bin")
+    assert len(main) == 101
+    end = main[-1]
+    assert end["level"] == "CRITICAL" and end["target"] == "ttlog.end"
+    assert end["msg"] == "exception in thread MainThread: RuntimeError: knee overheated"
+    assert end["fields"]["line"] == 7 and end["fields"]["file"] == "<string>"
+    assert "controller" in end["fields"]["backtrace"]
+    assert end["fields"]["snapshot"] == str(snap.relative_to(tmp_path))
+    assert end["fields"]["ends_run"] is True
     header = (snap).read_bytes()[:4096]
     assert b"knee overheated" in header and b"controller" in header
 
@@ -61,6 +69,9 @@ def test_exception_in_a_thread_and_in_a_with_block(tmp_path):
     assert out.returncode == 0, out.stderr
     snaps = sorted(os.listdir(tmp_path / "snaps"))
     assert len(snaps) == 2
+    ends = [e for e in events(tmp_path / "run.bin") if e["target"] == "ttlog.end"]
+    assert [(e["fields"]["thread"], e["fields"]["ends_run"]) for e in ends] == [("ctrl", False), ("MainThread", True)]
+    assert ends[0]["fields"]["message"] == "ZeroDivisionError: division by zero"
 
 
 def test_sigkill_leaves_a_readable_log(tmp_path):

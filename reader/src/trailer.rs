@@ -22,6 +22,10 @@ pub struct Trailer {
     pub max_ts: u64,
     /// Byte offset of each data block.
     pub block_offsets: Vec<u64>,
+    /// How the run ended, on the last file of a run (SPEC.md 6): `clean`, `panic`,
+    /// `exception`, `signal-SIGTERM`, `interrupted`, …; `None` when the writer did not say
+    /// (a rotated file, or an older writer).
+    pub end: Option<String>,
 }
 
 pub(crate) fn decode_trailer(raw: &[u8]) -> Result<Trailer, FormatError> {
@@ -56,6 +60,7 @@ pub(crate) fn decode_trailer(raw: &[u8]) -> Result<Trailer, FormatError> {
                 (Some("blocks"), v) => trailer.blocks = uint(v).unwrap_or(0),
                 (Some("min_ts"), v) => trailer.min_ts = uint(v).unwrap_or(0),
                 (Some("max_ts"), v) => trailer.max_ts = uint(v).unwrap_or(0),
+                (Some("end"), Value::Text(how)) => trailer.end = Some(how.to_string()),
                 (Some("block_offsets"), Value::Array(items)) => {
                     trailer.block_offsets = items.iter().filter_map(uint).collect();
                 }

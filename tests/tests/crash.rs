@@ -83,7 +83,40 @@ fn panic_in_main_writes_a_snapshot_and_keeps_the_log() {
         .to_string_lossy()
         .contains("-panic.bin"));
     assert_eq!(events(&snaps[0]).len(), 3000);
-    assert_eq!(events(&dir.path().join("main.bin")).len(), 3000);
+    // The cause is in the run's own log too (SPEC.md 8.8): a last CRITICAL event, and the
+    // trailer's end.
+    let main = events(&dir.path().join("main.bin"));
+    assert_eq!(main.len(), 3001);
+    let end = main.last().unwrap();
+    assert_eq!(end.level(), Some(ttlog::Level::Critical));
+    assert_eq!(end.target(), "ttlog.end");
+    assert_eq!(end.message(), "panic in thread main: boom in main");
+    assert!(end
+        .field("file")
+        .and_then(Value::as_str)
+        .unwrap()
+        .ends_with("crasher.rs"));
+    assert!(end
+        .field("backtrace")
+        .and_then(Value::as_str)
+        .unwrap()
+        .contains("crasher"));
+    assert_eq!(
+        end.field("snapshot").and_then(Value::as_str),
+        Some(snaps[0].to_str().unwrap())
+    );
+    assert_eq!(end.field("ends_run"), Some(&Value::Bool(true)));
+    assert_eq!(
+        trailer_end(&dir.path().join("main.bin")).as_deref(),
+        Some("panic")
+    );
+}
+
+/// The `end` of a file's trailer (SPEC.md 6).
+fn trailer_end(path: &Path) -> Option<String> {
+    let mut reader = Events::open(path).unwrap();
+    for _ in reader.by_ref() {}
+    reader.trailer().and_then(|t| t.end.clone())
 }
 
 #[test]
@@ -107,6 +140,21 @@ fn panic_in_another_thread_names_it_and_the_program_goes_on() {
         .collect();
     assert!(main.contains(&"about to fail".to_string()));
     assert_eq!(main.last().map(String::as_str), Some("main goes on"));
+    // The thread's end is in the log; the run survived it and ended clean.
+    let ends: Vec<_> = events(&dir.path().join("main.bin"))
+        .into_iter()
+        .filter(|e| e.target() == "ttlog.end")
+        .collect();
+    assert_eq!(ends.len(), 1);
+    assert_eq!(
+        ends[0].field("thread").and_then(Value::as_str),
+        Some("worker-2")
+    );
+    assert_eq!(ends[0].field("ends_run"), Some(&Value::Bool(false)));
+    assert_eq!(
+        trailer_end(&dir.path().join("main.bin")).as_deref(),
+        Some("clean")
+    );
 }
 
 #[test]
@@ -150,7 +198,12 @@ fn two_panics_at_once_give_two_snapshots() {
     threads.sort();
     assert_eq!(threads, ["t1", "t2"]);
     for p in &snaps {
-        assert_eq!(events(p).len(), 1000);
+        // Every event logged; the later snapshot may also hold the other panic's end event.
+        let logged = events(p)
+            .iter()
+            .filter(|e| e.target() != "ttlog.end")
+            .count();
+        assert_eq!(logged, 1000);
     }
     // No temporary files are left behind.
     assert!(std::fs::read_dir(dir.path().join("snapshots"))
@@ -257,6 +310,18 @@ fn signals_snapshot_then_sigterm_ends_the_process() {
     let mut reader = Events::open(dir.path().join("main.bin")).unwrap();
     assert!(reader.by_ref().all(|e| e.is_ok()));
     assert!(reader.blocks().closed_cleanly());
+    assert_eq!(
+        reader.trailer().and_then(|t| t.end.as_deref()),
+        Some("signal-SIGTERM")
+    );
+    let end = events(&dir.path().join("main.bin"))
+        .into_iter()
+        .find(|e| e.target() == "ttlog.end")
+        .expect("an end event");
+    assert_eq!(
+        end.message(),
+        "signal-SIGTERM in thread ttlog-signals: the process received SIGTERM"
+    );
 }
 
 /// SIGKILL at many moments: every time, the file reads back cleanly (at most a cut last

@@ -115,6 +115,43 @@ pub fn snapshot(details: SnapshotDetails<'_>) -> Result<PathBuf, Error> {
     crate::control::snapshot(info)
 }
 
+/// What another language knows of an error that ended its run or one of its threads (an
+/// uncaught exception): written into the running log as the CRITICAL end event of
+/// SPEC.md 8.8, and, when `ends_run`, as the trailer's `end` (the reason).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunEnd<'a> {
+    /// Why: `exception`, or another reason.
+    pub reason: &'a str,
+    /// The error's message (`ValueError: too hot`).
+    pub message: Option<&'a str>,
+    /// The name of the thread it ended.
+    pub thread: &'a str,
+    /// Where it was raised: file and line.
+    pub file: Option<&'a str>,
+    /// The line in `file`.
+    pub line: Option<u32>,
+    /// The traceback, in the caller's language.
+    pub backtrace: Option<&'a str>,
+    /// The snapshot written for it, if any.
+    pub snapshot: Option<&'a std::path::Path>,
+    /// Whether it ends the process (an exception a thread survived does not).
+    pub ends_run: bool,
+}
+
+/// Records `end` in the running logger (nothing when none runs); see [`RunEnd`].
+pub fn record_run_end(end: RunEnd<'_>) {
+    let Some(shared) = crate::registry::active() else {
+        return;
+    };
+    let mut info = SnapshotInfo::new(end.reason);
+    info.message = end.message.map(str::to_string);
+    info.thread = end.thread.to_string();
+    info.file = end.file.map(str::to_string);
+    info.line = end.line;
+    info.backtrace = end.backtrace.map(str::to_string);
+    crate::run_end::log_end_event(&shared, &info, end.snapshot, end.ends_run);
+}
+
 /// Makes the writer thread panic at its next loop, to test what a dying writer leaves
 /// (feature `test-hooks`, for tests only).
 #[cfg(feature = "test-hooks")]

@@ -121,6 +121,7 @@ mod process_hooks;
 mod recorder;
 mod registry;
 mod ring;
+mod run_end;
 mod settings;
 mod shared;
 mod snapshot;

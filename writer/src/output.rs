@@ -256,7 +256,7 @@ impl Output {
     /// block is written, so a logger stopped right after a rotation leaves no empty file (and
     /// retention never deletes data to make room for one). Returns the bytes written.
     pub(crate) fn rotate(&mut self) -> io::Result<u64> {
-        let closed = self.close();
+        let closed = self.close(None);
         self.seq += 1;
         closed
     }
@@ -266,14 +266,21 @@ impl Output {
         self.files_opened
     }
 
-    /// Writes the trailer block and end marker, and syncs the file. Returns the bytes written.
-    pub(crate) fn close(&mut self) -> io::Result<u64> {
+    /// Closes the last file of the run, its trailer recording how the run ended (`end`,
+    /// SPEC.md 6): `clean`, `panic`, `exception`, `signal-SIGTERM`, …
+    pub(crate) fn close_run(&mut self, end: &str) -> io::Result<u64> {
+        self.close(Some(end))
+    }
+
+    /// Writes the trailer block (with `end` when this file ends the run) and end marker,
+    /// and syncs the file. Returns the bytes written.
+    fn close(&mut self, end: Option<&str>) -> io::Result<u64> {
         let Some(mut file) = self.file.take() else {
             return Ok(0);
         };
         let t = &self.totals;
         let int = |v: u64| ciborium::Value::Integer(v.into());
-        let map = ciborium::Value::Map(vec![
+        let mut map = vec![
             (ciborium::Value::Text("events".into()), int(t.events)),
             (ciborium::Value::Text("dropped".into()), int(t.dropped)),
             (ciborium::Value::Text("blocks".into()), int(t.blocks)),
@@ -286,7 +293,14 @@ impl Output {
                 ciborium::Value::Text("block_offsets".into()),
                 ciborium::Value::Array(t.block_offsets.iter().map(|&o| int(o)).collect()),
             ),
-        ]);
+        ];
+        if let Some(end) = end {
+            map.push((
+                ciborium::Value::Text("end".into()),
+                ciborium::Value::Text(end.into()),
+            ));
+        }
+        let map = ciborium::Value::Map(map);
         let mut body = Vec::new();
         ciborium::into_writer(&map, &mut body).expect("writing CBOR to a Vec cannot fail");
         self.trailer.raw_record(tag::TRAILER, &body);

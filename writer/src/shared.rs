@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::mailbox::SnapshotMailbox;
 use crate::recorder::Recorder;
 use crate::ring::RingReader;
+use crate::run_end::RunEnd;
 use crate::settings::{Config, SnapshotSettings};
 use crate::stats::Counters;
 
@@ -24,6 +25,8 @@ pub(crate) struct Shared {
     pub recorder: Mutex<Recorder>,
     pub snapshot: SnapshotSettings,
     pub mailbox: SnapshotMailbox,
+    /// How the run ended, for the trailer (`crate::run_end`).
+    pub run_end: RunEnd,
     /// Test hook: makes the writer thread panic (see `bindings::inject_writer_panic`).
     #[cfg(feature = "test-hooks")]
     pub inject_panic: AtomicBool,
@@ -56,6 +59,7 @@ impl Shared {
             recorder: Mutex::new(recorder),
             snapshot,
             mailbox: SnapshotMailbox::default(),
+            run_end: RunEnd::default(),
             #[cfg(feature = "test-hooks")]
             inject_panic: AtomicBool::new(false),
             writer_id: OnceLock::new(),

@@ -418,7 +418,7 @@ impl BlockAssembler {
         self.finish_memory_block();
         if let Some(output) = self.output.as_mut() {
             let path = output.path().display().to_string();
-            let result = output.close();
+            let result = output.close_run(&self.shared.run_end.get());
             self.account(result, || format!("closing {path}"));
         }
     }

@@ -99,7 +99,8 @@ class Logger(_NativeLogger):
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None and not issubclass(exc_type, (KeyboardInterrupt, GeneratorExit)):
-            self._exception_snapshot(exc_type, exc, tb)
+            # The exception ends the logger's run: the trailer records it.
+            self._exception_snapshot(exc_type, exc, tb, ends_run=True)
         self.close()
 
     def exception(self, msg: str, *args: Any, **fields: Any) -> None:
@@ -115,15 +116,28 @@ class Logger(_NativeLogger):
 
     # -- crash safety ------------------------------------------------------------------
 
-    def _exception_snapshot(self, exc_type: Any, exc: Any, tb: Any) -> None:
+    def _exception_snapshot(self, exc_type: Any, exc: Any, tb: Any, ends_run: bool = False) -> None:
+        """A snapshot of an uncaught exception, then its CRITICAL end event in the log
+        itself (SPEC.md 8.8): reason, message, thread, where it was raised, the traceback
+        and the snapshot's path; ``ends_run`` when it ends the process."""
         if self.closed:
             return
         text = "".join(_traceback.format_exception(exc_type, exc, tb))
+        message = f"{exc_type.__name__}: {exc}"
+        path = None
         try:
-            path = self.snapshot("exception", message=f"{exc_type.__name__}: {exc}", traceback=text)
+            path = self.snapshot("exception", message=message, traceback=text)
             print(f"ttlog: exception snapshot written to {path}", file=_sys.stderr)
         except Exception as e:  # never hide the original exception
             print(f"ttlog: exception snapshot failed: {e}", file=_sys.stderr)
+        try:
+            frames = _traceback.extract_tb(tb) if tb is not None else []
+            where = frames[-1] if frames else None
+            self._run_end("exception", message, _threading.current_thread().name,
+                          where.filename if where else None, where.lineno if where else None,
+                          text, path, ends_run)
+        except Exception as e:  # never hide the original exception
+            print(f"ttlog: recording the exception failed: {e}", file=_sys.stderr)
 
     def _install_exception_hooks(self) -> None:
         previous = _sys.excepthook
@@ -132,7 +146,7 @@ class Logger(_NativeLogger):
 
         def excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
             if not issubclass(exc_type, KeyboardInterrupt):
-                me._exception_snapshot(exc_type, exc, tb)
+                me._exception_snapshot(exc_type, exc, tb, ends_run=True)
                 me.flush()
             previous(exc_type, exc, tb)
 
