@@ -39,7 +39,7 @@ impl SelectArgs {
         let mut exprs = self.filters.clone();
         if let Some(level) = &self.level {
             if level.parse::<Level>().is_err() {
-                eprintln!("ttlog-view: --level: unknown level `{level}` (TRACE, DEBUG, INFO, WARN, ERROR)");
+                eprintln!("ttlog-view: --level: unknown level `{level}` (TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL)");
                 return Err(exit::USAGE);
             }
             exprs.push(format!("level>={level}"));

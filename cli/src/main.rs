@@ -9,6 +9,7 @@ mod args;
 mod chrome_trace;
 mod convert;
 mod info;
+mod loop_timing;
 mod mcap;
 mod output;
 mod parquet;
@@ -89,6 +90,8 @@ enum Command {
     Snapshots(snapshots::SnapshotsArgs),
     /// How long spans took, by name (span records of the tracing bridge).
     Spans(spans::SpansArgs),
+    /// Did a control loop keep its period: period statistics, overruns and stalls.
+    Loop(loop_timing::LoopArgs),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Snapshots(a)) => snapshots::run(&a),
         Some(Command::Spans(a)) => spans::run(&a),
+        Some(Command::Loop(a)) => loop_timing::run(&a),
     };
     ExitCode::from(code)
 }

@@ -8,6 +8,7 @@
 //! rows, `levels` the one level table, `errors` the exceptions; tracking (`tracking`) and
 //! the reader (`reader`, `columns`) are their own modules. This file only registers.
 
+mod analysis;
 mod callsites;
 mod columns;
 mod csv_rows;
@@ -41,6 +42,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reader::parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(reader::expand_paths, m)?)?;
     m.add_function(wrap_pyfunction!(columns::columns, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::loop_stats, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_method, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_name, m)?)?;
     m.add("Error", py.get_type::<errors::Error>())?;

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ._handler import Handler
 from ._logger import Logger
-from ._reading import MissingFileError, columns, dataframe, open, to_csv, to_json, to_parquet
+from ._reading import MissingFileError, columns, dataframe, loop_stats, open, to_csv, to_json, to_parquet
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -36,4 +36,5 @@ __all__ = [
     "to_parquet",
     "columns",
     "dataframe",
+    "loop_stats",
 ]

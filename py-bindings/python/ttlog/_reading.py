@@ -13,8 +13,9 @@ from ._ttlog import columns as _columns
 from ._ttlog import convert as _convert
 from ._ttlog import to_parquet as _to_parquet
 from ._ttlog import expand_paths as _expand_paths
+from ._ttlog import loop_stats as _loop_stats
 
-__all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe"]
+__all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe", "loop_stats"]
 
 
 class MissingFileError(Error, FileNotFoundError):
@@ -123,6 +124,44 @@ def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False,
     in ``open``."""
     raw = _reading(_columns, _expand(paths), name, strict, _ns(since, "since"), _ns(until, "until"))[0]
     return {k: _column(kind, data, as_numpy) for k, (kind, data) in raw.items()}
+
+
+def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] = None, tolerance: float = 0.1,
+               stall_periods: float = 3.0, filter: Union[str, Sequence[str], None] = None, since: Time = None,
+               until: Time = None, periods: bool = False) -> Dict[str, Any]:
+    """Did a control loop keep its period (``ttlog-view loop``, the same figures): ``series``
+    is ``"tracked"`` (``update()`` rows: an unchanged OSL controller needs nothing more), a
+    tracked schema's name, ``"span=NAME"`` (span starts; their busy time is the work) or
+    ``"events"`` (every event ``filter`` selects). Returns a dict: ``frequency_hz`` (given,
+    or estimated from the median period: ``frequency_estimated``), ``ideal_period_ns``,
+    ``iterations``, ``period_ns`` (``mean``, ``std`` (population: the jitter), ``min``,
+    ``max``, ``p50``, ``p90``, ``p99``, ``p99_9``, interpolated as ``numpy.percentile``),
+    ``within_tolerance`` and ``_pct`` (``|period - ideal| <= tolerance * ideal``, as
+    opensourceleg's ``IterationStats``), ``overruns``, ``worst_overruns``, ``stalls`` (gaps
+    over ``stall_periods`` ideal periods) with the WARN-or-worse events around them, and
+    ``work_ns`` for a span. With ``periods=True`` also ``start_ns`` and ``periods_ns``
+    (numpy arrays when numpy is installed, else lists). Fewer than two iterations:
+    ``ValueError`` naming the series the files have."""
+    import json
+
+    if not isinstance(series, str):
+        raise TypeError(f"series must be a str, not {type(series).__name__}")
+    text, starts, _ = _reading(_loop_stats, _expand(paths), series,
+                               None if frequency is None else float(frequency), float(tolerance),
+                               float(stall_periods), _filters(filter), _ns(since, "since"), _ns(until, "until"))
+    report = json.loads(text)
+    if periods:
+        try:
+            import numpy as np
+
+            start = np.frombuffer(bytes(starts), dtype=np.uint64)
+            report["start_ns"] = start
+            report["periods_ns"] = np.diff(start)
+        except ImportError:
+            start_list = list(_array.array("Q", bytes(starts)))
+            report["start_ns"] = start_list
+            report["periods_ns"] = [b - a for a, b in zip(start_list, start_list[1:])]
+    return report
 
 
 def dataframe(paths: Any, name: str, strict: bool = False, since: Time = None, until: Time = None) -> Any:

@@ -1,0 +1,25 @@
+//! # ttlog-analysis
+//!
+//! What a researcher asks of a trial after it ran, computed on the reader's public API and
+//! shared by `ttlog-view` and the Python package so that both give the same figures.
+//!
+//! - [`loop_timing`]: did a control loop keep its period, and when did it not: the periods
+//!   between iteration starts (the rows of a tracked schema, the starts of a span, or the
+//!   events a filter selects), their statistics with opensourceleg's `IterationStats`
+//!   definitions, overruns, stalls, and the work time of a span body.
+//!
+//! ```no_run
+//! use ttlog_analysis::loop_timing::{analyse, Series, Settings};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let files = vec![std::path::PathBuf::from("logs/knee_trial.bin")];
+//! let report = analyse(&files, &Series::Tracked, &Settings::default())?;
+//! println!(
+//!     "{:.1} Hz target, {:.2}% of {} iterations within 10 %",
+//!     report.frequency_hz, report.within_tolerance_pct, report.iterations
+//! );
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod loop_timing;
