@@ -136,6 +136,11 @@ impl Callsites {
         }
     }
 
+    /// The target of this logger's messages.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
     /// The callsite of a call with template `msg`, `n_args` %-arguments and keyword names
     /// `keys` (the call's kwnames tuple).
     pub fn resolve(

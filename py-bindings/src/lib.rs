@@ -20,6 +20,7 @@ mod levels;
 mod logger;
 mod reader;
 mod schema;
+mod span;
 mod template;
 mod tracking;
 mod values;
@@ -36,6 +37,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Logger>()?;
     ffi::fastcall::install::<Logger>(py)?;
     m.add_class::<schema::Schema>()?;
+    m.add_class::<span::Span>()?;
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;
     m.add_function(wrap_pyfunction!(reader::to_parquet, m)?)?;

@@ -20,6 +20,7 @@ use crate::errors::{writer_error, Error};
 use crate::ffi::fastcall::{Args, LevelMethods};
 use crate::levels;
 use crate::schema::Schema;
+use crate::span::Span;
 use crate::tracking::{self, Tracker};
 use crate::values::PyValue;
 
@@ -28,6 +29,8 @@ use crate::values::PyValue;
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     pub(crate) callsites: Callsites,
+    /// The target of span records' `target` field, made at the first span.
+    span_target: std::sync::OnceLock<&'static str>,
     tracker: Tracker,
     /// Set in a child made by `fork`: the log belongs to the parent (see `after_fork_in_child`).
     pub(crate) forked: AtomicBool,
@@ -129,6 +132,7 @@ impl Logger {
         Ok(Logger {
             guard: Mutex::new(Some(guard)),
             callsites: Callsites::new(target),
+            span_target: std::sync::OnceLock::new(),
             tracker: Tracker::default(),
             forked: AtomicBool::new(false),
             fork_warned: AtomicBool::new(false),
@@ -207,6 +211,21 @@ impl Logger {
             name: name.to_string(),
             fields,
         })
+    }
+
+    /// A span: `with log.span("read_sensors", joint=2):` records, when it is left, a span
+    /// record (SPEC.md 8.6) with its start, duration and fields.
+    #[pyo3(signature = (name, **fields))]
+    fn span(
+        &self,
+        name: &Bound<'_, PyString>,
+        fields: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Span> {
+        // The target text, leaked once per logger: spans refer to it, never copy it.
+        let target = *self
+            .span_target
+            .get_or_init(|| Box::leak(self.callsites.target().to_string().into_boxed_str()));
+        Span::new(name, target, fields.map(|f| f.clone().unbind()))
     }
 
     /// Records `fn()` under `name` at every `update()`; tracking a name again replaces it.

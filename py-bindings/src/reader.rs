@@ -140,6 +140,7 @@ pub fn event_dict<'py>(
     e: &Event,
     names: &mut NameCache,
 ) -> PyResult<Bound<'py, PyDict>> {
+    crate::values::take_key_cut();
     let d = PyDict::new(py);
     let mut ts = String::with_capacity(30);
     format_rfc3339(e.ts, &mut ts);
@@ -176,7 +177,7 @@ pub fn event_dict<'py>(
     if let Some(chain @ ttlog_reader::Value::Array(_)) = chain {
         d.set_item(intern!(py, "spans"), to_py(py, chain)?)?;
     }
-    if e.truncated {
+    if crate::values::take_key_cut() | e.truncated {
         d.set_item(intern!(py, "truncated"), true)?;
     }
     Ok(d)

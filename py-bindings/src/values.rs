@@ -206,6 +206,17 @@ fn repr<S: Serializer>(o: &Bound<'_, PyAny>, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
+thread_local! {
+    /// Set when [`to_py`] cut a map key's text (SPEC.md 8.4): the event is then marked
+    /// `truncated` as JSON marks it.
+    static KEY_CUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a map key was cut since the last call, clearing the mark.
+pub fn take_key_cut() -> bool {
+    KEY_CUT.with(|c| c.replace(false))
+}
+
 /// A decoded value as a Python object.
 pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
@@ -240,6 +251,9 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
                     let mut cut = full.len().min(ttlog_reader::MAX_KEY_TEXT);
                     while !full.is_char_boundary(cut) {
                         cut -= 1;
+                    }
+                    if cut < full.len() {
+                        KEY_CUT.with(|c| c.set(true));
                     }
                     PyString::new(py, &full[..cut]).into_any()
                 };

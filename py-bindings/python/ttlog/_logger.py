@@ -110,6 +110,32 @@ class Logger(_NativeLogger):
             fields["exc_text"] = _traceback.format_exc()
         self.error(msg, *args, **fields)
 
+    def traced(self, fn_or_name: Any = None) -> Any:
+        """Decorator: every call of the function is a span (``log.span``), named after the
+        function (``@log.traced``) or as given (``@log.traced("estimate")``)."""
+        import functools
+        import inspect
+
+        def wrap(fn: Any, name: str) -> Any:
+            if inspect.iscoroutinefunction(fn):
+                @functools.wraps(fn)
+                async def traced_async(*args: Any, **kwargs: Any) -> Any:
+                    with self.span(name):
+                        return await fn(*args, **kwargs)
+                return traced_async
+
+            @functools.wraps(fn)
+            def traced_call(*args: Any, **kwargs: Any) -> Any:
+                with self.span(name):
+                    return fn(*args, **kwargs)
+            return traced_call
+
+        if callable(fn_or_name):
+            return wrap(fn_or_name, fn_or_name.__qualname__)
+        if fn_or_name is not None and not isinstance(fn_or_name, str):
+            raise TypeError(f"traced takes a function or a name, not {type(fn_or_name).__name__}")
+        return lambda fn: wrap(fn, fn_or_name or fn.__qualname__)
+
     def log(self, level: Union[int, str], msg: str, *args: Any, **fields: Any) -> None:
         """Logs at ``level``: a name (``"WARN"``) or a stdlib number (``logging.WARNING``)."""
         getattr(self, _level_method(level))(msg, *args, **fields)

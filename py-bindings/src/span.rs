@@ -1,0 +1,227 @@
+//! Spans from Python (`with log.span("read_sensors", joint=2):`), recorded as SPEC.md 8.6's
+//! span records (target `ttlog.span`), so `ttlog-view spans`, `span=` filters, `loop
+//! --series span=NAME` and the Chrome trace export read them as they read the `tracing`
+//! bridge's. Spans nest per thread; a span's id is unique in the process.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use ttlog::bindings::{self, Callsite, CallsiteSpec};
+use ttlog::Level;
+
+use crate::emit::record_event;
+use crate::values::PyValue;
+
+/// Span ids of this process, from 1 (0 is "no parent").
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Most span names given a callsite of their own (its template is the name); past it, a
+/// span's name is its message's one argument, so leaked callsites stay bounded.
+const MAX_NAMES: usize = 10_000;
+
+/// The fields of a span record, in SPEC.md 8.6's order.
+const FIELDS: [&str; 8] = [
+    "id",
+    "parent",
+    "target",
+    "start_ns",
+    "duration_ns",
+    "busy_ns",
+    "fields",
+    "follows_from",
+];
+
+thread_local! {
+    /// The ids of the spans this thread is inside, innermost last.
+    static STACK: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The callsites of the span names this thread used last, by the name object: a name
+    /// written in the code is the same string object at every call, so a span finds its
+    /// callsite without hashing or locking.
+    static RECENT: RefCell<Vec<(Py<PyString>, &'static Callsite, bool)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Names [`RECENT`] holds per thread.
+const RECENT_NAMES: usize = 16;
+
+/// The callsite of span name `name` (see [`callsite`]), from this thread's recent names
+/// when it is one of them.
+fn callsite_of(name: &Bound<'_, PyString>) -> PyResult<(&'static Callsite, bool)> {
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(n, _, _)| n.as_ptr() == name.as_ptr())
+            .map(|&(_, cs, by_arg)| (cs, by_arg))
+    });
+    if let Some(hit) = hit {
+        return Ok(hit);
+    }
+    let found = callsite(name.to_str()?);
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= RECENT_NAMES {
+            r.remove(0);
+        }
+        r.push((name.clone().unbind(), found.0, found.1));
+    });
+    Ok(found)
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The span record callsite of `name`: its template is the name with braces escaped.
+fn callsite(name: &str) -> (&'static Callsite, bool) {
+    static BY_NAME: Mutex<Option<HashMap<String, &'static Callsite>>> = Mutex::new(None);
+    let mut map = BY_NAME.lock().unwrap_or_else(|e| e.into_inner());
+    let map = map.get_or_insert_with(HashMap::new);
+    if let Some(&cs) = map.get(name) {
+        return (cs, false);
+    }
+    if map.len() >= MAX_NAMES {
+        static ANY: std::sync::OnceLock<&'static Callsite> = std::sync::OnceLock::new();
+        let cs = *ANY.get_or_init(|| spec("{}", 1));
+        return (cs, true);
+    }
+    let cs = spec(&name.replace('{', "{{").replace('}', "}}"), 0);
+    map.insert(name.to_string(), cs);
+    (cs, false)
+}
+
+fn spec(template: &str, positional: u32) -> &'static Callsite {
+    CallsiteSpec {
+        level: Level::Info,
+        target: "ttlog.span",
+        file: "",
+        line: 0,
+        template,
+        fields: &FIELDS,
+        positional,
+    }
+    .leak()
+}
+
+/// A span: `with log.span("name", **fields):`. Entering it starts it on this thread
+/// (inside any span already entered there); leaving it records it with its duration.
+#[pyclass(module = "ttlog._ttlog")]
+pub struct Span {
+    name: Py<PyString>,
+    callsite: &'static Callsite,
+    by_argument: bool,
+    target: &'static str,
+    fields: Option<Py<PyDict>>,
+    id: u64,
+    parent: u64,
+    start_ns: u64,
+}
+
+impl Span {
+    /// A span named `name` of a logger whose messages have `target`.
+    pub(crate) fn new(
+        name: &Bound<'_, PyString>,
+        target: &'static str,
+        fields: Option<Py<PyDict>>,
+    ) -> PyResult<Span> {
+        let (callsite, by_argument) = callsite_of(name)?;
+        Ok(Span {
+            name: name.clone().unbind(),
+            callsite,
+            by_argument,
+            target,
+            fields,
+            id: 0,
+            parent: 0,
+            start_ns: 0,
+        })
+    }
+}
+
+#[pymethods]
+impl Span {
+    fn __enter__(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
+        slf.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = slf.id;
+        slf.parent = STACK.with(|s| {
+            let mut s = s.borrow_mut();
+            let parent = s.last().copied().unwrap_or(0);
+            s.push(id);
+            parent
+        });
+        slf.start_ns = now_ns();
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _kind: &Bound<'_, PyAny>,
+        _value: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> bool {
+        let end = now_ns();
+        STACK.with(|s| {
+            let mut s = s.borrow_mut();
+            // Leaving out of order (a span left on another thread, or not at all) drops
+            // what was entered after it here.
+            if let Some(at) = s.iter().rposition(|&i| i == self.id) {
+                s.truncate(at);
+            }
+        });
+        let cs = self.callsite;
+        if self.id == 0 || !bindings::enabled(cs) {
+            return false;
+        }
+        let duration = end.saturating_sub(self.start_ns);
+        let fields = self.fields.as_ref().map(|f| f.bind(py).clone());
+        record_event(py, cs, |enc| {
+            if self.by_argument {
+                enc.value(&PyValue::new(self.name.bind(py).as_any()));
+            }
+            enc.value(&self.id);
+            enc.value(&self.parent);
+            enc.value(self.target);
+            enc.value(&self.start_ns);
+            enc.value(&duration);
+            // Python code runs entered the whole time: busy is the duration.
+            enc.value(&duration);
+            match &fields {
+                Some(f) => enc.value(&PyValue::new(f.as_any())),
+                None => enc.value(&EmptyMap),
+            }
+            enc.value(&EmptyList);
+        });
+        false
+    }
+
+    /// The span's id (unique in the process; 0 before it is entered).
+    #[getter]
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+struct EmptyMap;
+
+impl serde::Serialize for EmptyMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        s.serialize_map(Some(0))?.end()
+    }
+}
+
+struct EmptyList;
+
+impl serde::Serialize for EmptyList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        s.serialize_seq(Some(0))?.end()
+    }
+}
