@@ -22,4 +22,5 @@
 //! # }
 //! ```
 
+pub mod loop_plot;
 pub mod loop_timing;

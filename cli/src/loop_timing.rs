@@ -9,7 +9,8 @@ use ttlog_analysis::loop_timing::{
 };
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{Status, USAGE};
+use crate::exit::{commit_output, open_output, Status, USAGE};
+use ttlog_analysis::loop_plot::{self, ImageFormat};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -18,6 +19,7 @@ Examples:
   ttlog-view loop run.bin --series span=control_step       # span starts; busy time = work
   ttlog-view loop run.bin -f 'msg=tick' --series events    # any events a filter selects
   ttlog-view loop run.bin --format csv > periods.csv       # every period, for further work
+  ttlog-view loop run.bin --plot hist.png --timeline timeline.png   # pictures (or .svg)
 
 The period of an iteration is the time from its start to the next one's. The target
 frequency is --frequency, or estimated from the median period (rounded to a whole Hz) and
@@ -67,6 +69,14 @@ pub struct LoopArgs {
     /// A gap of more than this many ideal periods is a stall.
     #[arg(long, default_value_t = 3.0, value_name = "N")]
     pub stall_periods: f64,
+
+    /// Draw the periods histogram, with the tolerance band, to PATH (.png or .svg).
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
+
+    /// Draw the period over time, overruns marked, to PATH (.png or .svg).
+    #[arg(long, value_name = "PATH")]
+    pub timeline: Option<PathBuf>,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -177,11 +187,45 @@ fn print_table(r: &LoopReport) {
     }
 }
 
+/// Draws `picture` of `report` to `path`, through an output that never replaces an input
+/// or a log and appears whole or not at all.
+fn draw(
+    path: &std::path::Path,
+    inputs: &[PathBuf],
+    report: &LoopReport,
+    picture: fn(&LoopReport, ImageFormat) -> Result<Vec<u8>, ttlog_analysis::loop_plot::PlotError>,
+    status: &mut Status,
+) -> Result<(), u8> {
+    use std::io::Write;
+    let Some(format) = ImageFormat::of(path) else {
+        eprintln!("ttlog-view: {}: a picture is .png or .svg", path.display());
+        return Err(USAGE);
+    };
+    let bytes = picture(report, format).map_err(|e| {
+        status.fail(&e);
+        status.code()
+    })?;
+    let (pending, mut file) = open_output(path, inputs, status)?;
+    if let Err(e) = file.write_all(&bytes).and_then(|()| file.flush()) {
+        status.fail(format!("{}: {e}", path.display()));
+        return Err(status.code());
+    }
+    drop(file);
+    commit_output(pending, status);
+    Ok(())
+}
+
 pub fn run(args: &LoopArgs) -> u8 {
     let query = match args.select.query() {
         Ok(q) => q,
         Err(code) => return code,
     };
+    for p in [&args.plot, &args.timeline].into_iter().flatten() {
+        if ImageFormat::of(p).is_none() {
+            eprintln!("ttlog-view: {}: a picture is .png or .svg", p.display());
+            return USAGE;
+        }
+    }
     let settings = Settings {
         frequency_hz: args.frequency,
         tolerance: args.tolerance,
@@ -209,6 +253,16 @@ pub fn run(args: &LoopArgs) -> u8 {
             return status.code();
         }
     };
+    if let Some(p) = &args.plot {
+        if let Err(code) = draw(p, &files, &report, loop_plot::histogram, &mut status) {
+            return code;
+        }
+    }
+    if let Some(p) = &args.timeline {
+        if let Err(code) = draw(p, &files, &report, loop_plot::timeline, &mut status) {
+            return code;
+        }
+    }
     match args.format {
         LoopFormat::Table => print_table(&report),
         LoopFormat::Json => outln!("{}", report_json(&report)),

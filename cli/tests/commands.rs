@@ -657,3 +657,85 @@ fn a_closed_pipe_ends_every_printing_command_quietly() {
         );
     }
 }
+
+/// `loop` at the process boundary: figures from a schema's rows, pictures, and the errors
+/// a researcher can make (a series that is not there, a picture that is not .png/.svg, a
+/// picture over its own input).
+#[test]
+fn loop_gives_period_figures_pictures_and_clear_errors() {
+    use common::hostile::{rows_file, write, TS};
+    let dir = tempfile::tempdir().unwrap();
+    let ms = 1_000_000u64;
+    // 1 kHz with one 10 ms stall after iteration 50, and a 1.2 ms overrun at 80.
+    let mut starts = Vec::new();
+    let mut t = TS;
+    for i in 0..200 {
+        starts.push(t);
+        t += match i {
+            50 => 10 * ms,
+            80 => 1_200_000,
+            _ => ms,
+        };
+    }
+    let file = write(dir.path(), "rows.bin", &rows_file(&starts));
+    let o = view(&[
+        "loop",
+        &file,
+        "--series",
+        "knee",
+        "--frequency",
+        "1000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(r["iterations"], 199);
+    assert_eq!(r["within_tolerance"], 197);
+    assert_eq!(r["overruns"], 2);
+    assert_eq!(r["stalls"], 1);
+    assert_eq!(r["stall_list"][0]["period_ns"], 10 * ms);
+    assert_eq!(r["period_ns"]["max"], 10 * ms);
+    // Estimated frequency, said so.
+    let o = view(&["loop", &file, "--series", "knee"]);
+    assert!(
+        out(&o).contains("1000 Hz (estimated from the median period)"),
+        "{}",
+        out(&o)
+    );
+    // Every period as CSV.
+    let o = view(&["loop", &file, "--series", "knee", "--format", "csv"]);
+    assert_eq!(out(&o).lines().count(), 200);
+    // Pictures: PNG and SVG, whole.
+    let png = dir.path().join("h.png");
+    let svg = dir.path().join("t.svg");
+    let o = view(&[
+        "loop",
+        &file,
+        "--series",
+        "knee",
+        "--plot",
+        png.to_str().unwrap(),
+        "--timeline",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(std::fs::read(&png)
+        .unwrap()
+        .starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    // Errors: exit 2 with what to do.
+    let o = view(&["loop", &file]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("these files have: knee"), "{}", err(&o));
+    let o = view(&["loop", &file, "--series", "knee", "--plot", "x.jpg"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = view(&["loop", &file, "--series", "knee", "--plot", &file]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        std::fs::metadata(&file).unwrap().len() > 100,
+        "the input is untouched"
+    );
+    let o = view(&["loop", &file, "--series", "knee", "--frequency", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}

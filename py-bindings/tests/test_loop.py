@@ -81,6 +81,12 @@ def test_loop_stats_equal_numpy_over_the_same_times(tmp_path):
     # Estimated: the median period names 500 Hz, and it says so.
     est = ttlog.loop_stats(path)
     assert est["frequency_hz"] == 500.0 and est["frequency_estimated"] is True
+    # Pictures, as ttlog-view loop --plot/--timeline draws them.
+    ttlog.loop_stats(path, frequency=500, plot=tmp_path / "h.png", timeline=str(tmp_path / "t.svg"))
+    assert (tmp_path / "h.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (tmp_path / "t.svg").read_text().startswith("<svg")
+    with pytest.raises(ValueError, match="png or .svg"):
+        ttlog.loop_stats(path, plot=tmp_path / "h.jpg")
     # The CLI gives the same figures.
     out = subprocess.run([ttlog_view(), "loop", str(path), "--frequency", "500", "--format", "json"],
                          capture_output=True, text=True)

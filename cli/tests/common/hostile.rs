@@ -244,3 +244,25 @@ pub fn wide_file(events: u64) -> Vec<u8> {
     b.finish(BlockKind::Data, &mut out);
     out
 }
+
+/// Rows of tracked schema `knee` (target `ttlog.track`) starting at the given times.
+pub fn rows_file(starts: &[u64]) -> Vec<u8> {
+    let mut out = header();
+    let mut b = BlockBuilder::new();
+    b.thread(1, "control");
+    b.callsite(
+        0,
+        Level::Info.as_u8(),
+        0,
+        0,
+        "ttlog.track",
+        "",
+        "knee",
+        ["angle"].into_iter(),
+    );
+    for &t in starts {
+        b.event(t, Level::Info.as_u8(), 0, 1, &[0x01]);
+    }
+    b.finish(BlockKind::Data, &mut out);
+    out
+}

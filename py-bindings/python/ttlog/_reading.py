@@ -128,7 +128,7 @@ def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False,
 
 def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] = None, tolerance: float = 0.1,
                stall_periods: float = 3.0, filter: Union[str, Sequence[str], None] = None, since: Time = None,
-               until: Time = None, periods: bool = False) -> Dict[str, Any]:
+               until: Time = None, periods: bool = False, plot: Any = None, timeline: Any = None) -> Dict[str, Any]:
     """Did a control loop keep its period (``ttlog-view loop``, the same figures): ``series``
     is ``"tracked"`` (``update()`` rows: an unchanged OSL controller needs nothing more), a
     tracked schema's name, ``"span=NAME"`` (span starts; their busy time is the work) or
@@ -140,15 +140,19 @@ def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] =
     opensourceleg's ``IterationStats``), ``overruns``, ``worst_overruns``, ``stalls`` (gaps
     over ``stall_periods`` ideal periods) with the WARN-or-worse events around them, and
     ``work_ns`` for a span. With ``periods=True`` also ``start_ns`` and ``periods_ns``
-    (numpy arrays when numpy is installed, else lists). Fewer than two iterations:
-    ``ValueError`` naming the series the files have."""
+    (numpy arrays when numpy is installed, else lists). ``plot`` and ``timeline`` draw the
+    periods histogram and the period over time to a ``.png`` or ``.svg`` path, as
+    ``ttlog-view loop --plot/--timeline``. Fewer than two iterations: ``ValueError`` naming
+    the series the files have."""
     import json
 
     if not isinstance(series, str):
         raise TypeError(f"series must be a str, not {type(series).__name__}")
     text, starts, _ = _reading(_loop_stats, _expand(paths), series,
                                None if frequency is None else float(frequency), float(tolerance),
-                               float(stall_periods), _filters(filter), _ns(since, "since"), _ns(until, "until"))
+                               float(stall_periods), _filters(filter), _ns(since, "since"), _ns(until, "until"),
+                               None if plot is None else _os.fspath(plot),
+                               None if timeline is None else _os.fspath(timeline))
     report = json.loads(text)
     if periods:
         try:

@@ -1,0 +1,339 @@
+//! Pictures of a loop's timing, drawn by `plotters` with the font shipped in `fonts/`
+//! (DejaVu Sans, registered once, so no system font or fontconfig is needed): the
+//! histogram of its periods with the tolerance band, and its period over time with
+//! overruns marked. Long series are decimated to the pixel width by min-max (each pixel
+//! column keeps its shortest and longest period), so every spike stays visible and the
+//! picture costs the same for ten seconds or ten hours.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::loop_timing::LoopReport;
+
+/// Width and height of a picture, in pixels.
+pub const SIZE: (u32, u32) = (1200, 600);
+/// Bars of the histogram.
+pub const BINS: usize = 120;
+/// Most overruns marked one by one on the timeline (all are counted in its caption).
+pub const MAX_MARKED: usize = 5_000;
+
+static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font ships with the crate: should it fail, pictures are drawn without text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// The format of a picture, from its file name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// PNG (RGB).
+    Png,
+    /// SVG.
+    Svg,
+}
+
+impl ImageFormat {
+    /// The format a path's extension names (`.png`, `.svg`), or `None`.
+    pub fn of(path: &std::path::Path) -> Option<ImageFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "png" => Some(ImageFormat::Png),
+            "svg" => Some(ImageFormat::Svg),
+            _ => None,
+        }
+    }
+}
+
+/// Why a picture could not be drawn.
+#[derive(Debug)]
+pub struct PlotError(String);
+
+impl std::fmt::Display for PlotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "drawing failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for PlotError {}
+
+fn err(e: impl std::fmt::Display) -> PlotError {
+    PlotError(e.to_string())
+}
+
+/// Draws with the generic `$draw(root, $report)` on the backend `$format` asks for and
+/// gives the encoded picture (one drawing function serves both backends).
+macro_rules! render {
+    ($format:expr, $draw:ident, $report:expr) => {{
+        register_font();
+        let (w, h) = SIZE;
+        match $format {
+            ImageFormat::Svg => {
+                let mut text = String::new();
+                {
+                    let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+                    $draw(&root, $report)?;
+                    root.present().map_err(err)?;
+                }
+                Ok(text.into_bytes())
+            }
+            ImageFormat::Png => {
+                let mut rgb = vec![0u8; (w * h * 3) as usize];
+                {
+                    let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+                    $draw(&root, $report)?;
+                    root.present().map_err(err)?;
+                }
+                encode_png(&rgb, w, h)
+            }
+        }
+    }};
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().map_err(err)?;
+    writer.write_image_data(rgb).map_err(err)?;
+    writer.finish().map_err(err)?;
+    Ok(out)
+}
+
+/// The periods histogram: bars of period counts (ms), the ideal period and the tolerance
+/// band shaded; periods past the axis (the 99.9th percentile, widened to twice the ideal)
+/// are counted in the caption, not lost.
+pub fn histogram(r: &LoopReport, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
+    render!(format, draw_histogram, r)
+}
+
+/// The period of every iteration over the run's time (s since its first start), decimated
+/// by min-max to the pixel width, with the tolerance band, the ideal period, and overruns
+/// in red.
+pub fn timeline(r: &LoopReport, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
+    render!(format, draw_timeline, r)
+}
+
+const MS: f64 = 1e6;
+
+fn band_color() -> RGBAColor {
+    RGBColor(46, 160, 67).mix(0.18)
+}
+
+fn draw_histogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    r: &LoopReport,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let ideal = r.ideal_ns / MS;
+    let tol = r.tolerance * ideal;
+    let hi = (r.period.p999 / MS).max(ideal * 2.0).max(ideal + 2.0 * tol);
+    let width = hi / BINS as f64;
+    let mut counts = vec![0u64; BINS];
+    let mut beyond = 0u64;
+    for (_, p) in r.periods() {
+        let x = p as f64 / MS;
+        match ((x / width) as usize).min(BINS) {
+            i if i < BINS => counts[i] += 1,
+            _ => beyond += 1,
+        }
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+    let caption = format!(
+        "{}: {} periods, {:.2} % within ±{} % of {:.3} ms{}",
+        r.series,
+        r.iterations,
+        r.within_tolerance_pct,
+        r.tolerance * 100.0,
+        ideal,
+        if beyond > 0 {
+            format!(" ({beyond} beyond {hi:.2} ms)")
+        } else {
+            String::new()
+        }
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..hi, 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("period (ms)")
+        .y_desc("iterations")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(ideal - tol, 0.0), (ideal + tol, top)],
+            band_color().filled(),
+        )))
+        .map_err(err)?
+        .label(format!("within ±{} %", r.tolerance * 100.0))
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], band_color().filled()));
+    chart
+        .draw_series(
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0)
+                .map(|(i, &c)| {
+                    let x0 = i as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], BLUE.mix(0.75).filled())
+                }),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(ideal, 0.0), (ideal, top)],
+            BLACK.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label(format!("ideal {ideal:.3} ms"))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 15))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn draw_timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    r: &LoopReport,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let ideal = r.ideal_ns / MS;
+    let tol = r.tolerance * ideal;
+    let span_s = ((r.last - r.first) as f64 / 1e9).max(1e-9);
+    let top = (r.period.max as f64 / MS).max(ideal + 2.0 * tol) * 1.05;
+    // Min-max decimation: per pixel column, the shortest and the longest period.
+    let columns = SIZE.0 as usize;
+    let mut lo = vec![f64::INFINITY; columns];
+    let mut hi = vec![f64::NEG_INFINITY; columns];
+    let mut marked = Vec::new();
+    for (start, p) in r.periods() {
+        let x = (start - r.first) as f64 / 1e9;
+        let c = ((x / span_s) * (columns - 1) as f64) as usize;
+        let y = p as f64 / MS;
+        lo[c] = lo[c].min(y);
+        hi[c] = hi[c].max(y);
+        if y > ideal + tol && marked.len() < MAX_MARKED {
+            marked.push((x, y));
+        }
+    }
+    let caption = format!(
+        "{}: period over time, {} overruns (red), {} stalls",
+        r.series, r.overruns, r.stalls
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..span_s, 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("time since the first iteration (s)")
+        .y_desc("period (ms)")
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(0.0, ideal - tol), (span_s, ideal + tol)],
+            band_color().filled(),
+        )))
+        .map_err(err)?;
+    let path = (0..columns).filter(|&c| lo[c].is_finite()).flat_map(|c| {
+        let x = c as f64 / (columns - 1) as f64 * span_s;
+        [(x, lo[c]), (x, hi[c])]
+    });
+    chart
+        .draw_series(LineSeries::new(path, BLUE.stroke_width(1)))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, ideal), (span_s, ideal)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(
+            marked
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 3, RED.filled())),
+        )
+        .map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loop_timing::{report, Series, Settings};
+
+    fn sample() -> LoopReport {
+        let ms = 1_000_000u64;
+        let mut starts: Vec<u64> = (0..5_000u64)
+            .map(|i| i * ms + (i * 7919 % 97) * 1000)
+            .collect();
+        starts[2500] += 5 * ms;
+        for s in &mut starts[2501..] {
+            *s += 5 * ms;
+        }
+        let settings = Settings {
+            frequency_hz: Some(1000.0),
+            ..Settings::default()
+        };
+        report(
+            &Series::Tracked,
+            &settings,
+            starts,
+            vec![],
+            vec![],
+            Default::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn pictures_are_valid_png_and_svg() {
+        let r = sample();
+        for draw in [histogram, timeline] {
+            let png = draw(&r, ImageFormat::Png).unwrap();
+            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+            let decoder = png::Decoder::new(std::io::Cursor::new(&png));
+            let reader = decoder.read_info().unwrap();
+            assert_eq!((reader.info().width, reader.info().height), SIZE);
+            let svg = String::from_utf8(draw(&r, ImageFormat::Svg).unwrap()).unwrap();
+            assert!(
+                svg.starts_with("<svg") && svg.contains("period"),
+                "{}",
+                &svg[..200]
+            );
+        }
+        assert_eq!(ImageFormat::of("a/b.PNG".as_ref()), Some(ImageFormat::Png));
+        assert_eq!(ImageFormat::of("a/b.jpg".as_ref()), None);
+    }
+}
