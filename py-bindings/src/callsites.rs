@@ -97,6 +97,9 @@ struct Map {
 pub struct Callsites {
     id: u32,
     target: String,
+    /// A field every callsite ends with, whose value the caller adds (`spans`: the span
+    /// chain of events logged inside Python spans, SPEC.md 8.6).
+    trailing: Option<&'static str>,
     map: Mutex<Map>,
 }
 
@@ -128,10 +131,16 @@ fn slot_index(template: usize, keys: usize) -> usize {
 impl Callsites {
     /// An empty cache for a logger whose messages have target `target`.
     pub fn new(target: String) -> Callsites {
+        Callsites::with_trailing_field(target, None)
+    }
+
+    /// A cache whose callsites all end with the field `trailing`, after the call's own.
+    pub fn with_trailing_field(target: String, trailing: Option<&'static str>) -> Callsites {
         static NEXT_ID: AtomicU32 = AtomicU32::new(1);
         Callsites {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             target,
+            trailing,
             map: Mutex::new(Map::default()),
         }
     }
@@ -227,7 +236,11 @@ impl Callsites {
                 .collect::<PyResult<_>>()?,
             None => Vec::new(),
         };
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .chain(self.trailing)
+            .collect();
         if map.count >= MAX_TEMPLATES {
             let cs = *map
                 .formatted

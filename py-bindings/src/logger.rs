@@ -20,7 +20,7 @@ use crate::errors::{writer_error, Error};
 use crate::ffi::fastcall::{Args, LevelMethods};
 use crate::levels;
 use crate::schema::Schema;
-use crate::span::Span;
+use crate::span::{self, Span};
 use crate::tracking::{self, Tracker};
 use crate::values::PyValue;
 
@@ -29,6 +29,8 @@ use crate::values::PyValue;
 pub struct Logger {
     guard: Mutex<Option<ttlog::Guard>>,
     pub(crate) callsites: Callsites,
+    /// The same, for events logged inside Python spans: each ends with the field `spans`.
+    span_callsites: Callsites,
     /// The target of span records' `target` field, made at the first span.
     span_target: std::sync::OnceLock<&'static str>,
     tracker: Tracker,
@@ -131,6 +133,7 @@ impl Logger {
         let guard = py.detach(|| b.init()).map_err(writer_error)?;
         Ok(Logger {
             guard: Mutex::new(Some(guard)),
+            span_callsites: Callsites::with_trailing_field(target.clone(), Some("spans")),
             callsites: Callsites::new(target),
             span_target: std::sync::OnceLock::new(),
             tracker: Tracker::default(),
@@ -509,15 +512,22 @@ impl LevelMethods for Logger {
             ))
         })?;
         let n_args = call.positional() - 1;
-        match self
-            .callsites
-            .resolve(level, &msg, n_args, call.kwnames())?
-        {
+        // Inside a Python span the event carries the span chain as its last field.
+        let chain = span::chain(call.py());
+        let callsites = if chain.is_some() {
+            &self.span_callsites
+        } else {
+            &self.callsites
+        };
+        match callsites.resolve(level, &msg, n_args, call.kwnames())? {
             Resolved::Callsite(cs) => {
                 if bindings::enabled(cs) {
                     record_event(msg.py(), cs, |enc| {
                         for v in call.rest() {
                             enc.value(&PyValue::new(&v));
+                        }
+                        if let Some(chain) = &chain {
+                            enc.value(chain);
                         }
                     });
                 }
@@ -529,6 +539,9 @@ impl LevelMethods for Logger {
                         enc.value(&PyValue::new(text.as_any()));
                         for v in call.rest().skip(n_args) {
                             enc.value(&PyValue::new(&v));
+                        }
+                        if let Some(chain) = &chain {
+                            enc.value(chain);
                         }
                     });
                 }

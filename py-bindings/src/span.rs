@@ -36,9 +36,16 @@ const FIELDS: [&str; 8] = [
     "follows_from",
 ];
 
+/// A span this thread is inside: what an event logged in it shows of it.
+struct Entered {
+    id: u64,
+    name: Py<PyString>,
+    fields: Option<Py<PyDict>>,
+}
+
 thread_local! {
-    /// The ids of the spans this thread is inside, innermost last.
-    static STACK: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The spans this thread is inside, innermost last.
+    static STACK: RefCell<Vec<Entered>> = const { RefCell::new(Vec::new()) };
     /// The callsites of the span names this thread used last, by the name object: a name
     /// written in the code is the same string object at every call, so a span finds its
     /// callsite without hashing or locking.
@@ -147,12 +154,17 @@ impl Span {
 #[pymethods]
 impl Span {
     fn __enter__(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
+        let py = slf.py();
         slf.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let id = slf.id;
+        let entered = Entered {
+            id: slf.id,
+            name: slf.name.clone_ref(py),
+            fields: slf.fields.as_ref().map(|f| f.clone_ref(py)),
+        };
         slf.parent = STACK.with(|s| {
             let mut s = s.borrow_mut();
-            let parent = s.last().copied().unwrap_or(0);
-            s.push(id);
+            let parent = s.last().map_or(0, |e| e.id);
+            s.push(entered);
             parent
         });
         slf.start_ns = now_ns();
@@ -171,7 +183,7 @@ impl Span {
             let mut s = s.borrow_mut();
             // Leaving out of order (a span left on another thread, or not at all) drops
             // what was entered after it here.
-            if let Some(at) = s.iter().rposition(|&i| i == self.id) {
+            if let Some(at) = s.iter().rposition(|e| e.id == self.id) {
                 s.truncate(at);
             }
         });
@@ -223,5 +235,60 @@ impl serde::Serialize for EmptyList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         s.serialize_seq(Some(0))?.end()
+    }
+}
+
+/// The chain of the spans this thread is inside, outermost first, as an event logged in
+/// them carries it (SPEC.md 8.6: each span a map of `name`, `id`, then its fields); `None`
+/// outside every span.
+pub(crate) fn chain(py: Python<'_>) -> Option<Chain<'_>> {
+    STACK.with(|s| {
+        let s = s.borrow();
+        (!s.is_empty()).then(|| Chain {
+            py,
+            frames: s
+                .iter()
+                .map(|e| {
+                    (
+                        e.id,
+                        e.name.clone_ref(py),
+                        e.fields.as_ref().map(|f| f.clone_ref(py)),
+                    )
+                })
+                .collect(),
+        })
+    })
+}
+
+/// A span chain, serialized as SPEC.md 8.6 has it.
+pub(crate) struct Chain<'py> {
+    py: Python<'py>,
+    frames: Vec<(u64, Py<PyString>, Option<Py<PyDict>>)>,
+}
+
+impl serde::Serialize for Chain<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.frames.len()))?;
+        for (id, name, fields) in &self.frames {
+            struct Frame<'a, 'py>(Python<'py>, u64, &'a Py<PyString>, &'a Option<Py<PyDict>>);
+            impl serde::Serialize for Frame<'_, '_> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    let fields = self.3.as_ref().map(|f| f.bind(self.0));
+                    let n = 2 + fields.map_or(0, |f| f.len());
+                    let mut m = s.serialize_map(Some(n))?;
+                    m.serialize_entry("name", &PyValue::new(self.2.bind(self.0).as_any()))?;
+                    m.serialize_entry("id", &self.1)?;
+                    if let Some(f) = fields {
+                        for (k, v) in f.iter() {
+                            m.serialize_entry(&PyValue::new(&k), &PyValue::new(&v))?;
+                        }
+                    }
+                    m.end()
+                }
+            }
+            seq.serialize_element(&Frame(self.py, *id, name, fields))?;
+        }
+        seq.end()
     }
 }

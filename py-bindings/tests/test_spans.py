@@ -83,3 +83,35 @@ def test_span_arguments_are_checked(tmp_path):
             with log.span("fails"):
                 raise ValueError("x")
     assert [e["msg"] for e in events(tmp_path / "s.bin") if e["target"] == "ttlog.span"] == ["fails"]
+
+
+def test_events_inside_python_spans_carry_the_chain(tmp_path):
+    path = tmp_path / "chain.bin"
+    with ttlog.Logger(path) as log:
+        log.info("before")
+        with log.span("step", joint=2):
+            log.info("inside", torque=1.5)
+            with log.span("read_sensors"):
+                log.warning("slow %d", 7)
+        log.info("after")
+        knee = log.schema("knee", ["angle"])
+        with log.span("step"):
+            knee(0.5)  # tracked rows keep their columns: no chain
+    ev = [e for e in events(path) if e["target"] != "ttlog.span"]
+    by_msg = {e["msg"]: e for e in ev}
+    assert "spans" not in by_msg["before"] and "spans" not in by_msg["after"]
+    inside = by_msg["inside"]
+    assert inside["fields"] == {"torque": 1.5}
+    assert [(s["name"], s["joint"]) for s in inside["spans"]] == [("step", 2)]
+    slow = by_msg["slow 7"]
+    assert [s["name"] for s in slow["spans"]] == ["step", "read_sensors"]
+    assert slow["spans"][1]["id"] > slow["spans"][0]["id"]
+    row = [e for e in ev if e["target"] == "ttlog.track"][0]
+    assert "spans" not in row and row["fields"] == {"angle": 0.5}
+    # The span filters of ttlog-view and Python select them.
+    assert [e["msg"] for e in events(path, filter="span=read_sensors") if e["target"] != "ttlog.span"] == ["slow 7"]
+    assert {e["msg"] for e in events(path, filter="span.joint=2")} >= {"inside", "slow 7"}
+    out = subprocess.run([ttlog_view(), str(path), "-f", "span=step", "-f", "target!=ttlog.span"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "step{joint=2}:read_sensors: slow 7" in out.stdout, out.stdout
