@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
-use ttlog_reader::{format_rfc3339, CsvExporter, Event, Level, Value};
+use ttlog_reader::{format_rfc3339, CsvExporter, Event, FieldNames, Level, Value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -184,7 +184,7 @@ pub enum Sink<W: Write> {
 
 impl<W: Write> Sink<W> {
     /// A sink for `format`. `csv_columns` are the field columns of CSV and table output.
-    pub fn new(out: W, formatter: Formatter, columns: FieldColumns) -> io::Result<Sink<W>> {
+    pub fn new(out: W, formatter: Formatter, columns: FieldNames) -> io::Result<Sink<W>> {
         let csv_columns = columns.names;
         Ok(match formatter.format {
             Format::Text | Format::Json => Sink::Lines {
@@ -273,38 +273,23 @@ impl<W: Write> Sink<W> {
     }
 }
 
-/// The field columns of CSV and table output.
-#[derive(Clone, Debug, Default)]
-pub struct FieldColumns {
-    /// One column per name, in this order.
-    pub names: Vec<String>,
-    /// Other fields exist: CSV adds the column `more_fields` for them.
-    pub more: bool,
-}
-
 /// Field names for CSV and table columns: the chosen ones, or the field names of every
 /// callsite in `files` whose level the query may select. CSV needs its header before its
 /// first row; reading only callsite definitions keeps this first pass cheap.
 ///
-/// At most [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) names, the first seen;
-/// `more` says that other names exist (CSV then ends with the column `more_fields`), and
-/// names past the cap are not kept, so memory does not grow with their number.
+/// At most [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) names, the first seen
+/// ([`FieldNames`]): CSV ends with the column `more_fields` when others exist.
 pub fn columns(
     chosen: &Option<Vec<String>>,
     files: &[std::path::PathBuf],
     query: &ttlog_reader::Query,
-) -> FieldColumns {
+) -> FieldNames {
     use ttlog_format::record::{tag, CallsiteDef, Records};
     if let Some(c) = chosen {
-        return FieldColumns {
-            names: c.clone(),
-            more: false,
-        };
+        return FieldNames::chosen(c.clone());
     }
-    let mut more = false;
+    let mut names = FieldNames::default();
     let mask = query.level_mask();
-    let mut names: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     for path in files {
         let Ok(mut blocks) = ttlog_reader::BlockReader::open(path) else {
             continue;
@@ -324,18 +309,10 @@ pub fn columns(
                     continue;
                 }
                 for name in c.field_names {
-                    if seen.contains(name) {
-                        continue;
-                    }
-                    if names.len() >= ttlog_reader::MAX_FIELD_COLUMNS {
-                        more = true;
-                    } else {
-                        seen.insert(name.to_string());
-                        names.push(name.to_string());
-                    }
+                    names.add(name);
                 }
             }
         }
     }
-    FieldColumns { names, more }
+    names
 }

@@ -87,6 +87,19 @@ pub const EVENT_VALUE_BUDGET: u64 = 1 << 20;
 /// Longest text, in bytes, a map key that is not text is shown with (SPEC.md 8.4): its
 /// JSON text is cut there, so keys nested in keys cannot double their escaping per level.
 pub const MAX_KEY_TEXT: usize = 1024;
+/// The fields of a span record, in order (SPEC.md 8.6); its target is [`SPAN_TARGET`].
+pub const SPAN_RECORD_FIELDS: [&str; 8] = [
+    "id",
+    "parent",
+    "target",
+    "start_ns",
+    "duration_ns",
+    "busy_ns",
+    "fields",
+    "follows_from",
+];
+/// The target of span records (SPEC.md 8.6).
+pub const SPAN_TARGET: &str = "ttlog.span";
 /// Largest stored or raw block payload, in bytes.
 pub const MAX_BLOCK_LEN: u32 = 1 << 24;
 /// The file name extension of ttlog files, without the dot.

@@ -330,25 +330,15 @@ pub fn convert<'py>(
         } else {
             // Two passes: the CSV header needs the field names first. At most
             // MAX_FIELD_COLUMNS of them, the first seen; the others go to `more_fields`.
-            let mut names: Vec<String> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            let mut more = false;
+            let mut names = ttlog_reader::FieldNames::default();
             let mut first_pass = Vec::new();
             for_each_event(&paths, &query, strict, &mut first_pass, |e| {
                 for (k, _) in e.fields() {
-                    if seen.contains(k) {
-                        continue;
-                    }
-                    if names.len() >= ttlog_reader::MAX_FIELD_COLUMNS {
-                        more = true;
-                    } else {
-                        seen.insert(k.to_string());
-                        names.push(k.to_string());
-                    }
+                    names.add(k);
                 }
                 Ok(())
             })?;
-            let mut csv = CsvExporter::with_more_fields(w, names, more).map_err(io)?;
+            let mut csv = CsvExporter::with_more_fields(w, names.names, names.more).map_err(io)?;
             for_each_event(&paths, &query, strict, &mut problems, |e| {
                 n += 1;
                 csv.write(e).map_err(io)

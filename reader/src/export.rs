@@ -103,6 +103,42 @@ pub const MAX_FIELD_COLUMNS: usize = 500;
 /// their own (past [`MAX_FIELD_COLUMNS`]).
 pub const MORE_FIELDS: &str = "more_fields";
 
+/// The field columns of an export, gathered in the order names are first seen: at most
+/// [`MAX_FIELD_COLUMNS`], and `more` when other names exist (their values then go to the
+/// column [`MORE_FIELDS`]). Names past the cap are not kept, so memory does not grow with
+/// their number.
+#[derive(Clone, Debug, Default)]
+pub struct FieldNames {
+    /// One column per name, in this order.
+    pub names: Vec<String>,
+    /// Other field names exist.
+    pub more: bool,
+    seen: std::collections::HashSet<String>,
+}
+
+impl FieldNames {
+    /// Exactly these columns, as a user chose them (no `more`).
+    pub fn chosen(names: Vec<String>) -> FieldNames {
+        FieldNames {
+            names,
+            ..FieldNames::default()
+        }
+    }
+
+    /// Takes note of a field name.
+    pub fn add(&mut self, name: &str) {
+        if self.seen.contains(name) {
+            return;
+        }
+        if self.names.len() >= MAX_FIELD_COLUMNS {
+            self.more = true;
+        } else {
+            self.seen.insert(name.to_string());
+            self.names.push(name.to_string());
+        }
+    }
+}
+
 /// The fixed columns of CSV output, before the field columns.
 pub const CSV_FIXED_COLUMNS: [&str; 5] = ["ts", "level", "target", "thread", "msg"];
 

@@ -60,7 +60,7 @@ pub use block::{decode_block, decode_block_levels, BlockContent, BlockEvents, Sh
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
 pub use export::{
-    write_json_line, write_json_line_with_fields, CsvExporter, CSV_FIXED_COLUMNS,
+    write_json_line, write_json_line_with_fields, CsvExporter, FieldNames, CSV_FIXED_COLUMNS,
     MAX_FIELD_COLUMNS, MORE_FIELDS,
 };
 pub use file::{BlockFilter, BlockReader, Events, RawBlock};
@@ -74,7 +74,9 @@ pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};
 pub use tail::{last_events, Tail};
 pub use trailer::Trailer;
 pub use ttlog_format::{format_rfc3339, parse_rfc3339};
-pub use ttlog_format::{DropReason, Header, Level, EVENT_VALUE_BUDGET, MAX_KEY_TEXT};
+pub use ttlog_format::{
+    DropReason, Header, Level, EVENT_VALUE_BUDGET, MAX_KEY_TEXT, SPAN_RECORD_FIELDS, SPAN_TARGET,
+};
 pub use value::{json_string, Value};
 
 /// Reads every event of the file at `path`, with the reports of skipped data.

@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 use crate::bindings::{Callsite, CallsiteSpec};
 use crate::shared::Shared;
-use crate::snapshot::SnapshotInfo;
+use crate::snapshot::{clip_with, SnapshotInfo};
 use crate::Level;
 
 /// Target of end events.
@@ -42,24 +42,13 @@ fn callsite() -> &'static Callsite {
 }
 
 /// Cuts `s` to at most `max` bytes, keeping its start and end (the innermost and outermost
-/// frames of a backtrace), with a marker between.
+/// frames of a backtrace).
 fn clip(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut head = max / 2;
-    while !s.is_char_boundary(head) {
-        head -= 1;
-    }
-    let mut tail = s.len() - max / 2;
-    while !s.is_char_boundary(tail) {
-        tail += 1;
-    }
-    format!(
-        "{}\n…[{} bytes cut]…\n{}",
-        &s[..head],
-        tail - head,
-        &s[tail..]
+    clip_with(
+        s,
+        max / 2,
+        max / 2,
+        "an event holds at most half its staging ring",
     )
 }
 

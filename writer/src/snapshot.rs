@@ -102,7 +102,9 @@ const BACKTRACE_TAIL: usize = 192 << 10;
 /// `s` whole when it has at most `head + tail` bytes (at least `head`); else its first
 /// `head` and last `tail` bytes (at character boundaries) around a marker saying how much
 /// was cut.
-fn clip(s: &str, head: usize, tail: usize) -> String {
+/// Cuts `s` to its first `head` and last `tail` bytes (at character boundaries), with a
+/// marker between saying how much was cut and `why`.
+pub(crate) fn clip_with(s: &str, head: usize, tail: usize, why: &str) -> String {
     if s.len() <= head + tail {
         return s.to_string();
     }
@@ -114,12 +116,11 @@ fn clip(s: &str, head: usize, tail: usize) -> String {
     while !s.is_char_boundary(t) {
         t += 1;
     }
-    format!(
-        "{}\n…[{} bytes cut: a snapshot header holds at most 1 MiB]…\n{}",
-        &s[..h],
-        t - h,
-        &s[t..]
-    )
+    format!("{}\n…[{} bytes cut: {why}]…\n{}", &s[..h], t - h, &s[t..])
+}
+
+fn clip(s: &str, head: usize, tail: usize) -> String {
+    clip_with(s, head, tail, "a snapshot header holds at most 1 MiB")
 }
 
 /// Drops the leading frames of the panic machinery and this hook, so the backtrace starts

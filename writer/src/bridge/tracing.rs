@@ -600,16 +600,7 @@ fn span_callsite(meta: &'static Metadata<'static>) -> &'static Callsite {
             file: meta.file().unwrap_or(""),
             line: meta.line().unwrap_or(0),
             template: &literal_template(meta.name()),
-            fields: &[
-                "id",
-                "parent",
-                "target",
-                "start_ns",
-                "duration_ns",
-                "busy_ns",
-                "fields",
-                "follows_from",
-            ],
+            fields: &ttlog_format::SPAN_RECORD_FIELDS,
             positional: 0,
         }
         .leak(),
