@@ -24,18 +24,6 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// span's name is its message's one argument, so leaked callsites stay bounded.
 const MAX_NAMES: usize = 10_000;
 
-/// The fields of a span record, in SPEC.md 8.6's order.
-const FIELDS: [&str; 8] = [
-    "id",
-    "parent",
-    "target",
-    "start_ns",
-    "duration_ns",
-    "busy_ns",
-    "fields",
-    "follows_from",
-];
-
 /// A span this thread is inside: what an event logged in it shows of it.
 struct Entered {
     id: u64,
@@ -49,32 +37,48 @@ thread_local! {
     /// The callsites of the span names this thread used last, by the name object: a name
     /// written in the code is the same string object at every call, so a span finds its
     /// callsite without hashing or locking.
-    static RECENT: RefCell<Vec<(Py<PyString>, &'static Callsite, bool)>> =
-        const { RefCell::new(Vec::new()) };
+    static RECENT: RefCell<Vec<Recent>> = const { RefCell::new(Vec::new()) };
 }
+
+/// What a named callsite records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// A span record (target `ttlog.span`).
+    Span,
+    /// An iteration mark: a row of no variables of the tracked schema of that name
+    /// (target `ttlog.track`), which `loop --series NAME` reads.
+    Mark,
+}
+
+/// One of a thread's recent names: its kind, the name object, its callsite, and whether the
+/// name is the callsite's argument.
+type Recent = (Kind, Py<PyString>, &'static Callsite, bool);
 
 /// Names [`RECENT`] holds per thread.
 const RECENT_NAMES: usize = 16;
 
 /// The callsite of span name `name` (see [`callsite`]), from this thread's recent names
 /// when it is one of them.
-fn callsite_of(name: &Bound<'_, PyString>) -> PyResult<(&'static Callsite, bool)> {
+pub(crate) fn callsite_of(
+    name: &Bound<'_, PyString>,
+    kind: Kind,
+) -> PyResult<(&'static Callsite, bool)> {
     let hit = RECENT.with(|r| {
         r.borrow()
             .iter()
-            .find(|(n, _, _)| n.as_ptr() == name.as_ptr())
-            .map(|&(_, cs, by_arg)| (cs, by_arg))
+            .find(|(k, n, _, _)| *k == kind && n.as_ptr() == name.as_ptr())
+            .map(|&(_, _, cs, by_arg)| (cs, by_arg))
     });
     if let Some(hit) = hit {
         return Ok(hit);
     }
-    let found = callsite(name.to_str()?);
+    let found = callsite(name.to_str()?, kind);
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
         if r.len() >= RECENT_NAMES {
             r.remove(0);
         }
-        r.push((name.clone().unbind(), found.0, found.1));
+        r.push((kind, name.clone().unbind(), found.0, found.1));
     });
     Ok(found)
 }
@@ -85,35 +89,55 @@ fn now_ns() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// The span record callsite of `name`: its template is the name with braces escaped.
-fn callsite(name: &str) -> (&'static Callsite, bool) {
-    static BY_NAME: Mutex<Option<HashMap<String, &'static Callsite>>> = Mutex::new(None);
+/// The callsite of `name` for `kind`: its template is the name with braces escaped; true
+/// when the name is its one argument instead (past [`MAX_NAMES`] names).
+fn callsite(name: &str, kind: Kind) -> (&'static Callsite, bool) {
+    type Names = HashMap<(Kind, String), &'static Callsite>;
+    static BY_NAME: Mutex<Option<Names>> = Mutex::new(None);
     let mut map = BY_NAME.lock().unwrap_or_else(|e| e.into_inner());
     let map = map.get_or_insert_with(HashMap::new);
-    if let Some(&cs) = map.get(name) {
+    let key = (kind, name.to_string());
+    if let Some(&cs) = map.get(&key) {
         return (cs, false);
     }
     if map.len() >= MAX_NAMES {
-        static ANY: std::sync::OnceLock<&'static Callsite> = std::sync::OnceLock::new();
-        let cs = *ANY.get_or_init(|| spec("{}", 1));
-        return (cs, true);
+        static ANY: std::sync::OnceLock<[&'static Callsite; 2]> = std::sync::OnceLock::new();
+        let any = ANY.get_or_init(|| [spec("{}", 1, Kind::Span), spec("{}", 1, Kind::Mark)]);
+        return (any[usize::from(kind == Kind::Mark)], true);
     }
-    let cs = spec(&name.replace('{', "{{").replace('}', "}}"), 0);
-    map.insert(name.to_string(), cs);
+    let cs = spec(&name.replace('{', "{{").replace('}', "}}"), 0, kind);
+    map.insert(key, cs);
     (cs, false)
 }
 
-fn spec(template: &str, positional: u32) -> &'static Callsite {
+fn spec(template: &str, positional: u32, kind: Kind) -> &'static Callsite {
+    let (target, fields): (&str, &[&str]) = match kind {
+        Kind::Span => (ttlog_reader::SPAN_TARGET, &ttlog_reader::SPAN_RECORD_FIELDS),
+        Kind::Mark => ("ttlog.track", &[]),
+    };
     CallsiteSpec {
         level: Level::Info,
-        target: "ttlog.span",
+        target,
         file: "",
         line: 0,
         template,
-        fields: &FIELDS,
+        fields,
         positional,
     }
     .leak()
+}
+
+/// Records an iteration mark `name` now (see [`Kind::Mark`]).
+pub(crate) fn mark(name: &Bound<'_, PyString>) -> PyResult<()> {
+    let (cs, by_argument) = callsite_of(name, Kind::Mark)?;
+    if bindings::enabled(cs) {
+        record_event(name.py(), cs, |enc| {
+            if by_argument {
+                enc.value(&PyValue::new(name.as_any()));
+            }
+        });
+    }
+    Ok(())
 }
 
 /// A span: `with log.span("name", **fields):`. Entering it starts it on this thread
@@ -137,7 +161,7 @@ impl Span {
         target: &'static str,
         fields: Option<Py<PyDict>>,
     ) -> PyResult<Span> {
-        let (callsite, by_argument) = callsite_of(name)?;
+        let (callsite, by_argument) = callsite_of(name, Kind::Span)?;
         Ok(Span {
             name: name.clone().unbind(),
             callsite,

@@ -140,3 +140,16 @@ def test_bad_series_and_too_few_iterations_say_what_exists(tmp_path):
         ttlog.loop_stats(path, series=5)
     out = subprocess.run([ttlog_view(), "loop", str(path)], capture_output=True, text=True)
     assert out.returncode == 2 and "knee" in out.stderr
+
+
+def test_marks_time_a_loop_without_tracking_anything(tmp_path):
+    path = tmp_path / "marks.bin"
+    with ttlog.Logger(path) as log:
+        for i in range(100):
+            log.mark("tick")
+            time.sleep(0.001)
+        with pytest.raises(TypeError):
+            log.mark(5)
+    stats = ttlog.loop_stats(path, series="tick")
+    assert stats["iterations"] == 99 and stats["period_ns"]["min"] >= 1_000_000
+    assert list(ttlog.columns(path, "tick")) == ["ts_ns"]
