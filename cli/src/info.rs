@@ -169,7 +169,7 @@ pub fn run(args: &InfoArgs) -> u8 {
             "last": s.min_ts.map(|_| ts(s.max_ts)),
             "duration_s": s.min_ts.map(|m| (s.max_ts - m) as f64 / 1e9),
             "events": s.events,
-            // The five levels always, and any other level (LEVEL5 to LEVEL255) found.
+            // The six named levels always, and any other level (LEVEL6 to LEVEL255) found.
             "levels": Level::ALL.iter().map(|l| (l.as_str().to_string(), J::from(*s.levels.get(l.as_str()).unwrap_or(&0))))
                 .chain(s.levels.iter().filter(|(k, _)| k.starts_with("LEVEL")).map(|(k, v)| (k.clone(), J::from(*v))))
                 .collect::<serde_json::Map<_, _>>(),

@@ -96,7 +96,7 @@ fn bad_filters_and_times_are_usage_errors_pointing_at_the_problem() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         err(&o),
-        "ttlog-view: bad filter `level>=LOUD` at character 8: unknown level `LOUD` (expected TRACE, DEBUG, INFO, WARN or ERROR)\n  level>=LOUD\n         ^\n"
+        "ttlog-view: bad filter `level>=LOUD` at character 8: unknown level `LOUD` (expected TRACE, DEBUG, INFO, WARN, ERROR or CRITICAL)\n  level>=LOUD\n         ^\n"
     );
     let o = view(&[&threads, "-f", "id=1 and (x>1"]);
     assert_eq!(o.status.code(), Some(2));

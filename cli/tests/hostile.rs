@@ -137,7 +137,7 @@ fn levels_above_error_are_shown_everywhere_never_dropped() {
     assert_eq!(
         shown,
         [
-            "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "LEVEL5", "LEVEL7", "LEVEL8", "LEVEL200",
+            "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "LEVEL7", "LEVEL8", "LEVEL200",
             "LEVEL255"
         ]
     );

@@ -227,3 +227,38 @@ def test_numpy_float32_values_read_exactly(logdir):
     assert [np.float32(g) for g in got] == values
     assert str(np.float32(got[6])) == "25.000006"
     assert cols["Joint.v0"][1] != cols["Joint.v0"][1]  # NaN
+
+
+def test_a_tracked_numpy_array_is_one_cell_per_row(logdir):
+    """A tracked numpy array gives a column of arrays (one object per row), so columns()
+    with numpy and dataframe() work instead of raising."""
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+
+    class Leg:
+        def __init__(self):
+            self.q = np.zeros(3)
+            self.t = 0.0
+
+    path = logdir / "arr.bin"
+    leg = Leg()
+    with ttlog.Logger(path) as log:
+        log.track_attributes(leg, ["q", "t"])
+        for i in range(4):
+            leg.q = np.arange(3, dtype=float) + i
+            leg.t = float(i)
+            log.update()
+    cols = ttlog.columns(path, "tracked", as_numpy=True)
+    assert cols["Leg.q"].shape == (4,) and list(cols["Leg.q"][2]) == [2.0, 3.0, 4.0]
+    df = ttlog.dataframe(path, "tracked")
+    assert len(df) == 4 and list(df["Leg.q"][3]) == [3.0, 4.0, 5.0]
+
+
+def test_a_field_named_as_osl_names_attributes_can_be_filtered(logdir):
+    """OSL names tracked attributes after the object's repr: backticks quote such a name."""
+    path = logdir / "names.bin"
+    name = "<__main__.SimKnee object at 0x7f3a>.winding_temperature"
+    with ttlog.Logger(path) as log:
+        log.info("hot", **{name: 71.5})
+        log.info("cool", **{name: 40.0})
+    assert [e["msg"] for e in events(path, filter=f"`{name}` > 70")] == ["hot"]

@@ -106,7 +106,12 @@ def _column(kind: str, data: Any, as_numpy: bool) -> Any:
         if as_numpy:
             import numpy as np  # optional
 
-            return np.asarray(data)
+            # One object per row, whatever a row holds (a tracked numpy array stays one
+            # cell): np.asarray would make a 2-D array of lists, which pandas refuses.
+            out = np.empty(len(data), dtype=object)
+            for i, value in enumerate(data):
+                out[i] = value
+            return out
         return data
     if as_numpy:
         import numpy as np  # optional

@@ -61,7 +61,7 @@ pub(super) fn eval(e: &Expr, ev: &Event) -> bool {
         Expr::Exists(Key::SpanField(name)) => span_fields(ev, name).next().is_some(),
         Expr::Exists(_) => true,
         Expr::Compare(key, op, lit) => match key {
-            // Levels compare by number, so `level>=ERROR` also selects LEVEL5 to LEVEL255
+            // Levels compare by number, so `level>=ERROR` also selects CRITICAL and LEVEL6 to LEVEL255
             // (higher is more severe, SPEC.md 8.2).
             Key::Level => match lit.level {
                 Some(l) => cmp_ord(*op, ev.callsite.level.cmp(&l.as_u8())),

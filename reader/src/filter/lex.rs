@@ -116,6 +116,42 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token<'_>>, FilterError> {
             want_value = true;
             continue;
         }
+        if c == '`' {
+            // A quoted name: any characters but a backtick (`` ` `` inside is written ``` `` ```),
+            // for the names programs give fields (`<__main__.Knee object at 0x7f>.temp`).
+            i += 1;
+            let body = i;
+            let mut owned: Option<String> = None;
+            loop {
+                match char_at(i) {
+                    None => return Err(err(start, "unterminated `quoted` name")),
+                    Some('`') if char_at(i + 1) == Some('`') => {
+                        let s = owned.get_or_insert_with(|| slice(body, i).into_owned());
+                        s.push('`');
+                        i += 2;
+                    }
+                    Some('`') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(ch) => {
+                        if let Some(s) = owned.as_mut() {
+                            s.push(ch);
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            if i - body < 2 {
+                return Err(err(start, "empty `quoted` name"));
+            }
+            out.push(Token {
+                kind: Tok::Name,
+                text: owned.map_or_else(|| slice(body, i - 1), Cow::Owned),
+                pos: start,
+            });
+            continue;
+        }
         let (kind, n) = match c {
             '(' => (Tok::LParen, 1),
             ')' => (Tok::RParen, 1),

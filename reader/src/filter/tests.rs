@@ -129,3 +129,16 @@ fn level_masks_for_block_skipping() {
     assert_eq!(mask("not level<=INFO"), 0b1111_1000);
     assert_eq!(mask("joint=2"), 0xff);
 }
+
+#[test]
+fn backticks_quote_any_field_name() {
+    let name = "<__main__.SimKnee object at 0x7f3a>.winding_temperature";
+    let e = event(Level::Info, "osl", &[(name, Value::Float(71.5))]);
+    assert!(m(&format!("`{name}` > 70"), &e));
+    assert!(!m(&format!("`{name}` > 80"), &e));
+    assert!(m(&format!("exists(`{name}`)"), &e));
+    let odd = event(Level::Info, "osl", &[("a`b c", Value::Int(1))]);
+    assert!(m("`a``b c` = 1", &odd));
+    assert!(Filter::parse("`unterminated > 1").is_err());
+    assert!(Filter::parse("`` = 1").is_err());
+}
