@@ -159,14 +159,6 @@ fn typed_cell(v: &Bound<'_, PyAny>) -> Option<Cell> {
     }
 }
 
-/// A value of another type as its `str()` now (it may change before the row is written).
-fn shown_cell(v: &Bound<'_, PyAny>) -> Cell {
-    match v.str() {
-        Ok(s) => Cell::Shown(s.to_string_lossy().into()),
-        Err(_) => Cell::Error,
-    }
-}
-
 impl Tracker {
     fn current(&self) -> Arc<Set> {
         self.set.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -199,8 +191,14 @@ impl Tracker {
     }
 
     fn add(&self, py: Python<'_>, name: String, getter: Getter) {
+        // For ttlog.osl, a name tracked twice is two columns, as opensourceleg keys its
+        // variables by getter, not by name (`track_attributes(r, ["pos", "pos"])` writes
+        // both cells); on its own, a name tracked again replaces the earlier one.
+        let keep_repeats = self.keeping_rows.load(Ordering::Relaxed);
         self.change(py, |pairs| {
-            pairs.retain(|(n, _)| *n != name);
+            if !keep_repeats {
+                pairs.retain(|(n, _)| *n != name);
+            }
             pairs.push((name, getter));
         });
     }
@@ -313,12 +311,24 @@ impl Tracker {
             match g.read(py) {
                 Ok(v) => match typed_cell(&v) {
                     Some(cell) => cells.push(cell),
+                    // The CSV shows `str(value)`, taken now; a `str()` that raises is a
+                    // failed read, as in opensourceleg (warned, `ERROR`, counted).
+                    None if keeping_rows => match v.str() {
+                        Ok(s) => {
+                            cells.push(Cell::Shown(s.to_string_lossy().into()));
+                            others.push((i, Ok(v)));
+                        }
+                        Err(e) if !e.is_instance_of::<PyException>(py) => {
+                            CELLS.with(|c| *c.borrow_mut() = cells);
+                            return Err(e);
+                        }
+                        Err(e) => {
+                            cells.push(Cell::Error);
+                            others.push((i, Err(e)));
+                        }
+                    },
                     None => {
-                        cells.push(if keeping_rows {
-                            shown_cell(&v)
-                        } else {
-                            Cell::Shown(Box::default())
-                        });
+                        cells.push(Cell::Shown(Box::default()));
                         others.push((i, Ok(v)));
                     }
                 },

@@ -331,3 +331,40 @@ def test_close_and_reset_with_variables_tracked_but_never_updated(tmp_path):
     assert o.stdout == r.stdout == "0\n"
     assert console(o.stderr) == console(r.stderr)
     assert_kept(real_files, our_files)
+
+
+@pytest.mark.parametrize("case", [
+    # Two columns for one attribute tracked twice: opensourceleg writes both cells.
+    """
+    class R:
+        pos = 1.5
+    log = Logger(log_path=".", file_name="dup")
+    log.track_attributes(R(), ["pos", "pos"])
+    log.update(); log.update(); log.close()
+    """,
+    # A value whose str() raises: warned, ERROR in its cell, as a getter that raises.
+    """
+    class Bad:
+        def __str__(self): raise RuntimeError("no str")
+    log = Logger(log_path=".", file_name="bad")
+    log.track_function(lambda: Bad(), "bad")
+    log.track_function(lambda: 2, "two")
+    for _ in range(3):
+        log.update()
+    log.close()
+    """,
+    # A buffer size that is not a number: TypeError, as opensourceleg raises.
+    """
+    try:
+        Logger(log_path=".", file_name="bs", buffer_size="10")
+    except TypeError as e:
+        print("TypeError")
+    """,
+])
+def test_drop_in_details_as_opensourceleg(tmp_path, case):
+    """Issue 23's finding 8, side by side with the real package."""
+    r, o, real_files, our_files = both(tmp_path, "IMPORT\n" + textwrap.dedent(case))
+    assert r.returncode == o.returncode == 0, (r.stderr, o.stderr)
+    assert r.stdout == o.stdout
+    assert our_files == real_files
+    assert console(o.stderr) == console(r.stderr)

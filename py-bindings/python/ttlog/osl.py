@@ -124,10 +124,7 @@ class Logger(logging.Logger):
                 self._bin_handler: Optional[_ttlog.Handler] = None
                 self._paths_chosen = False
                 self._setup_logging()
-                if not isinstance(buffer_size, int) or buffer_size <= 0:
-                    self.warning(f"Invalid buffer size: {buffer_size}. Using default of 1000.")
-                    buffer_size = 1000
-                self._buffer_size = buffer_size
+                self._buffer_size = self._checked_buffer_size(buffer_size)
                 self._initialized = True
             else:
                 self.set_file_name(file_name)
@@ -530,12 +527,22 @@ class Logger(logging.Logger):
                 self._file_handler.setFormatter(fmt=self._std_formatter)
             self._stream_handler.setFormatter(fmt=self._std_formatter)
 
+    def _checked_buffer_size(self, buffer_size: Any) -> int:
+        """opensourceleg's checks, in its order: ``<= 0`` (a ``TypeError`` for what is not a
+        number, as ``"10" <= 0`` raises), then a warning and 1000; then what ``deque(maxlen=)``
+        refuses (a float) is a ``TypeError`` too."""
+        if buffer_size <= 0:
+            self.warning(f"Invalid buffer size: {buffer_size}. Using default of 1000.")
+            buffer_size = 1000
+        if isinstance(buffer_size, float) or not isinstance(buffer_size, int):
+            raise TypeError("an integer is required")
+        return buffer_size
+
     def set_buffer_size(self, buffer_size: int) -> None:
-        """Rows held before they are written to the CSV (``<= 0``: a warning, and 1000)."""
+        """Rows held before they are written to the CSV (``<= 0``: a warning, and 1000; not an
+        integer: ``TypeError``, as opensourceleg)."""
         with self._lock:
-            if not isinstance(buffer_size, int) or buffer_size <= 0:
-                self.warning(f"Invalid buffer size: {buffer_size}. Using default of 1000.")
-                buffer_size = 1000
+            buffer_size = self._checked_buffer_size(buffer_size)
             self._buffer_size = buffer_size
             if self._bin is not None:
                 self._bin._osl_configure(buffer_size=buffer_size)
