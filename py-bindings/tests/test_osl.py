@@ -353,6 +353,18 @@ def test_close_and_reset_with_variables_tracked_but_never_updated(tmp_path):
         log.update()
     log.close()
     """,
+    # A level name where a LogLevel is wanted: opensourceleg's file handler fails and it
+    # falls back to the console; the same lines here, and no second error for the .bin.
+    """
+    log = Logger(log_path=".", file_name="lv")
+    log.set_file_level("DEBUG")
+    try:
+        log.set_stream_level("INFO")
+    except AttributeError:
+        print("AttributeError")
+    log.info("hello")
+    log.close()
+    """,
     # A buffer size that is not a number: TypeError, as opensourceleg raises.
     """
     try:

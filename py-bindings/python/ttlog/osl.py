@@ -68,6 +68,15 @@ def _holds_data(path: str) -> bool:
         return False
 
 
+def _level_number(level: Any) -> int:
+    """A ``LogLevel``'s number, or ``logging``'s for a name or a number."""
+    value = getattr(level, "value", level)
+    if isinstance(value, str):
+        number = logging.getLevelName(value.upper())
+        return number if isinstance(number, int) else logging.DEBUG
+    return value if isinstance(value, int) else logging.DEBUG
+
+
 class Logger(logging.Logger):
     """opensourceleg's ``Logger``: a singleton ``logging.Logger`` that also tracks
     variables into a CSV. Same arguments, methods, properties and files; see the module
@@ -224,7 +233,10 @@ class Logger(logging.Logger):
             self._bin = _ttlog.Logger(path, level="DEBUG", service="opensourceleg", close_at_exit=True,
                                       snapshot_on_exception=False)
             _snapshot_hooks()
-            self._bin_handler = _ttlog.Handler(self._bin, level=self._file_level.value)
+            # The level as the .bin's handler takes it: a LogLevel, or a level name or number
+            # given where opensourceleg wants a LogLevel (its own file handler then fails and
+            # it falls back to the console; the .bin still records, with no second error).
+            self._bin_handler = _ttlog.Handler(self._bin, level=_level_number(self._file_level))
             self.addHandler(self._bin_handler)
             self._bin._osl_rows(self._buffer_size, self._max_errors_before_untrack, self._rows_hook)
             Logger._bin_owner = self
@@ -511,7 +523,7 @@ class Logger(logging.Logger):
             if hasattr(self, "_file_handler"):
                 self._file_handler.setLevel(level=level.value)
             if self._bin_handler is not None:
-                self._bin_handler.setLevel(level.value)
+                self._bin_handler.setLevel(_level_number(level))
 
     def set_stream_level(self, level: LogLevel) -> None:
         with self._lock:
