@@ -179,13 +179,8 @@ pub fn run(args: &SnapshotsArgs) -> u8 {
                 for (ts, f, rec) in &rows {
                     let mut when = String::new();
                     format_rfc3339(*ts, &mut when);
-                    let msg: String = text(rec, "message")
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .chars()
-                        .take(60)
-                        .collect();
+                    // The whole first line: the table wraps it.
+                    let msg: String = text(rec, "message").lines().next().unwrap_or("").into();
                     let loc = if text(rec, "file").is_empty() {
                         String::new()
                     } else {

@@ -421,22 +421,33 @@ impl Logger {
 
     /// Writes a snapshot (recent events and `reason`, with an optional message and
     /// traceback); returns its path.
-    #[pyo3(signature = (reason="checkpoint", message=None, traceback=None))]
+    #[pyo3(signature = (reason="checkpoint", message=None, traceback=None, thread=None))]
     fn snapshot(
         &self,
         py: Python<'_>,
         reason: &str,
         message: Option<&str>,
         traceback: Option<&str>,
+        thread: Option<String>,
     ) -> PyResult<String> {
         if self.closed() {
             return Err(Error::new_err("the logger is closed"));
         }
+        // The Python thread's name: the Rust thread under it has none ("ThreadId(1)").
+        let thread = match thread {
+            Some(t) => t,
+            None => py
+                .import("threading")?
+                .call_method0("current_thread")?
+                .getattr("name")?
+                .extract()?,
+        };
         py.detach(|| {
             bindings::snapshot(bindings::SnapshotDetails {
                 reason,
                 message,
                 backtrace: traceback,
+                thread: Some(&thread),
             })
         })
         .map(|p| p.display().to_string())

@@ -183,6 +183,18 @@ pub fn event_dict<'py>(
     Ok(d)
 }
 
+/// The snapshot record of the file at `path` (SPEC.md 4: reason, thread, message, file,
+/// line, backtrace, time, events, main log) as JSON text; `None` for a file that is not a
+/// snapshot. A file that cannot be read is an error.
+#[pyfunction]
+pub fn snapshot_record(path: &str) -> PyResult<Option<String>> {
+    let blocks = ttlog_reader::BlockReader::open(path).map_err(|e| reader_error(path, e))?;
+    Ok(blocks
+        .header()
+        .extra("snapshot")
+        .and_then(|v| serde_json::to_string(v).ok()))
+}
+
 /// Iterates the events of files as dicts, merged by time. Damaged data is skipped and listed
 /// in `problems` (or raised as `CorruptFileError` with `strict=True`).
 #[pyclass(module = "ttlog._ttlog", unsendable)]
@@ -194,6 +206,8 @@ pub struct Reader {
     problems: Vec<Problem>,
     warned: bool,
     strings: NameCache,
+    /// The snapshot record of the first file that is a snapshot, as JSON text.
+    snapshot: Option<String>,
 }
 
 #[pymethods]
@@ -210,6 +224,11 @@ impl Reader {
     ) -> PyResult<Reader> {
         let query = query(filter, since, until)?;
         let mut sources = open_all(&paths)?;
+        let snapshot = sources.iter().find_map(|s| {
+            s.header()
+                .extra("snapshot")
+                .and_then(|v| serde_json::to_string(v).ok())
+        });
         for s in &mut sources {
             let q = query.clone();
             s.blocks_mut()
@@ -223,7 +242,18 @@ impl Reader {
             problems: Vec::new(),
             warned: false,
             strings: NameCache::default(),
+            snapshot,
         })
+    }
+
+    /// The crash record of a snapshot file (reason, thread, message, file, line, backtrace,
+    /// time_ns, events, main_log, ...) as a dict; `None` when no file read is a snapshot.
+    #[getter]
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.snapshot {
+            Some(json) => Ok(Some(py.import("json")?.call_method1("loads", (json,))?)),
+            None => Ok(None),
+        }
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {

@@ -47,6 +47,14 @@ def test_uncaught_exception_writes_a_snapshot_with_the_traceback(tmp_path):
     assert end["fields"]["ends_run"] is True
     header = (snap).read_bytes()[:4096]
     assert b"knee overheated" in header and b"controller" in header
+    # The crash record from Python: the snapshot's reader, and the directory's listing.
+    record = ttlog.open(snap).snapshot
+    assert record["reason"] == "exception" and record["thread"] == "MainThread"
+    assert record["message"] == "RuntimeError: knee overheated"
+    assert "controller" in record["backtrace"]
+    assert ttlog.open(tmp_path / "logs" / "run.bin").snapshot is None
+    [listed] = ttlog.snapshots(tmp_path / "logs" / "snapshots")
+    assert listed["path"] == str(snap) and listed["events"] == 100
 
 
 def test_exception_in_a_thread_and_in_a_with_block(tmp_path):
@@ -69,6 +77,9 @@ def test_exception_in_a_thread_and_in_a_with_block(tmp_path):
     assert out.returncode == 0, out.stderr
     snaps = sorted(os.listdir(tmp_path / "snaps"))
     assert len(snaps) == 2
+    listed = ttlog.snapshots(tmp_path / "snaps")
+    assert sorted(r["thread"] for r in listed) == ["MainThread", "ctrl"]
+    assert listed[0]["time_ns"] >= listed[1]["time_ns"]
     ends = [e for e in events(tmp_path / "run.bin") if e["target"] == "ttlog.end"]
     assert [(e["fields"]["thread"], e["fields"]["ends_run"]) for e in ends] == [("ctrl", False), ("MainThread", True)]
     assert ends[0]["fields"]["message"] == "ZeroDivisionError: division by zero"

@@ -118,6 +118,7 @@ fn a_snapshot_with_megabytes_of_message_is_readable() {
         reason: &reason,
         message: Some(&huge),
         backtrace: Some(&backtrace),
+        thread: None,
     })
     .unwrap();
     drop(guard);

@@ -105,6 +105,9 @@ pub struct SnapshotDetails<'a> {
     pub message: Option<&'a str>,
     /// The traceback, in the caller's language.
     pub backtrace: Option<&'a str>,
+    /// The name of the thread it is about, in the caller's language (Python's
+    /// `threading.current_thread().name`); the calling Rust thread's name when `None`.
+    pub thread: Option<&'a str>,
 }
 
 /// Writes a snapshot with `details`; see [`request_snapshot`](crate::request_snapshot).
@@ -112,6 +115,9 @@ pub fn snapshot(details: SnapshotDetails<'_>) -> Result<PathBuf, Error> {
     let mut info = SnapshotInfo::new(details.reason);
     info.message = details.message.map(str::to_string);
     info.backtrace = details.backtrace.map(str::to_string);
+    if let Some(thread) = details.thread {
+        info.thread = thread.to_string();
+    }
     crate::control::snapshot(info)
 }
 

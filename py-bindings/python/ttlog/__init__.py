@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ._handler import Handler
 from ._logger import Logger
-from ._reading import MissingFileError, columns, dataframe, loop_stats, open, to_csv, to_json, to_parquet
+from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, snapshots, to_csv, to_json,
+                       to_parquet)
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "columns",
     "dataframe",
     "loop_stats",
+    "snapshots",
 ]

@@ -14,8 +14,10 @@ from ._ttlog import convert as _convert
 from ._ttlog import to_parquet as _to_parquet
 from ._ttlog import expand_paths as _expand_paths
 from ._ttlog import loop_stats as _loop_stats
+from ._ttlog import snapshot_record as _snapshot_record
 
-__all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe", "loop_stats"]
+__all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe", "loop_stats",
+           "snapshots"]
 
 
 class MissingFileError(Error, FileNotFoundError):
@@ -171,6 +173,32 @@ def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] =
             report["start_ns"] = start_list
             report["periods_ns"] = [b - a for a, b in zip(start_list, start_list[1:])]
     return report
+
+
+def snapshots(directory: Union[str, "_os.PathLike[str]"]) -> List[Dict[str, Any]]:
+    """The snapshots in ``directory`` (as ``ttlog-view snapshots`` lists them), newest first:
+    each the crash record (``reason``, ``thread``, ``message``, ``file``, ``line``,
+    ``backtrace``, ``time_ns``, ``events``, ``main_log``, ...) with ``path`` added. The
+    record of one file: ``ttlog.open(path).snapshot``. Files that are not snapshots are
+    left out."""
+    import json
+
+    directory = _os.fspath(directory)
+    out = []
+    for name in sorted(_os.listdir(directory)):
+        if not name.endswith(".bin"):
+            continue
+        path = _os.path.join(directory, name)
+        try:
+            text = _snapshot_record(path)
+        except Error:
+            continue
+        if text is not None:
+            record = json.loads(text)
+            record["path"] = path
+            out.append(record)
+    out.sort(key=lambda r: r.get("time_ns", 0), reverse=True)
+    return out
 
 
 def dataframe(paths: Any, name: str, strict: bool = False, since: Time = None, until: Time = None) -> Any:
