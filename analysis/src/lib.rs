@@ -7,6 +7,8 @@
 //!   between iteration starts (the rows of a tracked schema, the starts of a span, or the
 //!   events a filter selects), their statistics with opensourceleg's `IterationStats`
 //!   definitions, overruns, stalls, and the work time of a span body.
+//! - [`loop_plot`]: the same as pictures (PNG or SVG, drawn by `plotters` with the font
+//!   shipped in `fonts/`): the periods histogram and the period over time.
 //!
 //! ```no_run
 //! use ttlog_analysis::loop_timing::{analyse, Series, Settings};
@@ -18,6 +20,8 @@
 //!     "{:.1} Hz target, {:.2}% of {} iterations within 10 %",
 //!     report.frequency_hz, report.within_tolerance_pct, report.iterations
 //! );
+//! let png = ttlog_analysis::loop_plot::histogram(&report, ttlog_analysis::loop_plot::ImageFormat::Png)?;
+//! std::fs::write("periods.png", png)?;
 //! # Ok(())
 //! # }
 //! ```
