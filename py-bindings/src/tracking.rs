@@ -308,30 +308,24 @@ impl Tracker {
         cells.clear();
         let mut others: Vec<(usize, PyResult<Bound<'_, PyAny>>)> = Vec::new();
         for (i, g) in set.getters.iter().enumerate() {
-            match g.read(py) {
-                Ok(v) => match typed_cell(&v) {
-                    Some(cell) => cells.push(cell),
-                    // The CSV shows `str(value)`, taken now; a `str()` that raises is a
-                    // failed read, as in opensourceleg (warned, `ERROR`, counted).
-                    None if keeping_rows => match v.str() {
-                        Ok(s) => {
-                            cells.push(Cell::Shown(s.to_string_lossy().into()));
-                            others.push((i, Ok(v)));
-                        }
-                        Err(e) if !e.is_instance_of::<PyException>(py) => {
-                            CELLS.with(|c| *c.borrow_mut() = cells);
-                            return Err(e);
-                        }
-                        Err(e) => {
-                            cells.push(Cell::Error);
-                            others.push((i, Err(e)));
-                        }
-                    },
-                    None => {
-                        cells.push(Cell::Shown(Box::default()));
+            // A typed cell, or the CSV's `str(value)` taken now with the object kept to be
+            // encoded whole; a `str()` that raises is a failed read, as a getter that
+            // raises is in opensourceleg (warned, `ERROR`, counted).
+            let read = g.read(py).and_then(|v| match typed_cell(&v) {
+                Some(cell) => Ok((cell, None)),
+                None if keeping_rows => {
+                    let shown = v.str()?.to_string_lossy().into();
+                    Ok((Cell::Shown(shown), Some(v)))
+                }
+                None => Ok((Cell::Shown(Box::default()), Some(v))),
+            });
+            match read {
+                Ok((cell, object)) => {
+                    cells.push(cell);
+                    if let Some(v) = object {
                         others.push((i, Ok(v)));
                     }
-                },
+                }
                 Err(e) if !e.is_instance_of::<PyException>(py) => {
                     CELLS.with(|c| *c.borrow_mut() = cells);
                     return Err(e);
