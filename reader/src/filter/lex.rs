@@ -53,30 +53,12 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token<'_>>, FilterError> {
         if want_value {
             want_value = false;
             let text = if c == '"' || c == '\'' {
-                i += 1;
-                let mut owned: Option<String> = None;
-                let body = i;
-                loop {
-                    match char_at(i) {
-                        None => return Err(err(start, "unterminated quoted value")),
-                        Some('\\') if char_at(i + 1).is_some() => {
-                            let s = owned.get_or_insert_with(|| slice(body, i).into_owned());
-                            s.extend(char_at(i + 1));
-                            i += 2;
-                        }
-                        Some(q) if q == c => {
-                            i += 1;
-                            break;
-                        }
-                        Some(ch) => {
-                            if let Some(s) = owned.as_mut() {
-                                s.push(ch);
-                            }
-                            i += 1;
-                        }
-                    }
-                }
-                owned.map_or_else(|| slice(body, i - 1), Cow::Owned)
+                // A backslash stands for the character after it.
+                let escape = |ch: char, next: Option<char>| next.filter(|_| ch == '\\');
+                let (text, end) = quoted(src, &chars, i, c, escape)
+                    .ok_or_else(|| err(start, "unterminated quoted value"))?;
+                i = end;
+                text
             } else {
                 while char_at(i).is_some_and(|ch| !ch.is_whitespace() && ch != ')') {
                     i += 1;
@@ -119,35 +101,16 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token<'_>>, FilterError> {
         if c == '`' {
             // A quoted name: any characters but a backtick (`` ` `` inside is written ``` `` ```),
             // for the names programs give fields (`<__main__.Knee object at 0x7f>.temp`).
-            i += 1;
-            let body = i;
-            let mut owned: Option<String> = None;
-            loop {
-                match char_at(i) {
-                    None => return Err(err(start, "unterminated `quoted` name")),
-                    Some('`') if char_at(i + 1) == Some('`') => {
-                        let s = owned.get_or_insert_with(|| slice(body, i).into_owned());
-                        s.push('`');
-                        i += 2;
-                    }
-                    Some('`') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(ch) => {
-                        if let Some(s) = owned.as_mut() {
-                            s.push(ch);
-                        }
-                        i += 1;
-                    }
-                }
-            }
-            if i - body < 2 {
+            let escape = |ch: char, next: Option<char>| next.filter(|&n| ch == '`' && n == '`');
+            let (text, end) = quoted(src, &chars, i, '`', escape)
+                .ok_or_else(|| err(start, "unterminated `quoted` name"))?;
+            if text.is_empty() {
                 return Err(err(start, "empty `quoted` name"));
             }
+            i = end;
             out.push(Token {
                 kind: Tok::Name,
-                text: owned.map_or_else(|| slice(body, i - 1), Cow::Owned),
+                text,
                 pos: start,
             });
             continue;
@@ -196,4 +159,38 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token<'_>>, FilterError> {
         return Err(err(chars.len(), "expected a value after the operator"));
     }
     Ok(out)
+}
+
+/// The text between the quote at character `open` of `src` and the next `close`, and the
+/// index after that closing quote; `None` when it is not closed. `escape(ch, next)` gives the
+/// character a two-character escape stands for (the text is then copied, else borrowed).
+fn quoted<'a>(
+    src: &'a str,
+    chars: &[(usize, char)],
+    open: usize,
+    close: char,
+    escape: impl Fn(char, Option<char>) -> Option<char>,
+) -> Option<(Cow<'a, str>, usize)> {
+    let byte_at = |i: usize| chars.get(i).map_or(src.len(), |&(b, _)| b);
+    let char_at = |i: usize| chars.get(i).map(|&(_, c)| c);
+    let body = open + 1;
+    let mut owned: Option<String> = None;
+    let mut i = body;
+    loop {
+        let ch = char_at(i)?;
+        if let Some(stands_for) = escape(ch, char_at(i + 1)) {
+            owned
+                .get_or_insert_with(|| src[byte_at(body)..byte_at(i)].to_string())
+                .push(stands_for);
+            i += 2;
+        } else if ch == close {
+            let text = owned.map_or(Cow::Borrowed(&src[byte_at(body)..byte_at(i)]), Cow::Owned);
+            return Some((text, i + 1));
+        } else {
+            if let Some(s) = owned.as_mut() {
+                s.push(ch);
+            }
+            i += 1;
+        }
+    }
 }
