@@ -7,6 +7,7 @@
 
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -126,6 +127,36 @@ fn band_color() -> RGBAColor {
     RGBColor(46, 160, 67).mix(0.18)
 }
 
+/// A chart of both pictures' layout: the caption, the axes with their ranges and names,
+/// and the mesh (y labels by `y_label` when given).
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: String,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+    y_label: Option<&dyn Fn(&f64) -> String>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 15));
+    if let Some(f) = y_label {
+        mesh.y_label_formatter(f);
+    }
+    mesh.draw().map_err(err)?;
+    Ok(chart)
+}
+
 fn draw_histogram<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &LoopReport,
@@ -161,21 +192,14 @@ where
             String::new()
         }
     );
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(0.0..hi, 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("period (ms)")
-        .y_desc("iterations")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(err)?;
+    let whole = |v: &f64| format!("{v:.0}");
+    let mut chart = frame(
+        root,
+        caption,
+        (0.0..hi, 0.0..top),
+        ("period (ms)", "iterations"),
+        Some(&whole),
+    )?;
     chart
         .draw_series(std::iter::once(Rectangle::new(
             [(ideal - tol, 0.0), (ideal + tol, top)],
@@ -245,20 +269,13 @@ where
         "{}: period over time, {} overruns (red), {} stalls",
         r.series, r.overruns, r.stalls
     );
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(0.0..span_s, 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("time since the first iteration (s)")
-        .y_desc("period (ms)")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(err)?;
+    let mut chart = frame(
+        root,
+        caption,
+        (0.0..span_s, 0.0..top),
+        ("time since the first iteration (s)", "period (ms)"),
+        None,
+    )?;
     chart
         .draw_series(std::iter::once(Rectangle::new(
             [(0.0, ideal - tol), (span_s, ideal + tol)],
