@@ -169,7 +169,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
         let mut written = 0u64;
         write_merged(&files, &query, &mut sink, &mut status, || {
             written += 1;
-            if written % 65_536 == 0 {
+            if written.is_multiple_of(65_536) {
                 bar.set_position(written);
             }
         })

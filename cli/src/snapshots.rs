@@ -43,12 +43,14 @@ pub struct SnapshotsArgs {
 }
 
 /// The snapshot record of a header, as text keys and values.
+/// `main_log` names where the main log is now, found by session (it may have been moved
+/// aside by a later run on its path).
 pub fn record(header: &Header) -> Option<Vec<(String, C)>> {
-    match header.extra("snapshot")? {
+    match ttlog_reader::snapshot_record(header)? {
         C::Map(entries) => Some(
             entries
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_text()?.to_string(), v.clone())))
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.as_text()?.to_string(), v)))
                 .collect(),
         ),
         _ => None,

@@ -145,7 +145,7 @@ pub fn write_parquet(
         let mut seen = 0u64;
         for (source, item) in merged {
             seen += 1;
-            if seen % 65_536 == 0 {
+            if seen.is_multiple_of(65_536) {
                 progress.advanced(1, seen);
             }
             match item {
@@ -217,7 +217,7 @@ fn pass1_shapes(
         };
         while let Some(item) = events.next_shaped(&mut shapes, whole) {
             seen += 1;
-            if seen % 65_536 == 0 {
+            if seen.is_multiple_of(65_536) {
                 progress.advanced(1, seen);
             }
             match item {
@@ -288,7 +288,7 @@ fn single(
     let mut seen = 0u64;
     for (_, item) in merged {
         seen += 1;
-        if seen % 65_536 == 0 {
+        if seen.is_multiple_of(65_536) {
             progress.advanced(2, seen);
         }
         if let Ok(e) = item {

@@ -46,6 +46,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns::columns, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::loop_stats, m)?)?;
     m.add_function(wrap_pyfunction!(reader::snapshot_record, m)?)?;
+    m.add_function(wrap_pyfunction!(logger::claim_run_files, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_method, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_name, m)?)?;
     m.add("Error", py.get_type::<errors::Error>())?;

@@ -360,9 +360,9 @@ impl Logger {
         }
     }
 
-    /// The file this logger writes (None with `memory_only=True`). When the path given
-    /// already held an earlier log, that file is kept and this is the new one beside it
-    /// (`trial-2.bin`), unless `overwrite=True` was asked.
+    /// The file this logger writes (None with `memory_only=True`): the path given (an
+    /// earlier run's file there moved aside first, `trial.20261206T211745Z.bin`), or
+    /// `trial-2.bin` while a live process writes that path.
     #[getter]
     fn path(&self) -> Option<PathBuf> {
         let guard = self.guard.lock().ok()?;
@@ -567,4 +567,19 @@ impl LevelMethods for Logger {
         }
         Ok(())
     }
+}
+
+/// Makes room for a new run's files `stem` + each of `exts` by ttlog's rule
+/// (`ttlog::earlier_run`): an earlier run's files there are moved aside together under its
+/// start time; a stem a live process writes is passed over for `stem-2`, …. Returns the stem
+/// to write under and the line to tell the user (`None` when nothing was in the way).
+#[pyfunction]
+pub fn claim_run_files(stem: PathBuf, exts: Vec<String>) -> PyResult<(PathBuf, Option<String>)> {
+    let exts: Vec<&str> = exts.iter().map(String::as_str).collect();
+    let claim = ttlog::earlier_run::claim(&stem, &exts)
+        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", stem.display())))?;
+    let mut configured = stem.clone().into_os_string();
+    configured.push(exts.first().copied().unwrap_or(""));
+    let message = claim.message(std::path::Path::new(&configured));
+    Ok((claim.stem, message))
 }

@@ -189,10 +189,7 @@ pub fn event_dict<'py>(
 #[pyfunction]
 pub fn snapshot_record(path: &str) -> PyResult<Option<String>> {
     let blocks = ttlog_reader::BlockReader::open(path).map_err(|e| reader_error(path, e))?;
-    Ok(blocks
-        .header()
-        .extra("snapshot")
-        .and_then(|v| serde_json::to_string(v).ok()))
+    Ok(ttlog_reader::snapshot_record(blocks.header()).and_then(|v| serde_json::to_string(&v).ok()))
 }
 
 /// Iterates the events of files as dicts, merged by time. Damaged data is skipped and listed
@@ -225,9 +222,7 @@ impl Reader {
         let query = query(filter, since, until)?;
         let mut sources = open_all(&paths)?;
         let snapshot = sources.iter().find_map(|s| {
-            s.header()
-                .extra("snapshot")
-                .and_then(|v| serde_json::to_string(v).ok())
+            ttlog_reader::snapshot_record(s.header()).and_then(|v| serde_json::to_string(&v).ok())
         });
         for s in &mut sources {
             let q = query.clone();

@@ -65,9 +65,11 @@ def assert_same(tmp_path, script, exit_code=0):
 def assert_kept(real_files, our_files):
     """Every CSV the same, and every .log line opensourceleg kept also kept: where it
     re-creates a .log with mode "w" (reset(), set_file_name()) and wipes it, ttlog.osl
-    keeps the file and writes on in <name>-2.log."""
+    first moves the earlier file aside (<name>.<its start time>.log)."""
     csvs = lambda fs: {k: v for k, v in fs.items() if k.endswith(".csv")}  # noqa: E731
-    assert csvs(our_files) == csvs(real_files)
+    moved_aside = re.compile(r"\.\d{8}T\d{6}Z(-\d+)?\.")
+    # The configured names hold what opensourceleg's hold; the rest was moved aside.
+    assert {k: v for k, v in csvs(our_files).items() if not moved_aside.search(k)} == csvs(real_files)
     lines = lambda fs: sorted(x for k, v in fs.items() if ".log" in k for x in v.splitlines())  # noqa: E731
     ours = lines(our_files)
     for line in lines(real_files):
@@ -178,9 +180,11 @@ def test_the_tutorial_pattern_reset_then_new_files_and_a_forgotten_close(tmp_pat
     assert_kept(real_files, our_files)
     # As opensourceleg does: a reconfiguring Logger(...) names files under the old log_path.
     assert "logs/trial.csv" in real_files
-    # opensourceleg wiped basic.log at reset(); ttlog.osl kept it.
-    assert real_files["logs/basic.log"] == "[T] DEBUG: Logger reset successfully\n"
-    assert "INFO: tracked" in our_files["logs/basic.log"]
+    # opensourceleg wiped basic.log at reset(); ttlog.osl moved it aside first: basic.log
+    # holds the same as opensourceleg's, the earlier lines are beside it.
+    assert real_files["logs/basic.log"] == our_files["logs/basic.log"] == "[T] DEBUG: Logger reset successfully\n"
+    aside = [k for k in our_files if k.startswith("logs/basic.") and k.endswith("Z.log")]
+    assert len(aside) == 1 and "INFO: tracked" in our_files[aside[0]], list(our_files)
 
 
 FORGOTTEN = """
@@ -287,9 +291,17 @@ def test_nothing_is_wiped_after_close_or_on_a_rerun(tmp_path):
         assert out.returncode == 0, out.stderr
     logs = tmp_path / "logs"
     assert (logs / "keep.csv").read_bytes() == b"v\r\n0\r\n1\r\n2\r\n99\r\n"
-    # The second run kept the first run's files and wrote beside them.
-    assert (logs / "keep-2.csv").read_bytes() == (logs / "keep.csv").read_bytes()
+    # keep.* hold the second run; the first run's files were moved aside together, whole.
+    names = sorted(p.name for p in logs.iterdir())
+    moved = [p for p in logs.iterdir() if p.name.count(".") == 2]
+    assert sorted(p.suffix for p in moved) == [".bin", ".csv", ".log"], names
+    assert len({p.name.split(".")[1] for p in moved}) == 1, names
+    csv = next(p for p in moved if p.suffix == ".csv")
+    assert csv.read_bytes() == (logs / "keep.csv").read_bytes()
+
+    assert "held an earlier run; moved it to" in out.stderr
     assert "after close" in (logs / "keep.log").read_text()
+    assert "after close" in next(p for p in moved if p.suffix == ".log").read_text()
 
 
 def test_the_library_logs_into_the_same_files(tmp_path):

@@ -78,21 +78,34 @@ def test_a_snapshot_with_megabytes_of_message_and_traceback_is_readable(tmp_path
     assert b"bytes cut" in header
 
 
-def test_an_earlier_log_at_the_path_is_kept(tmp_path):
+def test_the_path_holds_the_newest_run_and_the_earlier_one_is_moved_aside(tmp_path, capfd):
     path = tmp_path / "trial.bin"
     with ttlog.Logger(path) as log:
         log.info("first run")
     with ttlog.Logger(path) as log:
         log.info("second run")
-        second = log.path
-    assert pathlib.Path(second) == tmp_path / "trial-2.bin"
-    assert [e["msg"] for e in ttlog.open(path)] == ["first run"]
-    assert [e["msg"] for e in ttlog.open(second)] == ["second run"]
+        assert pathlib.Path(log.path) == path
+    # One line on stderr says where the earlier run went.
+    err = capfd.readouterr().err
+    assert "held an earlier run; moved it to" in err, err
+    aside = [p for p in tmp_path.iterdir() if p != path]
+    assert len(aside) == 1 and aside[0].name.startswith("trial.20") and aside[0].suffix == ".bin"
+    assert str(aside[0]) in err
+    assert [e["msg"] for e in ttlog.open(path)] == ["second run"]
+    assert [e["msg"] for e in ttlog.open(aside[0])] == ["first run"]
     # Both runs, merged by time, from one glob.
     assert [e["msg"] for e in ttlog.open(str(tmp_path / "*.bin"))] == ["first run", "second run"]
     with ttlog.Logger(path, overwrite=True) as log:
         log.info("replaced")
     assert [e["msg"] for e in ttlog.open(path)] == ["replaced"]
+
+
+def test_files_written_under_the_old_numbered_rule_stay_readable(tmp_path):
+    with ttlog.Logger(tmp_path / "trial-2.bin") as log:
+        log.info("old numbered run")
+    with ttlog.Logger(tmp_path / "trial.bin") as log:
+        log.info("new run")
+    assert [e["msg"] for e in ttlog.open(str(tmp_path / "trial*.bin"))] == ["old numbered run", "new run"]
 
 
 def test_a_logger_used_after_close_never_wipes_its_file(tmp_path):

@@ -47,6 +47,7 @@ mod file;
 mod filter;
 mod follow;
 mod ids;
+mod main_log;
 mod merge;
 mod parallel;
 mod paths;
@@ -66,6 +67,7 @@ pub use export::{
 pub use file::{BlockFilter, BlockReader, Events, RawBlock};
 pub use filter::{Filter, FilterError};
 pub use follow::{next_in_series, Followed, Follower};
+pub use main_log::{find_main_log, snapshot_record};
 pub use merge::Merge;
 pub use parallel::{for_each_block_parallel, MAX_IN_FLIGHT_BYTES};
 pub use paths::expand_paths;

@@ -467,3 +467,39 @@ fn a_forked_child_neither_hangs_nor_writes_into_its_parents_log() {
     let child_log = messages(&dir.path().join("child.bin"));
     assert_eq!(child_log, vec!["child, own logger".to_string(); 10]);
 }
+
+#[test]
+fn a_rerun_moves_the_crashed_run_aside_and_its_snapshot_still_finds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(crasher("panic-main", dir.path()).status.code(), Some(101));
+    let first = snapshots(dir.path());
+    let out = crasher("panic-main", dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("held an earlier run; moved it to"),
+        "{stderr}"
+    );
+    // main.bin is the second run; the first is beside it under its start time.
+    let main = dir.path().join("main.bin");
+    let aside: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p != &main)
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(events(&aside[0]).len(), 3001);
+    assert_eq!(events(&main).len(), 3001);
+    // The first snapshot names where its main log went, found by session.
+    let header = Events::open(&first[0]).unwrap().header().clone();
+    let Some(C::Map(rec)) = ttlog_reader::snapshot_record(&header) else {
+        panic!("no record");
+    };
+    let get = |k: &str| {
+        rec.iter()
+            .find(|(key, _)| key.as_text() == Some(k))
+            .and_then(|(_, v)| v.as_text())
+            .map(str::to_string)
+    };
+    assert_eq!(get("main_log"), Some(aside[0].display().to_string()));
+    assert_eq!(get("main_log_recorded"), Some(main.display().to_string()));
+}

@@ -1,4 +1,5 @@
-//! Nothing lost, nothing destroyed: a restart keeps the last run's log, a deleted or
+//! Nothing lost, nothing destroyed: a restart writes the configured path and moves the
+//! last run's log aside, a deleted or
 //! replaced file is noticed before the next block, snapshots are always readable, and a
 //! follower never stalls when retention deletes what it follows.
 
@@ -13,7 +14,7 @@ fn count_events(path: &std::path::Path) -> usize {
 }
 
 #[test]
-fn a_restart_on_the_same_path_keeps_the_earlier_log() {
+fn a_restart_on_the_same_path_writes_there_and_moves_the_earlier_run_aside() {
     let _lock = one_logger_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trace.bin");
@@ -22,23 +23,62 @@ fn a_restart_on_the_same_path_keeps_the_earlier_log() {
         for i in 0..(100 + run) {
             info!("run", run = run, i = i);
         }
-        let written = guard.path().unwrap().to_path_buf();
+        // The configured path holds the run just made.
+        assert_eq!(guard.path(), Some(path.as_path()));
         drop(guard);
-        let expected = if run == 0 {
-            path.clone()
-        } else {
-            dir.path().join(format!("trace-{}.bin", run + 1))
-        };
-        assert_eq!(written, expected);
+        assert_eq!(count_events(&path), 100 + run as usize);
     }
-    assert_eq!(count_events(&path), 100);
-    assert_eq!(count_events(&dir.path().join("trace-2.bin")), 101);
-    assert_eq!(count_events(&dir.path().join("trace-3.bin")), 102);
+    // The earlier runs are beside it, named by their start time, whole.
+    let mut aside: Vec<usize> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p != &path)
+        .inspect(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            let stamp = name
+                .strip_prefix("trace.")
+                .and_then(|r| r.strip_suffix(".bin"))
+                .unwrap();
+            assert!(stamp.starts_with("20") && stamp.contains('T'), "{name}");
+        })
+        .map(|p| count_events(&p))
+        .collect();
+    aside.sort();
+    assert_eq!(aside, [100, 101]);
     // Asked for explicitly, the path is replaced.
     let guard = ttlog::builder().path(&path).overwrite(true).init().unwrap();
     info!("replaced");
     drop(guard);
     assert_eq!(count_events(&path), 1);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+}
+
+#[test]
+fn a_second_live_run_on_the_same_path_takes_the_next_name_and_moves_nothing() {
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.bin");
+    // Another process writing the path (it holds the writer's lock).
+    let other = std::process::Command::new("flock")
+        .arg(&path)
+        .args(["sleep", "30"])
+        .spawn();
+    let Ok(mut other) = other else {
+        eprintln!("skipped: no flock(1) on this machine");
+        return;
+    };
+    while std::fs::metadata(&path).is_err() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let guard = ttlog::builder().path(&path).init().unwrap();
+    info!("second");
+    assert_eq!(guard.path(), Some(dir.path().join("trace-2.bin").as_path()));
+    drop(guard);
+    other.kill().unwrap();
+    other.wait().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() == 0);
+    assert_eq!(count_events(&dir.path().join("trace-2.bin")), 1);
 }
 
 #[test]

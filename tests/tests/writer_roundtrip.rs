@@ -603,3 +603,56 @@ fn a_snapshot_holds_every_event_logged_before_it() {
         assert_eq!(last, (round as usize + 1) * 50, "round {round}");
     }
 }
+
+#[test]
+fn a_new_rotated_run_moves_the_earlier_series_aside_whole_and_its_retention_spares_it() {
+    let _lock = one_logger_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("run.bin");
+    let run = |tag: &str| {
+        let guard = ttlog::builder()
+            .path(&base)
+            .block_size(1024)
+            .rotate_bytes(4096)
+            .max_files(2)
+            .init()
+            .unwrap();
+        for i in 0..2_000u64 {
+            info!(
+                "rotating",
+                i = i,
+                run = tag,
+                pad = "some padding to fill blocks"
+            );
+        }
+        drop(guard);
+    };
+    run("first");
+    let names = |dir: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let first = names(dir.path());
+    assert_eq!(first.len(), 2, "{first:?}");
+    run("second");
+    let all = names(dir.path());
+    // The second run's series starts again at 000001 under the configured name; the first
+    // run's two files are kept, renamed with its start time, and not pruned.
+    let (aside, series): (Vec<&String>, Vec<&String>) = all.iter().partition(|n| n.contains('T'));
+    assert_eq!(aside.len(), 2, "{all:?}");
+    assert_eq!(series.len(), 2, "{all:?}");
+    for (old, moved) in first.iter().zip(&aside) {
+        let seq = old.strip_prefix("run.").unwrap();
+        assert!(moved.ends_with(seq), "{old} -> {moved}");
+    }
+    for n in &aside {
+        let events = read_clean(&dir.path().join(n));
+        assert!(events
+            .iter()
+            .all(|e| matches!(e.field("run"), Some(Value::Text(s)) if &**s == "first")));
+    }
+}

@@ -74,11 +74,15 @@ impl Default for Builder {
 impl Builder {
     /// The file to write (default `logs/trace.bin`). Its directory is created if needed.
     ///
-    /// A file already there that holds data (an earlier run's log) is kept: this run then
-    /// writes `STEM-2.EXT` beside it (`logs/trace-2.bin`), or the first of `STEM-3.EXT`, …
-    /// that is free, and says so once on stderr; `ttlog-view logs/*.bin` shows every run.
-    /// [`overwrite`](Self::overwrite) replaces it instead. With rotation, this names the
-    /// series, which a new run continues: see [`rotate_bytes`](Self::rotate_bytes).
+    /// This path holds the run being made. A file already there that holds data (an
+    /// earlier run's log) is first moved aside, renamed with that run's start time
+    /// (`logs/trace.20261206T211745Z.bin`; see [`earlier_run`](crate::earlier_run)), never
+    /// deleted or overwritten, and one line on stderr says where it went; `ttlog-view
+    /// logs/*.bin` shows every run. A file that a live process still writes (each writer
+    /// holds a lock on its file) is never moved: this run then writes `STEM-2.EXT`, … and
+    /// says so. [`overwrite`](Self::overwrite) replaces the file instead. With rotation,
+    /// this names the series; an earlier run's series is moved aside whole and the new run
+    /// starts at `STEM.000001.EXT`: see [`rotate_bytes`](Self::rotate_bytes).
     pub fn path(mut self, path: impl AsRef<Path>) -> Builder {
         self.path = path.as_ref().to_path_buf();
         self

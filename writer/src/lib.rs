@@ -110,6 +110,7 @@ mod cbor;
 mod clock;
 mod control;
 mod crash;
+pub mod earlier_run;
 mod error;
 mod filter;
 mod guard;

@@ -1,6 +1,6 @@
 //! The files the writer thread writes: header, blocks, trailer, rotation and retention.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -9,6 +9,7 @@ use ttlog_format::record::tag;
 use ttlog_format::{BlockBuilder, BlockKind, ClockSync, EndMarker, Frame, Header};
 
 use crate::clock::{wall_now_ns, Anchor};
+use crate::earlier_run;
 use crate::{Error, Fsync};
 
 /// When to start a new file, and how many to keep.
@@ -53,9 +54,12 @@ pub(crate) struct Output {
     fsync: Fsync,
     synced_at: Instant,
     overwrite: bool,
+    /// The file closed by a rotation, kept open (and so locked) until the next file of the
+    /// series is, so that no moment of the run leaves its series unlocked.
+    held: Option<File>,
 }
 
-/// How many numbered names (`STEM-2.EXT` …) are tried for a new file before giving up.
+/// How many times a new file's name is looked for before giving up.
 const MAX_NAME_TRIES: u32 = 10_000;
 
 impl Output {
@@ -74,13 +78,29 @@ impl Output {
                 source,
             })?;
         }
+        let mut base = base.to_path_buf();
+        if rotation.enabled() && !overwrite {
+            // A new run starts a new series; an earlier run's series is moved aside whole, so
+            // this run's retention never counts or deletes it.
+            let (stem, ext) = stem_and_ext(&base);
+            let claim = earlier_run::claim(&stem, &[&ext]).map_err(|source| Error::Io {
+                path: base.clone(),
+                source,
+            })?;
+            if let Some(line) = claim.message(&base) {
+                eprintln!("{line}");
+            }
+            let mut path = claim.stem.into_os_string();
+            path.push(&ext);
+            base = PathBuf::from(path);
+        }
         let seq = if rotation.enabled() {
-            series(base).last().map_or(1, |(n, _)| n + 1)
+            series(&base).last().map_or(1, |(n, _)| n + 1)
         } else {
             0
         };
         let mut out = Output {
-            base: base.to_path_buf(),
+            base,
             rotation,
             header,
             file: None,
@@ -95,6 +115,7 @@ impl Output {
             fsync,
             synced_at: Instant::now(),
             overwrite,
+            held: None,
         };
         out.open_file().map_err(|source| Error::Io {
             path: out.path.clone(),
@@ -112,6 +133,7 @@ impl Output {
         self.header.encode(&mut bytes);
         file.write_all(&bytes)?;
         self.file = Some(file);
+        self.held = None;
         self.files_opened += 1;
         self.offset = bytes.len() as u64;
         self.opened_at = Instant::now();
@@ -126,50 +148,49 @@ impl Output {
     }
 
     /// Creates the next file, never destroying one that holds data: with rotation, the next
-    /// free number of the series; without, the path itself when it is free or empty, else
-    /// the first free `STEM-2.EXT`, `STEM-3.EXT`, … beside it (unless the user asked to
-    /// overwrite).
+    /// free number of the series (an earlier run's series was moved aside by `open`);
+    /// without, at the start of the run the configured path, an earlier run's file there
+    /// first moved aside (`earlier_run`), or `STEM-2.EXT`, … while a live process writes
+    /// it; later (the file was deleted or replaced under us) the path when free, else the
+    /// first free `STEM-2.EXT`, …: a file put there during the run is not ours to move.
+    /// `overwrite` replaces the file at the path, as the user asked. The file is locked while
+    /// it is written.
     fn create(&mut self) -> io::Result<(File, PathBuf)> {
-        let new = |p: &Path| OpenOptions::new().write(true).create_new(true).open(p);
+        let (stem, ext) = stem_and_ext(&self.base);
+        let with_ext = |stem: PathBuf| {
+            let mut path = stem.into_os_string();
+            path.push(&ext);
+            PathBuf::from(path)
+        };
         for n in 1..=MAX_NAME_TRIES {
             let path = if self.rotation.enabled() {
                 series_path(&self.base, self.seq)
-            } else if n == 1 {
-                if self.overwrite {
-                    return Ok((File::create(&self.base)?, self.base.clone()));
+            } else if self.overwrite {
+                let file = File::create(&self.base)?;
+                earlier_run::lock(&file)?;
+                return Ok((file, self.base.clone()));
+            } else if self.files_opened == 0 {
+                let claim = earlier_run::claim(&stem, &[&ext])?;
+                if let Some(line) = claim.message(&self.base) {
+                    eprintln!("{line}");
                 }
+                with_ext(claim.stem)
+            } else if n == 1 {
                 self.base.clone()
             } else {
-                numbered_path(&self.base, n)
+                with_ext(earlier_run::numbered(&stem, n))
             };
-            match new(&path) {
-                Ok(file) => {
-                    if path != self.base && !self.rotation.enabled() {
-                        eprintln!(
-                            "ttlog: {} holds an earlier log, kept; writing {} (ask for overwrite to replace it)",
-                            self.base.display(),
-                            path.display()
-                        );
-                    }
-                    return Ok((file, path));
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    // An empty file holds nothing to keep: use it.
-                    if fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
-                        let file = OpenOptions::new().write(true).open(&path)?;
-                        if file.metadata()?.len() == 0 {
-                            return Ok((file, path));
-                        }
-                    }
-                    self.seq += 1;
-                }
-                Err(e) => return Err(e),
+            match earlier_run::open_new(&path)? {
+                Some(file) => return Ok((file, path)),
+                // Taken (by another process, or data put there): the next name.
+                None if self.rotation.enabled() => self.seq += 1,
+                None => {}
             }
         }
         Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
             format!(
-                "{} and {MAX_NAME_TRIES} numbered names beside it are taken",
+                "{} and {MAX_NAME_TRIES} names beside it are taken",
                 self.base.display()
             ),
         ))
@@ -278,6 +299,7 @@ impl Output {
         let Some(mut file) = self.file.take() else {
             return Ok(0);
         };
+        let ends_run = end.is_some();
         let t = &self.totals;
         let int = |v: u64| ciborium::Value::Integer(v.into());
         let mut map = vec![
@@ -312,6 +334,9 @@ impl Output {
         self.scratch.extend_from_slice(&end.encode());
         file.write_all(&self.scratch)?;
         file.sync_all()?;
+        if !ends_run {
+            self.held = Some(file);
+        }
         self.offset += self.scratch.len() as u64;
         Ok(self.scratch.len() as u64)
     }
@@ -355,10 +380,15 @@ pub(crate) fn base_header(service: Option<String>, anchor: &Anchor) -> Header {
     header
 }
 
-/// `logs/trace.bin` → `logs/trace-2.bin`: where a second run writes when the first run's
-/// file is still there.
-fn numbered_path(base: &Path, n: u32) -> PathBuf {
-    with_suffix(base, &format!("-{n}"))
+/// `logs/trace.bin` → (`logs/trace`, `.bin`); `logs/trace` → (`logs/trace`, ``).
+fn stem_and_ext(base: &Path) -> (PathBuf, String) {
+    match base.extension() {
+        Some(ext) => (
+            base.with_extension(""),
+            format!(".{}", ext.to_string_lossy()),
+        ),
+        None => (base.to_path_buf(), String::new()),
+    }
 }
 
 /// `base` with `suffix` between its stem and its extension.

@@ -50,9 +50,10 @@ class Logger(_NativeLogger):
     ``snapshot_on_panic``, ``recorder_events`` (events the flight recorder keeps). An
     argument left ``None`` takes the writer's default (the Rust ``ttlog::Builder``'s).
 
-    An earlier log at ``path`` is never destroyed: this logger then writes the first free
-    ``STEM-2.bin``, ``STEM-3.bin``, … beside it (``log.path`` says which), unless
-    ``overwrite=True``.
+    ``path`` holds the run being made: an earlier run's log there is first moved aside,
+    renamed with its start time (``trial.20261206T211745Z.bin``; one line on stderr says
+    where), never destroyed, unless ``overwrite=True``. While a live process writes
+    ``path``, this logger writes ``STEM-2.bin`` instead (``log.path`` says which).
 
     Messages: ``log.info("motor %s stalled", joint, torque=1.5)``. %-style arguments are
     stored and formatted by readers, not by the caller; keyword fields are stored typed

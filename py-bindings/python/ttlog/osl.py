@@ -16,9 +16,10 @@ leaves is left the same way:
 Underneath, every message and every row also goes to ``<name>.bin``, ttlog's crash-safe
 record (typed values, readable up to its last block after a kill), and ``update()`` runs
 in Rust: the row's values are captured typed and turned into OSL's text only when the
-rows are written. Where OSL would lose or destroy data, this does not: an earlier run's
-files are never overwritten (a new run whose names are taken writes ``<name>-2.*``), and a
-CSV is appended to after ``close()``, never truncated.
+rows are written. Where OSL would lose or destroy data, this does not: as with OSL, the
+configured names hold the run just made, but an earlier run's files found there are moved
+aside together (``<name>.<its start time>.*``, one line on stderr says where) instead of
+being overwritten; a CSV is appended to after ``close()``, never truncated.
 
 ``install()`` (done on import when opensourceleg is already imported, and on its import
 otherwise) routes ``opensourceleg.logging.LOGGER``, used by OSL's actuators, sensors and
@@ -40,6 +41,7 @@ from logging.handlers import RotatingFileHandler
 from typing import Any, Callable, Optional, Union
 
 import ttlog as _ttlog
+from ._ttlog import claim_run_files as _claim_run_files
 from ._ttlog import level_name as _level_name_of
 
 __all__ = ["LOGGER", "LogLevel", "Logger", "install"]
@@ -87,6 +89,8 @@ class Logger(logging.Logger):
     # The instance holding the process's one ttlog file (a test may make a second
     # instance by resetting _instance; the newer one takes the file over).
     _bin_owner: Optional["Logger"] = None
+    # The stems this process has claimed (see _generate_file_paths).
+    _claimed: "set[str]" = set()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Logger":
         with cls._lock:
@@ -170,20 +174,25 @@ class Logger(logging.Logger):
             self._stream_handler.terminator = terminator
 
     def _generate_file_paths(self) -> None:
-        """``<log_path>/<name>.log`` and ``.csv``: the name given, or
-        ``logger_<timestamp>``; when an earlier run's ``.log`` or ``.csv`` of that name
-        holds data, the first free ``<name>-2``, ``<name>-3``, … instead, so nothing is
-        overwritten. (The ``.bin`` beside them keeps an earlier ``.bin`` by ttlog's own
-        rule: see ``bin_path``.)"""
+        """``<log_path>/<name>.log``, ``.csv`` and ``.bin``: the name given, or
+        ``logger_<timestamp>``. These paths hold the run being made: an earlier run's files
+        there (``.bin``, ``.log`` with its backups, ``.csv``) are first moved aside together,
+        renamed ``<name>.<its start time>.*`` (e.g. ``knee_trial.20261206T211745Z.csv``),
+        never overwritten, and one line on stderr says where; while a live process writes
+        them, this run takes ``<name>-2.*`` and says so (ttlog's rule, one implementation
+        for both: ``ttlog.earlier_run`` in the Rust writer)."""
         os.makedirs(self._log_path, exist_ok=True)
         base = self._user_file_name or f"logger_{datetime.now().strftime('%Y%m%d_%H%M%S')}"
-        stem = os.path.join(self._log_path, base)
-        n = 1
-        while any(_holds_data(stem + ext) for ext in (".log", ".csv")):
-            n += 1
-            stem = os.path.join(self._log_path, f"{base}-{n}")
-        self._file_path = stem + ".log"
-        self._csv_path = stem + ".csv"
+        wanted = os.path.abspath(os.path.join(self._log_path, base))
+        # Reopened in this process (reset(), set_file_name()), opensourceleg keeps a CSV
+        # until new rows rewrite it: it is moved aside only then (see flush_buffer).
+        exts = [".bin", ".log"] if wanted in Logger._claimed else [".bin", ".log", ".csv"]
+        stem, moved = _claim_run_files(os.path.join(self._log_path, base), exts)
+        Logger._claimed.add(os.path.abspath(stem))
+        if moved:
+            print(moved, file=sys.stderr)
+        self._file_path = str(stem) + ".log"
+        self._csv_path = str(stem) + ".csv"
         self._paths_chosen = True
 
     def _setup_file_handler(self) -> None:
@@ -387,6 +396,11 @@ class Logger(logging.Logger):
                     return
                 self._ensure_file_handler()
                 if self._file is None:
+                    if not self._header_written and _holds_data(self._csv_path):
+                        # A CSV of this name from before a reset(): moved aside, not mixed.
+                        _, moved = _claim_run_files(self._csv_path[: -len(".csv")], [".csv"])
+                        if moved:
+                            print(moved, file=sys.stderr)
                     # Appended to, never truncated: after close() the rows go on below.
                     self._file = open(self._csv_path, "a", newline="", encoding="utf-8")
                     import csv
