@@ -17,8 +17,12 @@ Examples:
   ttlog-view stats angle --by target -f 'target=osl::*' logs/*.bin
   ttlog-view stats duration_ms --by user_id run.bin --format json
 
-Events without the field, or where it is not a number, are not counted. Percentiles are
-exact (nearest rank).";
+Events without the field are not counted. A value that is there but not a number is
+skipped and counted as skipped: a failed read (null in a tracked row whose `read_errors`
+names the field, or an older file's \"<error: …>\" text), or not a number (text, null,
+anything else). The table shows a `skipped` column and stderr says why when any was;
+JSON gives `skipped` {failed_reads, not_numbers} per group. Percentiles are exact
+(nearest rank).";
 
 /// Output of `stats`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -72,78 +76,82 @@ pub fn run(args: &StatsArgs) -> u8 {
     };
     let mut status = Status::default();
     let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
-    let mut groups: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for (source, item) in merged {
         match item {
             Ok(e) if query.matches(&e) => {
-                let Some(x) = e.field(&args.field).and_then(Value::as_f64) else {
+                let Some(value) = e.field(&args.field) else {
                     continue;
                 };
                 let key = match &args.by {
                     Some(by) => group_key(&e, by).unwrap_or_else(|| "(none)".into()),
                     None => String::new(),
                 };
-                groups.entry(key).or_default().push(x);
+                let group = groups.entry(key).or_default();
+                match value.as_f64() {
+                    Some(x) => group.values.push(x),
+                    None if failed_read(&e, &args.field, value) => group.failed_reads += 1,
+                    None => group.not_numbers += 1,
+                }
             }
             Ok(_) => {}
             Err(e) => status.problem(&names[source], &e),
         }
     }
-    let mut rows = Vec::new();
-    for (key, mut xs) in groups {
-        xs.sort_by(f64::total_cmp);
-        let n = xs.len();
-        let pct = |p: f64| xs[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        rows.push((
-            key,
-            n,
-            xs[0],
-            xs[n - 1],
-            mean,
-            pct(0.5),
-            pct(0.9),
-            pct(0.99),
-        ));
+    let (failed, other) = groups
+        .values()
+        .fold((0, 0), |(f, o), g| (f + g.failed_reads, o + g.not_numbers));
+    if failed + other > 0 {
+        eprintln!(
+            "ttlog-view: {} value(s) of `{}` skipped: {failed} failed read(s) (null, the error in `read_errors`), {other} not a number",
+            failed + other,
+            args.field
+        );
     }
+    let rows: Vec<Row> = groups.into_iter().map(|(key, g)| Row::of(key, g)).collect();
     match args.format {
         StatsFormat::Json => {
             let list: Vec<serde_json::Value> = rows
                 .iter()
-                .map(|(k, n, min, max, mean, p50, p90, p99)| {
+                .map(|r| {
+                    let fig = |i: usize| r.figures.map(|f| f[i]);
                     serde_json::json!({
-                        "group": if args.by.is_some() { serde_json::Value::String(k.clone()) } else { serde_json::Value::Null },
-                        "count": n, "min": min, "max": max, "mean": mean,
-                        "p50": p50, "p90": p90, "p99": p99,
+                        "group": if args.by.is_some() { serde_json::Value::String(r.key.clone()) } else { serde_json::Value::Null },
+                        "count": r.count, "min": fig(0), "max": fig(1), "mean": fig(2),
+                        "p50": fig(3), "p90": fig(4), "p99": fig(5),
+                        "skipped": {"failed_reads": r.failed_reads, "not_numbers": r.not_numbers},
                     })
                 })
                 .collect();
             outln!("{}", serde_json::Value::Array(list));
         }
         StatsFormat::Table => {
-            if rows.is_empty() {
+            if rows.iter().all(|r| r.count == 0) {
                 eprintln!("ttlog-view: no event has a numeric field `{}`", args.field);
             } else {
                 let mut t = Table::new();
                 t.load_preset(UTF8_FULL_CONDENSED);
                 let mut header = vec!["count", "min", "max", "mean", "p50", "p90", "p99"];
+                let skipped = failed + other > 0;
+                if skipped {
+                    header.insert(1, "skipped");
+                }
                 let by = args.by.clone().unwrap_or_default();
                 if args.by.is_some() {
                     header.insert(0, by.as_str());
                 }
                 t.set_header(header);
-                for (k, n, min, max, mean, p50, p90, p99) in rows {
-                    let mut row = vec![
-                        n.to_string(),
-                        fmt(min),
-                        fmt(max),
-                        fmt(mean),
-                        fmt(p50),
-                        fmt(p90),
-                        fmt(p99),
-                    ];
+                for r in rows {
+                    let mut row = vec![r.count.to_string()];
+                    if skipped {
+                        row.push((r.failed_reads + r.not_numbers).to_string());
+                    }
+                    match r.figures {
+                        Some(f) => row.extend(f.map(fmt)),
+                        None => row.extend(["-"; 6].map(String::from)),
+                    }
                     if args.by.is_some() {
-                        row.insert(0, k);
+                        row.insert(0, r.key);
                     }
                     t.add_row(row);
                 }
@@ -152,6 +160,56 @@ pub fn run(args: &StatsArgs) -> u8 {
         }
     }
     status.code()
+}
+
+/// The values of one group, and how many were skipped.
+#[derive(Default)]
+struct Group {
+    values: Vec<f64>,
+    failed_reads: u64,
+    not_numbers: u64,
+}
+
+/// One group's line: count, then min, max, mean, p50, p90, p99 (none without values).
+struct Row {
+    key: String,
+    count: usize,
+    figures: Option<[f64; 6]>,
+    failed_reads: u64,
+    not_numbers: u64,
+}
+
+impl Row {
+    fn of(key: String, mut g: Group) -> Row {
+        let xs = &mut g.values;
+        xs.sort_by(f64::total_cmp);
+        let n = xs.len();
+        let figures = (n > 0).then(|| {
+            let pct = |p: f64| xs[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+            let mean = xs.iter().sum::<f64>() / n as f64;
+            [xs[0], xs[n - 1], mean, pct(0.5), pct(0.9), pct(0.99)]
+        });
+        Row {
+            key,
+            count: n,
+            figures,
+            failed_reads: g.failed_reads,
+            not_numbers: g.not_numbers,
+        }
+    }
+}
+
+/// A value that is there but could not be read: null where the row's `read_errors` names
+/// the field (Python tracking), or the `"<error: …>"` text older files hold.
+fn failed_read(e: &Event, field: &str, value: &Value) -> bool {
+    match value {
+        Value::Null => matches!(
+            e.field("read_errors"),
+            Some(Value::Map(m)) if m.iter().any(|(k, _)| matches!(k, Value::Text(t) if &**t == field))
+        ),
+        Value::Text(t) => e.target() == "ttlog.track" && t.starts_with("<error: "),
+        _ => false,
+    }
 }
 
 fn fmt(x: f64) -> String {

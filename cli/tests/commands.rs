@@ -427,6 +427,44 @@ fn stats_of_a_numeric_field() {
 }
 
 #[test]
+fn stats_says_how_many_values_it_skipped_and_why() {
+    let _lock = one_logger();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.bin");
+    let guard = ttlog::builder().path(&path).init().unwrap();
+    for tick in 0..842u32 {
+        // Rows as Python tracking writes them: a failed read is null, its error beside it.
+        if tick % 100 == 7 {
+            let errors = std::collections::BTreeMap::from([("temp", "RuntimeError('offline')")]);
+            ttlog::info!(target: "ttlog.track", "tracked", temp = None::<f64>, read_errors = errors);
+        } else if tick == 500 {
+            ttlog::info!(target: "ttlog.track", "tracked", temp = "n/a");
+        } else {
+            ttlog::info!(target: "ttlog.track", "tracked", temp = 20.0 + f64::from(tick) / 100.0);
+        }
+    }
+    drop(guard);
+    let file = path.to_str().unwrap();
+    let o = view(&["stats", "temp", file, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v[0]["count"], 832);
+    assert_eq!(v[0]["skipped"]["failed_reads"], 9);
+    assert_eq!(v[0]["skipped"]["not_numbers"], 1);
+    assert!(
+        err(&o).contains("10 value(s) of `temp` skipped: 9 failed read(s)"),
+        "{}",
+        err(&o)
+    );
+    let o = view(&["stats", "temp", file]);
+    let table = out(&o);
+    assert!(
+        table.contains("skipped") && table.contains("832"),
+        "{table}"
+    );
+}
+
+#[test]
 fn a_closed_pipe_on_the_parallel_path_ends_quietly() {
     let _lock = one_logger();
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,11 @@
 //! Tracked rows as columns, for analysis (`ttlog.columns`, `ttlog.dataframe`).
 //!
 //! The files are decoded with the GIL released into typed columns: a column whose values
-//! are all floats (or all integers) stays a plain `Vec<f64>` (`Vec<i64>`) and reaches
-//! Python as one `bytearray`, which the package turns into a list with one C loop, or into a
-//! numpy array without a copy. Only mixed columns become Python objects one by one.
+//! are all floats (or all integers, or all bools), nulls aside, stays a plain `Vec<f64>`
+//! (`Vec<i64>`, `Vec<bool>`) and reaches Python as one `bytearray`, which the package turns
+//! into a list with one C loop, or into a numpy array without a copy. A null (a read that
+//! failed, its error in the row's `read_errors`) never turns a column into text. Only mixed
+//! columns become Python objects one by one.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyDict, PyList};
@@ -13,26 +15,76 @@ use crate::reader::{for_each_event, problems_list, query, warn_damaged, Problem}
 use crate::values::to_py;
 use crate::Error;
 
+/// A column of one tracked variable. Nulls (a read that failed, a variable not tracked yet)
+/// keep a typed column typed: a cleared entry of its validity (and NaN in a float column's
+/// data).
 enum Column {
-    Float(Vec<f64>),
-    Int(Vec<i64>),
-    /// Mixed types, or rows where the variable was missing (`None`).
+    /// Only nulls so far.
+    Null(usize),
+    Float(Vec<f64>, Validity),
+    Int(Vec<i64>, Validity),
+    Bool(Vec<bool>, Validity),
+    /// Mixed types.
     Any(Vec<Value>),
+}
+
+/// Which rows of a typed column hold a value; `None` while every row does.
+type Validity = Option<Vec<bool>>;
+
+fn push_valid(validity: &mut Validity, len_before: usize, valid: bool) {
+    match validity {
+        Some(v) => v.push(valid),
+        None if valid => {}
+        None => {
+            let mut v = vec![true; len_before];
+            v.push(false);
+            *validity = Some(v);
+        }
+    }
 }
 
 impl Column {
     fn len(&self) -> usize {
         match self {
-            Column::Float(v) => v.len(),
-            Column::Int(v) => v.len(),
+            Column::Null(n) => *n,
+            Column::Float(v, _) => v.len(),
+            Column::Int(v, _) => v.len(),
+            Column::Bool(v, _) => v.len(),
             Column::Any(v) => v.len(),
         }
     }
 
     fn into_values(self) -> Vec<Value> {
+        let valid = |m: &Validity, i: usize| m.as_ref().is_none_or(|m| m[i]);
         match self {
-            Column::Float(v) => v.into_iter().map(Value::Float).collect(),
-            Column::Int(v) => v.into_iter().map(|i| Value::Int(i128::from(i))).collect(),
+            Column::Null(n) => vec![Value::Null; n],
+            Column::Float(v, m) => (v.into_iter().enumerate())
+                .map(|(i, x)| {
+                    if valid(&m, i) {
+                        Value::Float(x)
+                    } else {
+                        Value::Null
+                    }
+                })
+                .collect(),
+            Column::Int(v, m) => (v.into_iter().enumerate())
+                .map(|(i, x)| {
+                    if valid(&m, i) {
+                        Value::Int(i128::from(x))
+                    } else {
+                        Value::Null
+                    }
+                })
+                .collect(),
+            Column::Bool(v, m) => (v.into_iter().enumerate())
+                .map(|(i, x)| {
+                    if valid(&m, i) {
+                        Value::Bool(x)
+                    } else {
+                        Value::Null
+                    }
+                })
+                .collect(),
             Column::Any(v) => v,
         }
     }
@@ -49,17 +101,62 @@ impl Column {
     }
 
     fn push(&mut self, value: &Value) {
+        let int = |v: &Value| match v {
+            Value::Int(i) => i64::try_from(*i).ok(),
+            _ => None,
+        };
         match (&mut *self, value) {
-            (Column::Float(v), Value::Float(f)) => v.push(*f),
-            (Column::Int(v), Value::Int(i)) if i64::try_from(*i).is_ok() => v.push(*i as i64),
+            (Column::Null(n), Value::Null) => *n += 1,
+            (Column::Null(n), Value::Float(f)) => {
+                let n = *n;
+                let mut v = vec![f64::NAN; n];
+                v.push(*f);
+                *self = Column::Float(v, (n > 0).then(|| [vec![false; n], vec![true]].concat()));
+            }
+            (Column::Null(n), Value::Int(_)) if int(value).is_some() => {
+                let n = *n;
+                let mut v = vec![0; n];
+                v.push(int(value).unwrap_or_default());
+                *self = Column::Int(v, (n > 0).then(|| [vec![false; n], vec![true]].concat()));
+            }
+            (Column::Null(n), Value::Bool(b)) => {
+                let n = *n;
+                let mut v = vec![false; n];
+                v.push(*b);
+                *self = Column::Bool(v, (n > 0).then(|| [vec![false; n], vec![true]].concat()));
+            }
+            (Column::Float(v, m), Value::Float(f)) => {
+                push_valid(m, v.len(), true);
+                v.push(*f);
+            }
+            (Column::Float(v, m), Value::Null) => {
+                push_valid(m, v.len(), false);
+                v.push(f64::NAN);
+            }
+            (Column::Int(v, m), Value::Int(_)) if int(value).is_some() => {
+                push_valid(m, v.len(), true);
+                v.push(int(value).unwrap_or_default());
+            }
+            (Column::Int(v, m), Value::Null) => {
+                push_valid(m, v.len(), false);
+                v.push(0);
+            }
+            (Column::Bool(v, m), Value::Bool(b)) => {
+                push_valid(m, v.len(), true);
+                v.push(*b);
+            }
+            (Column::Bool(v, m), Value::Null) => {
+                push_valid(m, v.len(), false);
+                v.push(false);
+            }
             _ => self.make_any().push(value.clone()),
         }
     }
 
-    /// Pads with `None` up to `rows`.
+    /// Pads with nulls up to `rows`.
     fn pad(&mut self, rows: usize) {
-        if self.len() < rows {
-            self.make_any().resize(rows, Value::Null);
+        while self.len() < rows {
+            self.push(&Value::Null);
         }
     }
 }
@@ -68,11 +165,7 @@ impl Column {
 type Columns = Vec<(String, Column)>;
 
 fn first_column(value: &Value, rows_before: usize) -> Column {
-    let mut column = match value {
-        Value::Float(_) if rows_before == 0 => Column::Float(Vec::new()),
-        Value::Int(i) if rows_before == 0 && i64::try_from(*i).is_ok() => Column::Int(Vec::new()),
-        _ => Column::Any(vec![Value::Null; rows_before]),
-    };
+    let mut column = Column::Null(rows_before);
     column.push(value);
     column
 }
@@ -85,9 +178,10 @@ fn native_bytes<T: Copy, const N: usize>(values: &[T], to_bytes: fn(T) -> [u8; N
     out
 }
 
-/// The rows of tracked schema `name` as `{column: (kind, data)}`, `ts_ns` first: kind `"f"`
-/// or `"i"` with native-endian f64/i64 data in a bytearray, or `"o"` with a list; and the
-/// damaged data skipped.
+/// The rows of tracked schema `name` as `{column: (kind, data, validity)}`, `ts_ns` first:
+/// kind `"f"` (native-endian f64 in a bytearray, NaN for a null), `"i"` (i64) or `"b"` (one
+/// byte a bool) with `validity` a bytearray (1 = a value, 0 = null) or `None` when every row
+/// holds a value, or `"o"` with a list; and the damaged data skipped.
 #[pyfunction]
 #[pyo3(signature = (paths, name, strict=false, since=None, until=None))]
 pub fn columns<'py>(
@@ -168,19 +262,29 @@ pub fn columns<'py>(
     }
     let out = PyDict::new(py);
     let bytes = |b: Vec<u8>| PyByteArray::new(py, &b);
-    out.set_item("ts_ns", ("i", bytes(native_bytes(&ts, i64::to_ne_bytes))))?;
+    out.set_item(
+        "ts_ns",
+        ("i", bytes(native_bytes(&ts, i64::to_ne_bytes)), None::<()>),
+    )?;
+    let mask = |m: Validity| m.map(|m| bytes(m.into_iter().map(u8::from).collect()));
     for (k, c) in cols {
         match c {
-            Column::Float(v) => {
-                out.set_item(k, ("f", bytes(native_bytes(&v, f64::to_ne_bytes))))?
+            Column::Float(v, m) => {
+                out.set_item(k, ("f", bytes(native_bytes(&v, f64::to_ne_bytes)), mask(m)))?
             }
-            Column::Int(v) => out.set_item(k, ("i", bytes(native_bytes(&v, i64::to_ne_bytes))))?,
-            Column::Any(v) => {
+            Column::Int(v, m) => {
+                out.set_item(k, ("i", bytes(native_bytes(&v, i64::to_ne_bytes)), mask(m)))?
+            }
+            Column::Bool(v, m) => out.set_item(
+                k,
+                ("b", bytes(v.into_iter().map(u8::from).collect()), mask(m)),
+            )?,
+            c @ (Column::Any(_) | Column::Null(_)) => {
                 let list = PyList::empty(py);
-                for value in &v {
+                for value in &c.into_values() {
                     list.append(to_py(py, value)?)?;
                 }
-                out.set_item(k, ("o", list))?;
+                out.set_item(k, ("o", list, None::<()>))?;
             }
         }
     }

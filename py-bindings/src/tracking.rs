@@ -21,6 +21,10 @@ use crate::values::{numpy_scalar, NumpyScalar, PyValue};
 /// The schema name of `update()` rows.
 pub const TRACKED: &str = "tracked";
 
+/// The last field of a tracked row where a read failed: `{name: repr(exception)}`. The
+/// failed values themselves are null, so a numeric column stays numeric.
+pub const READ_ERRORS: &str = "read_errors";
+
 enum Getter {
     /// `obj.<name>`.
     Attribute(Py<PyAny>, Py<PyString>),
@@ -55,6 +59,8 @@ struct Set {
     getters: Vec<Getter>,
     /// Made at the first `update()` after a change.
     callsite: OnceLock<&'static Callsite>,
+    /// The same with the field `read_errors` last, for rows where a read failed.
+    failed_callsite: OnceLock<&'static Callsite>,
 }
 
 /// The tracked variables of one logger.
@@ -187,6 +193,7 @@ impl Tracker {
             names,
             getters,
             callsite: OnceLock::new(),
+            failed_callsite: OnceLock::new(),
         });
     }
 
@@ -291,8 +298,9 @@ impl Tracker {
             .map(f)
     }
 
-    /// Reads every getter once and records one row. A getter that raises records
-    /// `"<error: …>"` in its column, so the other columns never shift; one that raises
+    /// Reads every getter once and records one row. A getter that raises records null in
+    /// its column (the error in the row's `read_errors`), so the other columns never shift
+    /// and a numeric column stays numeric; one that raises
     /// what is not an `Exception` (`KeyboardInterrupt`, `SystemExit`) stops the tick and
     /// propagates, recording nothing.
     pub fn update(&self, py: Python<'_>) -> PyResult<()> {
@@ -336,8 +344,20 @@ impl Tracker {
                 }
             }
         }
-        let callsite = *set.callsite.get_or_init(|| {
-            let refs: Vec<&str> = set.names.iter().map(String::as_str).collect();
+        // A failed read is null in its own field, which keeps the column's type; what went
+        // wrong is in the row's last field, `read_errors` ({name: the exception's repr}),
+        // which only rows with a failed read have (their own callsite).
+        let failed = others.iter().any(|(_, r)| r.is_err());
+        let slot = if failed {
+            &set.failed_callsite
+        } else {
+            &set.callsite
+        };
+        let callsite = *slot.get_or_init(|| {
+            let mut refs: Vec<&str> = set.names.iter().map(String::as_str).collect();
+            if failed {
+                refs.push(READ_ERRORS);
+            }
             CallsiteSpec {
                 level: Level::Info,
                 target: "ttlog.track",
@@ -350,15 +370,21 @@ impl Tracker {
             .leak()
         });
         if bindings::enabled(callsite) {
-            let error_text = |e: &PyErr| {
-                let text = format!(
-                    "<error: {}>",
-                    e.value(py)
-                        .repr()
-                        .map_or_else(|_| e.to_string(), |r| r.to_string())
-                );
-                PyString::new(py, &text).into_any()
-            };
+            let read_errors = failed
+                .then(|| -> PyResult<Bound<'_, PyDict>> {
+                    let d = PyDict::new(py);
+                    for (i, r) in &others {
+                        if let Err(e) = r {
+                            let text = e
+                                .value(py)
+                                .repr()
+                                .map_or_else(|_| e.to_string(), |r| r.to_string());
+                            d.set_item(&set.names[*i], text)?;
+                        }
+                    }
+                    Ok(d)
+                })
+                .transpose()?;
             crate::emit::record_event(py, callsite, |enc| {
                 let mut others = others.iter();
                 for cell in &cells {
@@ -366,10 +392,12 @@ impl Tracker {
                         Some(typed) => enc.value(&typed),
                         None => match others.next() {
                             Some((_, Ok(v))) => enc.value(&PyValue::new(v)),
-                            Some((_, Err(e))) => enc.value(&PyValue::new(&error_text(e))),
-                            None => enc.value(&()),
+                            Some((_, Err(_))) | None => enc.value(&()),
                         },
                     }
+                }
+                if let Some(d) = &read_errors {
+                    enc.value(&PyValue::new(d.as_any()));
                 }
             });
         }

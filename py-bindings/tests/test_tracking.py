@@ -88,9 +88,11 @@ def test_osl_style_tracking(logdir):
     cols = ttlog.columns(path, "tracked")
     assert cols["Actuator.angle"] == [0.0, 0.1, 0.2, pytest.approx(0.3), 0.4]
     assert cols["n"] == [1, 2, 3, 4, 5]
-    # A failing getter records its error: the columns never shift.
-    assert cols["flaky"][:2] == [1, 2] and cols["flaky"][2].startswith("<error")
-    assert list(cols) == ["ts_ns", "Actuator.angle", "Actuator.current", "n", "flaky"]
+    # A failing getter records null, its error beside it: the columns never shift and the
+    # column stays a column of ints.
+    assert cols["flaky"] == [1, 2, None, None, None]
+    assert list(cols) == ["ts_ns", "Actuator.angle", "Actuator.current", "n", "flaky", "read_errors"]
+    assert cols["read_errors"] == [None, None] + [{"flaky": "StopIteration()"}] * 3
     assert len(cols["ts_ns"]) == 5 and all(isinstance(t, int) for t in cols["ts_ns"])
 
 
@@ -262,3 +264,123 @@ def test_a_field_named_as_osl_names_attributes_can_be_filtered(logdir):
         log.info("hot", **{name: 71.5})
         log.info("cool", **{name: 40.0})
     assert [e["msg"] for e in events(path, filter=f"`{name}` > 70")] == ["hot"]
+
+
+def _flaky_trial(path):
+    """842 ticks of a temperature, a count and a flag whose getters fail on 8 ticks."""
+
+    class Knee:
+        def __init__(self):
+            self.tick = 0
+
+        @property
+        def winding_temperature(self):
+            if self.tick % 100 == 7:
+                raise RuntimeError("sensor offline")
+            return 20.0 + self.tick / 100
+
+        @property
+        def count(self):
+            if self.tick % 100 == 7:
+                raise RuntimeError("bus timeout")
+            return self.tick
+
+        @property
+        def hot(self):
+            if self.tick % 100 == 7:
+                raise RuntimeError("bus timeout")
+            return self.tick > 400
+
+    knee = Knee()
+    with ttlog.Logger(path) as log:
+        log.track_attributes(knee, ["winding_temperature", "count", "hot"])
+        for tick in range(842):
+            knee.tick = tick
+            log.update()
+
+
+def test_a_failed_read_is_null_and_the_column_stays_typed(logdir):
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    path = logdir / "flaky.bin"
+    _flaky_trial(path)
+    failed = [t for t in range(842) if t % 100 == 7]
+    cols = ttlog.columns(path, "tracked")
+    temp = cols["Knee.winding_temperature"]
+    assert [temp[t] for t in failed] == [None] * len(failed)
+    assert all(isinstance(v, float) for t, v in enumerate(temp) if t not in failed)
+    assert cols["read_errors"][7] == {
+        "Knee.winding_temperature": "RuntimeError('sensor offline')",
+        "Knee.count": "RuntimeError('bus timeout')",
+        "Knee.hot": "RuntimeError('bus timeout')",
+    }
+    assert sum(e is not None for e in cols["read_errors"]) == len(failed)
+    # numpy: NaN in a float column, masked in int and bool columns; .mean() works.
+    arr = ttlog.columns(path, "tracked", as_numpy=True)
+    assert arr["Knee.winding_temperature"].dtype == np.float64
+    assert np.isnan(arr["Knee.winding_temperature"][failed]).all()
+    assert np.nanmean(arr["Knee.winding_temperature"]) == pytest.approx(
+        np.mean([20.0 + t / 100 for t in range(842) if t not in failed]))
+    assert arr["Knee.count"].dtype == np.int64 and arr["Knee.count"].mask.sum() == len(failed)
+    assert arr["Knee.count"].mean() == pytest.approx(np.mean([t for t in range(842) if t not in failed]))
+    assert arr["Knee.hot"].dtype == np.bool_ and arr["Knee.hot"].mask.sum() == len(failed)
+    # pandas: float64 with NaN, nullable Int64 and boolean.
+    df = ttlog.dataframe(path, "tracked")
+    assert str(df["Knee.winding_temperature"].dtype) == "float64"
+    assert str(df["Knee.count"].dtype) == "Int64" and df["Knee.count"].isna().sum() == len(failed)
+    assert str(df["Knee.hot"].dtype) == "boolean" and df["Knee.hot"].isna().sum() == len(failed)
+    assert df["Knee.count"].mean() == pytest.approx(np.mean([t for t in range(842) if t not in failed]))
+
+
+def test_a_failed_read_stays_null_in_csv_and_parquet_exports(logdir, tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    path = logdir / "flaky.bin"
+    _flaky_trial(path)
+    csv_path = tmp_path / "rows.csv"
+    ttlog.to_csv(path, csv_path)
+    import csv
+
+    rows = list(csv.DictReader(open(csv_path, newline="")))
+    assert rows[7]["Knee.winding_temperature"] == "" and rows[8]["Knee.winding_temperature"] == "20.08"
+    assert "sensor offline" in rows[7]["read_errors"] and rows[8]["read_errors"] == ""
+    pq = tmp_path / "rows.parquet"
+    ttlog.to_parquet(path, pq)
+    con = duckdb.connect()
+    types = dict(con.execute(f"select column_name, column_type from (describe select * from '{pq}')").fetchall())
+    assert types["Knee.winding_temperature"] == "DOUBLE" and types["Knee.count"] == "BIGINT"
+    assert types["Knee.hot"] == "BOOLEAN"
+    nulls = con.execute(
+        f"select count(*) from '{pq}' where \"Knee.winding_temperature\" is null").fetchone()[0]
+    assert nulls == 9
+
+
+def test_opensourceleg_csv_keeps_error_cells(tmp_path, monkeypatch):
+    from ttlog import osl
+
+    monkeypatch.chdir(tmp_path)
+
+    class Sensor:
+        def __init__(self):
+            self.n = 0
+
+        @property
+        def value(self):
+            if self.n == 1:
+                raise RuntimeError("offline")
+            return float(self.n)
+
+    s = Sensor()
+    logger = osl.Logger(log_path="./logs", file_name="errs", stream_level=osl.LogLevel.CRITICAL)
+    try:
+        logger.track_function(lambda: s.value, "value")
+        for n in range(3):
+            s.n = n
+            logger.update()
+        logger.flush_buffer()
+        assert (tmp_path / "logs" / "errs.csv").read_text() == "value\n0.0\nERROR\n2.0\n"
+    finally:
+        logger.reset()
+    # The .bin beside it holds null and the error, so its column stays a float column.
+    cols = ttlog.columns(tmp_path / "logs" / "errs.bin", "tracked")
+    assert cols["value"] == [0.0, None, 2.0]
+    assert cols["read_errors"][1] == {"value": "RuntimeError('offline')"}

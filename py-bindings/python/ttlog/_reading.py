@@ -102,8 +102,9 @@ def to_parquet(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = N
                     _ns(since, "since"), _ns(until, "until"))[0]
 
 
-def _column(kind: str, data: Any, as_numpy: bool) -> Any:
-    # Float and int columns arrive as one native-endian buffer: no Python object per value.
+def _column(kind: str, data: Any, valid: Any, as_numpy: bool) -> Any:
+    # Float, int and bool columns arrive as one native-endian buffer (no Python object per
+    # value), with `valid` one byte a row (0 = null) when some row holds no value.
     if kind == "o":
         if as_numpy:
             import numpy as np  # optional
@@ -118,19 +119,33 @@ def _column(kind: str, data: Any, as_numpy: bool) -> Any:
     if as_numpy:
         import numpy as np  # optional
 
-        return np.frombuffer(data, dtype=np.float64 if kind == "f" else np.int64)
-    return _array.array("d" if kind == "f" else "q", data).tolist()
+        values = np.frombuffer(data, dtype={"f": np.float64, "i": np.int64, "b": np.bool_}[kind])
+        if valid is None or kind == "f":
+            return values  # NaN where a float is null
+        # A masked array: .mean(), .max() … skip the nulls.
+        return np.ma.masked_array(values, mask=np.frombuffer(valid, dtype=np.uint8) == 0)
+    if kind == "b":
+        values = [b != 0 for b in data]
+    else:
+        values = _array.array("d" if kind == "f" else "q", data).tolist()
+    if valid is not None:
+        values = [v if ok else None for v, ok in zip(values, valid)]
+    return values
 
 
 def columns(paths: Any, name: str, as_numpy: bool = False, strict: bool = False,
             since: Time = None, until: Time = None) -> Any:
     """The rows of tracked schema ``name`` (or ``"tracked"`` for ``update()``) as a dict of
-    lists, ``ts_ns`` first, with ``None`` where a variable was not tracked yet (at most 500
-    variables get lists; others, in a row, go to ``more_fields`` as a dict); numpy arrays
-    with ``as_numpy=True``; see also ``dataframe``. ``since``/``until`` and damaged data: as
-    in ``open``."""
+    lists, ``ts_ns`` first (at most 500 variables get lists; others, in a row, go to
+    ``more_fields`` as a dict); numpy arrays with ``as_numpy=True``; see also ``dataframe``.
+
+    A column keeps its type through nulls (a variable not tracked yet, or a read that
+    failed: a getter that raised): ``None`` in a list, NaN in a float array, a masked entry
+    in an int or bool array (``numpy.ma``, whose ``mean()`` skips it). What failed is in the
+    column ``read_errors``: per row ``None``, or ``{variable: repr(exception)}``; present only
+    when some read failed. ``since``/``until`` and damaged data: as in ``open``."""
     raw = _reading(_columns, _expand(paths), name, strict, _ns(since, "since"), _ns(until, "until"))[0]
-    return {k: _column(kind, data, as_numpy) for k, (kind, data) in raw.items()}
+    return {k: _column(kind, data, valid, as_numpy) for k, (kind, data, valid) in raw.items()}
 
 
 def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] = None, tolerance: float = 0.1,
@@ -202,7 +217,20 @@ def snapshots(directory: Union[str, "_os.PathLike[str]"]) -> List[Dict[str, Any]
 
 
 def dataframe(paths: Any, name: str, strict: bool = False, since: Time = None, until: Time = None) -> Any:
-    """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas and numpy)."""
+    """The rows of tracked schema ``name`` as a pandas DataFrame (needs pandas and numpy):
+    the columns of ``columns``, a float column NaN where a value is null, an int or bool
+    column with nulls as pandas' nullable ``Int64`` or ``boolean``."""
+    import numpy as np  # optional
     import pandas as pd  # optional
 
-    return pd.DataFrame(columns(paths, name, as_numpy=True, strict=strict, since=since, until=until))
+    raw = _reading(_columns, _expand(paths), name, strict, _ns(since, "since"), _ns(until, "until"))[0]
+    frame = {}
+    for k, (kind, data, valid) in raw.items():
+        if valid is not None and kind in ("i", "b"):
+            mask = np.frombuffer(valid, dtype=np.uint8) == 0
+            values = np.frombuffer(data, dtype=np.int64 if kind == "i" else np.bool_)
+            array_type = pd.arrays.IntegerArray if kind == "i" else pd.arrays.BooleanArray
+            frame[k] = array_type(values.copy(), mask)
+        else:
+            frame[k] = _column(kind, data, valid, True)
+    return pd.DataFrame(frame)

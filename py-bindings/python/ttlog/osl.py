@@ -136,6 +136,7 @@ class Logger(logging.Logger):
                 self._bin: Optional[_ttlog.Logger] = None
                 self._bin_handler: Optional[_ttlog.Handler] = None
                 self._paths_chosen = False
+                self._resetting = False
                 self._setup_logging()
                 self._buffer_size = self._checked_buffer_size(buffer_size)
                 self._initialized = True
@@ -184,9 +185,11 @@ class Logger(logging.Logger):
         os.makedirs(self._log_path, exist_ok=True)
         base = self._user_file_name or f"logger_{datetime.now().strftime('%Y%m%d_%H%M%S')}"
         wanted = os.path.abspath(os.path.join(self._log_path, base))
-        # Reopened in this process (reset(), set_file_name()), opensourceleg keeps a CSV
-        # until new rows rewrite it: it is moved aside only then (see flush_buffer).
-        exts = [".bin", ".log"] if wanted in Logger._claimed else [".bin", ".log", ".csv"]
+        # Reopened in this process (reset(), set_file_name()), opensourceleg rewrites the
+        # .log at once but keeps a CSV until new rows rewrite it: the CSV is moved aside
+        # only then (see flush_buffer), and the .bin when something new is recorded (the
+        # writer moves it as it opens it; see _ensure_file_handler).
+        exts = [".log"] if wanted in Logger._claimed else [".bin", ".log", ".csv"]
         stem, moved = _claim_run_files(os.path.join(self._log_path, base), exts)
         Logger._claimed.add(os.path.abspath(stem))
         if moved:
@@ -216,15 +219,22 @@ class Logger(logging.Logger):
             except Exception as e:
                 self.error(f"Failed to set up file handler: {e}")
                 self.warning("Falling back to console-only logging")
-            try:
-                self._ensure_bin()
-            except Exception as e:
-                self.error(f"Failed to open the ttlog file: {e}")
+            if not self._resetting:
+                try:
+                    self._ensure_bin()
+                except Exception as e:
+                    self.error(f"Failed to open the ttlog file: {e}")
 
     def _ensure_file_handler(self) -> None:
         with self._lock:
             if not hasattr(self, "_file_handler"):
                 self._setup_file_handler()
+            elif self._bin is None and not self._resetting:
+                # After a reset(), the first thing recorded opens the .bin.
+                try:
+                    self._ensure_bin()
+                except Exception as e:
+                    self.error(f"Failed to open the ttlog file: {e}")
 
     def _ensure_bin(self) -> _ttlog.Logger:
         """The ttlog file beside the CSV, opened on first use with the tracked variables."""
@@ -462,7 +472,14 @@ class Logger(logging.Logger):
                 self._file = None
                 self._writer = None
                 self._paths_chosen = False
-                self.debug("Logger reset successfully")
+                # Only in the console and .log, as opensourceleg writes it: it opens no
+                # .bin, so the run that just ended stays at the configured .bin path
+                # until something new is recorded.
+                self._resetting = True
+                try:
+                    self.debug("Logger reset successfully")
+                finally:
+                    self._resetting = False
             except Exception as e:
                 print(f"Error resetting logger: {e}")
 
