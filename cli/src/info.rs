@@ -41,6 +41,8 @@ pub struct InfoArgs {
 /// What one file holds.
 #[derive(Default)]
 struct Summary {
+    /// Damage other than a last block cut short (what a kill leaves).
+    damaged: bool,
     blocks: u64,
     raw: u64,
     stored: u64,
@@ -75,6 +77,9 @@ pub fn run(args: &InfoArgs) -> u8 {
             let block = match item {
                 Ok(b) => b,
                 Err(e) => {
+                    if !matches!(e, ttlog_reader::Error::Truncated { .. }) {
+                        s.damaged = true;
+                    }
                     s.problems.push(e.to_string());
                     status.problem(&name, &e);
                     continue;
@@ -113,6 +118,7 @@ pub fn run(args: &InfoArgs) -> u8 {
                         offset: block.offset,
                         source,
                     };
+                    s.damaged = true;
                     s.problems.push(e.to_string());
                     status.problem(&name, &e);
                 }
@@ -121,18 +127,15 @@ pub fn run(args: &InfoArgs) -> u8 {
         let h = blocks.header().clone();
         let size = std::fs::metadata(&path).map_or(0, |m| m.len());
         let end = trailer.as_ref().and_then(|t| t.end.clone());
-        let state = if blocks.closed_cleanly() {
-            match end.as_deref() {
-                None | Some("clean") => "closed cleanly".to_string(),
-                Some(how) => format!("ended by {how} (closed)"),
-            }
-        } else if s.end_event.is_some() && s.problems.is_empty() {
-            "ended by an error, not closed (the process died)".to_string()
-        } else if !s.problems.is_empty() {
-            "damaged".to_string()
-        } else {
-            "not closed (writer still running, or killed)".to_string()
-        };
+        let closed = blocks.closed_cleanly();
+        let state = ttlog_reader::RunEnd {
+            closed,
+            end: end.clone(),
+            end_event: s.end_event.clone(),
+            damaged: s.damaged,
+            live: !closed && ttlog_format::lock::is_being_written(&path),
+        }
+        .state();
         let ts = |t: u64| {
             let mut s = String::new();
             ttlog_reader::format_rfc3339(t, &mut s);

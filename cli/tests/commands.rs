@@ -298,6 +298,31 @@ fn convert_writes_json_and_csv_files() {
 }
 
 #[test]
+fn info_tells_a_file_being_written_from_one_whose_writer_was_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file with no end marker: a closed one without its trailer block and end marker.
+    let whole = std::fs::read(fixture("threads.bin")).unwrap();
+    let trailer = whole
+        .windows(8)
+        .rposition(|w| w == b"\xF0TTBLK\r\n")
+        .unwrap();
+    let path = dir.path().join("cut.bin");
+    std::fs::write(&path, &whole[..trailer]).unwrap();
+    let state = || {
+        let o = view(&["info", path.to_str().unwrap(), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        v[0]["state"].as_str().unwrap().to_string()
+    };
+    assert!(state().contains("killed"), "{}", state());
+    // A live writer holds the file's lock (SPEC.md 3): here, this test process.
+    let held = std::fs::File::open(&path).unwrap();
+    held.try_lock().unwrap();
+    assert!(state().contains("being written"), "{}", state());
+    drop(held);
+    assert!(state().contains("killed"), "{}", state());
+}
+
+#[test]
 fn info_summarizes_files() {
     let o = view(&[
         "info",

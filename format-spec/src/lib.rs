@@ -46,6 +46,7 @@ mod error;
 pub mod frame;
 pub mod header;
 mod level;
+pub mod lock;
 pub mod record;
 pub mod time;
 pub mod varint;

@@ -47,6 +47,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analysis::loop_stats, m)?)?;
     m.add_function(wrap_pyfunction!(reader::snapshot_record, m)?)?;
     m.add_function(wrap_pyfunction!(logger::claim_run_files, m)?)?;
+    m.add_function(wrap_pyfunction!(reader::run_end, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_method, m)?)?;
     m.add_function(wrap_pyfunction!(levels::level_name, m)?)?;
     m.add("Error", py.get_type::<errors::Error>())?;

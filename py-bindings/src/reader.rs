@@ -463,3 +463,22 @@ pub fn to_parquet<'py>(
     }
     Ok((rows, problems_list(py, &collected.problems)?))
 }
+
+/// How the run of the file at `path` ended (`ttlog-view info`'s `state`, `end` and
+/// `end_event`), as a dict: `state` (one line), `closed`, `end` (the trailer's: `clean`,
+/// `panic`, `exception`, `signal-SIGTERM`, `interrupted`, or None), `end_event` (the cause,
+/// from the run's own `ttlog.end` event), `damaged`, `live` (a process still writes it).
+#[pyfunction]
+pub fn run_end<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>> {
+    let run = py
+        .detach(|| ttlog_reader::RunEnd::of_file(std::path::Path::new(path)))
+        .map_err(|e| reader_error(path, e))?;
+    let d = PyDict::new(py);
+    d.set_item("state", run.state())?;
+    d.set_item("closed", run.closed)?;
+    d.set_item("end", run.end)?;
+    d.set_item("end_event", run.end_event)?;
+    d.set_item("damaged", run.damaged)?;
+    d.set_item("live", run.live)?;
+    Ok(d)
+}

@@ -140,3 +140,43 @@ def test_a_forked_child_neither_hangs_nor_writes_into_the_parents_log(tmp_path):
     assert out.returncode == 0, out.stderr
     assert [e["msg"] for e in events(tmp_path / "parent.bin")] == ["parent before fork", "parent after fork"]
     assert [e["msg"] for e in events(tmp_path / "child.bin")] == ["child, own logger"]
+
+
+def test_how_a_run_ended_from_python(tmp_path):
+    """Closed cleanly, ended by an exception, killed, or still being written: the state
+    ttlog-view info shows, from Python."""
+    out = run_child(
+        """
+        import ttlog
+        log = ttlog.Logger("logs/crash.bin")
+        log.info("step")
+        raise RuntimeError("knee overheated")
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 1
+    run = ttlog.run_end(tmp_path / "logs" / "crash.bin")
+    assert run["closed"] and run["end"] == "exception" and run["state"] == "ended by exception (closed)"
+    assert run["end_event"] == "exception in thread MainThread: RuntimeError: knee overheated"
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(
+            """
+            import sys, time, ttlog
+            log = ttlog.Logger("live.bin", flush_interval=0.005)
+            log.info("running")
+            print("ready", flush=True)
+            time.sleep(60)
+            """)],
+        cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.1)
+        live = ttlog.run_end(tmp_path / "live.bin")
+        assert live["live"] and not live["closed"] and live["state"].startswith("being written"), live
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    killed = ttlog.run_end(tmp_path / "live.bin")
+    assert not killed["live"] and not killed["closed"] and not killed["damaged"]
+    assert killed["state"].startswith("not closed: the writer was killed"), killed

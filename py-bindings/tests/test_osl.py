@@ -201,7 +201,23 @@ FORGOTTEN = """
 
 @pytest.mark.parametrize("ending,code", [("", 0), ("raise RuntimeError('half way')", 1)])
 def test_a_forgotten_close_or_a_crash_keeps_every_flushed_row(tmp_path, ending, code):
-    left = assert_same(tmp_path, FORGOTTEN.replace("CRASH", ending), exit_code=code)
+    if not ending:
+        left = assert_same(tmp_path, FORGOTTEN.replace("CRASH", ending), exit_code=code)
+    else:
+        r, o, left, ours = both(tmp_path, FORGOTTEN.replace("CRASH", ending))
+        assert r.returncode == o.returncode == code, o.stderr
+        assert console(o.stderr) == console(r.stderr)
+        # The cause of the failure is in the .log too, as logging writes an exception:
+        # the only difference from opensourceleg's files.
+        ours_log = ours.pop("logs/run.log")
+        real_log = left.pop("logs/run.log")
+        assert ours == left
+        assert ours_log.startswith(real_log)
+        added = ours_log[len(real_log):]
+        assert added.startswith("[T] CRITICAL: Uncaught exception in thread MainThread: RuntimeError: half way\n"
+                                "Traceback (most recent call last):\n"), added
+        assert added.endswith("RuntimeError: half way\n"), added
+        left["logs/run.log"] = real_log
     rows = [r for r in left["logs/run.csv"].split("\r\n") if r]
     assert rows[0] == "v" and len(rows) >= 91
 
@@ -392,3 +408,27 @@ def test_drop_in_details_as_opensourceleg(tmp_path, case):
     assert r.stdout == o.stdout
     assert our_files == real_files
     assert console(o.stderr) == console(r.stderr)
+
+
+def test_an_exception_in_a_thread_is_in_the_log_and_the_run_goes_on(tmp_path):
+    out = run(
+        """
+        IMPORT
+        import threading
+        logger = Logger(log_path="./logs", file_name="thr")
+        logger.info("start")
+        def sensor():
+            raise OSError("bus down")
+        t = threading.Thread(target=sensor, name="sensor")
+        t.start(); t.join()
+        logger.info("still running")
+        """,
+        tmp_path,
+        OURS,
+    )
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "logs" / "thr.log").read_text()
+    assert "CRITICAL: Uncaught exception in thread sensor: OSError: bus down\nTraceback" in text, text
+    assert text.index("bus down") < text.index("still running")
+    # The thread's exception did not end the run: the .bin says clean.
+    assert ttlog.run_end(tmp_path / "logs" / "thr.bin")["end"] == "clean"

@@ -106,12 +106,9 @@ pub(crate) fn lock(file: &File) -> io::Result<bool> {
     }
 }
 
-/// True when a live writer holds `path`'s lock.
+/// True when a live writer holds `path`'s lock (SPEC.md 3, "The writer's lock").
 pub fn is_live(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
+    ttlog_format::lock::is_being_written(path)
 }
 
 /// `logs/trial` → `logs/trial-2`.

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ._handler import Handler
 from ._logger import Logger
-from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, snapshots, to_csv, to_json,
-                       to_parquet)
+from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, run_end, snapshots, to_csv,
+                       to_json, to_parquet)
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -39,4 +39,5 @@ __all__ = [
     "dataframe",
     "loop_stats",
     "snapshots",
+    "run_end",
 ]

@@ -10,6 +10,7 @@ from ._time import Time, _ns
 from ._ttlog import Error
 from ._ttlog import Reader as _Reader
 from ._ttlog import columns as _columns
+from ._ttlog import run_end as _run_end
 from ._ttlog import convert as _convert
 from ._ttlog import to_parquet as _to_parquet
 from ._ttlog import expand_paths as _expand_paths
@@ -188,6 +189,16 @@ def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] =
             report["start_ns"] = start_list
             report["periods_ns"] = [b - a for a, b in zip(start_list, start_list[1:])]
     return report
+
+
+def run_end(path: Union[str, "_os.PathLike[str]"]) -> Dict[str, Any]:
+    """How the run of one file ended, as ``ttlog-view info`` says: ``state`` (one line:
+    ``closed cleanly``, ``ended by exception (closed)``, ``being written (a live process
+    holds its lock)``, ``not closed: the writer was killed …``), ``closed``, ``end`` (the
+    trailer's ``clean``, ``panic``, ``exception``, ``signal-SIGTERM``, ``interrupted``, or
+    None), ``end_event`` (the cause, from the run's CRITICAL ``ttlog.end`` event),
+    ``damaged`` and ``live``."""
+    return _run_end(_os.fspath(path))
 
 
 def snapshots(directory: Union[str, "_os.PathLike[str]"]) -> List[Dict[str, Any]]:

@@ -686,16 +686,39 @@ def _snapshot_hooks() -> None:
         owner = Logger._bin_owner
         return owner._bin if owner is not None else None
 
+    def to_dot_log(thread: str, exc_type: Any, exc: Any, tb: Any) -> None:
+        # The .log gets the exception as logging writes one (a CRITICAL line, then the
+        # traceback); the console already has it from the previous hook, the .bin from
+        # the end event.
+        owner = Logger._instance
+        handler = getattr(owner, "_file_handler", None)
+        if handler is None:
+            return
+        try:
+            text = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+            record = owner.makeRecord(owner.name, logging.CRITICAL, "", 0,
+                                      f"Uncaught exception in thread {thread}: {text}", (),
+                                      (exc_type, exc, tb))
+            handler.handle(record)
+            handler.flush()
+        except Exception:
+            pass
+
     def excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
         log = current()
-        if log is not None and not issubclass(exc_type, KeyboardInterrupt):
-            log._exception_snapshot(exc_type, exc, tb)
+        if not issubclass(exc_type, KeyboardInterrupt):
+            to_dot_log(threading.current_thread().name, exc_type, exc, tb)
+            if log is not None:
+                log._exception_snapshot(exc_type, exc, tb)
         previous(exc_type, exc, tb)
 
     def thread_excepthook(args: Any) -> None:
         log = current()
-        if log is not None and args.exc_type is not SystemExit:
-            log._exception_snapshot(args.exc_type, args.exc_value, args.exc_traceback)
+        if args.exc_type is not SystemExit:
+            name = args.thread.name if args.thread is not None else "unknown"
+            to_dot_log(name, args.exc_type, args.exc_value, args.exc_traceback)
+            if log is not None:
+                log._exception_snapshot(args.exc_type, args.exc_value, args.exc_traceback)
         previous_thread(args)
 
     sys.excepthook = excepthook
