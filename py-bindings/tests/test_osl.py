@@ -432,3 +432,45 @@ def test_an_exception_in_a_thread_is_in_the_log_and_the_run_goes_on(tmp_path):
     assert text.index("bus down") < text.index("still running")
     # The thread's exception did not end the run: the .bin says clean.
     assert ttlog.run_end(tmp_path / "logs" / "thr.bin")["end"] == "clean"
+
+
+MESSAGES = """
+    IMPORT
+    import logging
+    logger = Logger(log_path="./logs", file_name="msgs", stream_level=LogLevel.DEBUG)
+    for i in range(3):
+        logger.debug("debug %d", i)
+        logger.info("tick %d angle %.3f", i, i * 0.001)
+        logger.warning("warn %s", "text")
+        logger.error("error")
+        logger.critical("critical %(joint)s", {"joint": "knee"})
+        logger.log(logging.INFO, "by number %s", i)
+        logger.log(35, "an unnamed level")
+        logger.info("naïve café")  # not ASCII: logging's own path
+        logger.info("100%% sure")
+        logger.info(12345)
+    logger.set_format("%(levelname)s %(funcName)s: %(message)s")  # funcName: logging's path
+    logger.info("with the function")
+    logger.set_format("[%(asctime)s] %(name)s %(levelno)s %(message)s")
+    logger.info("back to a plain format")
+    seen = []
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+    keep = Keep()
+    logger.addHandler(keep)  # a user's handler gets every record
+    logger.info("for the user's handler %d", 7)
+    logger.removeHandler(keep)
+    logger.addFilter(lambda r: "secret" not in r.getMessage())
+    logger.info("a secret")
+    logger.info("not filtered")
+    print(seen)
+"""
+
+
+def test_messages_are_written_as_opensourceleg_writes_them(tmp_path):
+    files = assert_same(tmp_path, MESSAGES)
+    log = files["logs/msgs.log"]
+    assert "INFO: tick 2 angle 0.002" in log and "CRITICAL: critical knee" in log
+    assert ": with the function" in log  # the same funcName as opensourceleg gives
+    assert "a secret" not in log and "not filtered" in log

@@ -41,6 +41,7 @@ from logging.handlers import RotatingFileHandler
 from typing import Any, Callable, Optional, Union
 
 import ttlog as _ttlog
+from ._osl_fast import emit as _fast_emit
 from ._ttlog import claim_run_files as _claim_run_files
 from ._ttlog import level_name as _level_name_of
 
@@ -500,29 +501,38 @@ class Logger(logging.Logger):
 
     # -- messages: the file handler is made on first use, as OSL makes it -------------------
 
+    # Each level method takes the fast path (_osl_fast) when the logger is as set up here,
+    # and logging's own path otherwise.
+
     def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self._ensure_file_handler()
-        super().debug(msg, *args, **kwargs)
+        if kwargs or not _fast_emit(self, logging.DEBUG, msg, args):
+            self._ensure_file_handler()
+            super().debug(msg, *args, **kwargs)
 
     def info(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self._ensure_file_handler()
-        super().info(msg, *args, **kwargs)
+        if kwargs or not _fast_emit(self, logging.INFO, msg, args):
+            self._ensure_file_handler()
+            super().info(msg, *args, **kwargs)
 
     def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self._ensure_file_handler()
-        super().warning(msg, *args, **kwargs)
+        if kwargs or not _fast_emit(self, logging.WARNING, msg, args):
+            self._ensure_file_handler()
+            super().warning(msg, *args, **kwargs)
 
     def error(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self._ensure_file_handler()
-        super().error(msg, *args, **kwargs)
+        if kwargs or not _fast_emit(self, logging.ERROR, msg, args):
+            self._ensure_file_handler()
+            super().error(msg, *args, **kwargs)
 
     def critical(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self._ensure_file_handler()
-        super().critical(msg, *args, **kwargs)
+        if kwargs or not _fast_emit(self, logging.CRITICAL, msg, args):
+            self._ensure_file_handler()
+            super().critical(msg, *args, **kwargs)
 
     def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
-        self._ensure_file_handler()
-        super().log(level, msg, *args, **kwargs)
+        if kwargs or not isinstance(level, int) or not _fast_emit(self, level, msg, args):
+            self._ensure_file_handler()
+            super().log(level, msg, *args, **kwargs)
 
     # -- setters ------------------------------------------------------------------------------
 
