@@ -26,5 +26,12 @@
 //! # }
 //! ```
 
+pub mod decimate;
 pub mod loop_plot;
 pub mod loop_timing;
+pub mod picture;
+pub mod report;
+pub mod series;
+pub mod spans;
+pub mod summary;
+pub mod trial_plot;

@@ -5,120 +5,33 @@
 //! column keeps its shortest and longest period), so every spike stays visible and the
 //! picture costs the same for ten seconds or ten hours.
 
-use std::sync::Once;
-
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 
 use crate::loop_timing::LoopReport;
+use crate::picture::{err, render};
+pub use crate::picture::{ImageFormat, PlotError};
 
-/// Width and height of a picture, in pixels.
+/// Width and height of a loop picture, in pixels.
 pub const SIZE: (u32, u32) = (1200, 600);
 /// Bars of the histogram.
 pub const BINS: usize = 120;
 /// Most overruns marked one by one on the timeline (all are counted in its caption).
 pub const MAX_MARKED: usize = 5_000;
 
-static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // The font ships with the crate: should it fail, pictures are drawn without text.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
-    });
-}
-
-/// The format of a picture, from its file name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ImageFormat {
-    /// PNG (RGB).
-    Png,
-    /// SVG.
-    Svg,
-}
-
-impl ImageFormat {
-    /// The format a path's extension names (`.png`, `.svg`), or `None`.
-    pub fn of(path: &std::path::Path) -> Option<ImageFormat> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "png" => Some(ImageFormat::Png),
-            "svg" => Some(ImageFormat::Svg),
-            _ => None,
-        }
-    }
-}
-
-/// Why a picture could not be drawn.
-#[derive(Debug)]
-pub struct PlotError(String);
-
-impl std::fmt::Display for PlotError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "drawing failed: {}", self.0)
-    }
-}
-
-impl std::error::Error for PlotError {}
-
-fn err(e: impl std::fmt::Display) -> PlotError {
-    PlotError(e.to_string())
-}
-
-/// Draws with the generic `$draw(root, $report)` on the backend `$format` asks for and
-/// gives the encoded picture (one drawing function serves both backends).
-macro_rules! render {
-    ($format:expr, $draw:ident, $report:expr) => {{
-        register_font();
-        let (w, h) = SIZE;
-        match $format {
-            ImageFormat::Svg => {
-                let mut text = String::new();
-                {
-                    let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-                    $draw(&root, $report)?;
-                    root.present().map_err(err)?;
-                }
-                Ok(text.into_bytes())
-            }
-            ImageFormat::Png => {
-                let mut rgb = vec![0u8; (w * h * 3) as usize];
-                {
-                    let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
-                    $draw(&root, $report)?;
-                    root.present().map_err(err)?;
-                }
-                encode_png(&rgb, w, h)
-            }
-        }
-    }};
-}
-
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().map_err(err)?;
-    writer.write_image_data(rgb).map_err(err)?;
-    writer.finish().map_err(err)?;
-    Ok(out)
-}
-
 /// The periods histogram: bars of period counts (ms), the ideal period and the tolerance
 /// band shaded; periods past the axis (the 99.9th percentile, widened to twice the ideal)
 /// are counted in the caption, not lost.
 pub fn histogram(r: &LoopReport, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
-    render!(format, draw_histogram, r)
+    render!(format, draw_histogram, r, SIZE)
 }
 
 /// The period of every iteration over the run's time (s since its first start), decimated
 /// by min-max to the pixel width, with the tolerance band, the ideal period, and overruns
 /// in red.
 pub fn timeline(r: &LoopReport, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
-    render!(format, draw_timeline, r)
+    render!(format, draw_timeline, r, SIZE)
 }
 
 const MS: f64 = 1e6;

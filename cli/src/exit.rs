@@ -110,6 +110,24 @@ pub fn commit_output(pending: ttlog_export::OutputFile, status: &mut Status) {
     }
 }
 
+/// Writes `bytes` to `path` whole or not at all, never over an input or a log.
+pub fn write_whole(
+    path: &std::path::Path,
+    inputs: &[std::path::PathBuf],
+    bytes: &[u8],
+    status: &mut Status,
+) -> Result<(), u8> {
+    use std::io::Write;
+    let (pending, mut file) = open_output(path, inputs, status)?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.flush()) {
+        status.fail(format!("{}: {e}", path.display()));
+        return Err(status.code());
+    }
+    drop(file);
+    commit_output(pending, status);
+    Ok(())
+}
+
 /// Writes to stdout. A closed pipe (`ttlog-view info run.bin | head`) ends the program
 /// quietly with success, as `view` does, instead of the panic `println!` gives; another
 /// write error is reported and ends it with [`ERROR`].

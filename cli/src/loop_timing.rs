@@ -9,7 +9,7 @@ use ttlog_analysis::loop_timing::{
 };
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{commit_output, open_output, Status, USAGE};
+use crate::exit::{write_whole, Status, USAGE};
 use ttlog_analysis::loop_plot::{self, ImageFormat};
 
 const AFTER_HELP: &str = "\
@@ -196,7 +196,6 @@ fn draw(
     picture: fn(&LoopReport, ImageFormat) -> Result<Vec<u8>, ttlog_analysis::loop_plot::PlotError>,
     status: &mut Status,
 ) -> Result<(), u8> {
-    use std::io::Write;
     let Some(format) = ImageFormat::of(path) else {
         eprintln!("ttlog-view: {}: a picture is .png or .svg", path.display());
         return Err(USAGE);
@@ -205,14 +204,7 @@ fn draw(
         status.fail(&e);
         status.code()
     })?;
-    let (pending, mut file) = open_output(path, inputs, status)?;
-    if let Err(e) = file.write_all(&bytes).and_then(|()| file.flush()) {
-        status.fail(format!("{}: {e}", path.display()));
-        return Err(status.code());
-    }
-    drop(file);
-    commit_output(pending, status);
-    Ok(())
+    write_whole(path, inputs, &bytes, status)
 }
 
 pub fn run(args: &LoopArgs) -> u8 {

@@ -14,10 +14,13 @@ mod mcap;
 mod output;
 mod parquet;
 mod pipeline;
+mod plot;
 mod recover;
+mod report;
 mod snapshots;
 mod spans;
 mod stats;
+mod summary;
 mod tail;
 mod verify;
 mod view;
@@ -76,7 +79,7 @@ pub struct Cli {
 enum Command {
     /// Print the last events of files, and follow them as they grow.
     Tail(tail::TailArgs),
-    /// Convert files to JSON Lines or CSV.
+    /// Convert files to JSON Lines, CSV, Parquet, MCAP or a Chrome trace.
     Convert(convert::ConvertArgs),
     /// Summarize what files hold: time range, events by level, target and thread, sizes.
     Info(info::InfoArgs),
@@ -92,6 +95,12 @@ enum Command {
     Spans(spans::SpansArgs),
     /// Did a control loop keep its period: period statistics, overruns and stalls.
     Loop(loop_timing::LoopArgs),
+    /// The first page of a trial: how it ended and why, what went wrong, every series.
+    Summary(summary::SummaryArgs),
+    /// Draw series of a trial (tracked variables, numeric fields) to a PNG or SVG.
+    Plot(plot::PlotArgs),
+    /// Write a trial as one self-contained HTML page: summary, charts, events, loop, spans.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +127,9 @@ fn main() -> ExitCode {
         Some(Command::Snapshots(a)) => snapshots::run(&a),
         Some(Command::Spans(a)) => spans::run(&a),
         Some(Command::Loop(a)) => loop_timing::run(&a),
+        Some(Command::Summary(a)) => summary::run(&a),
+        Some(Command::Plot(a)) => plot::run(&a),
+        Some(Command::Report(a)) => report::run(&a),
     };
     ExitCode::from(code)
 }

@@ -1,12 +1,11 @@
 //! `spans`: how long spans took, by name, from the span records the `tracing` bridge writes
 //! (target `ttlog.span`).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use ttlog_reader::Value;
+use ttlog_analysis::spans::{human, SpanStats};
 
 use crate::args::{expand, SelectArgs};
 use crate::exit::Status;
@@ -38,34 +37,6 @@ pub struct SpansArgs {
     pub format: StatsFormat,
 }
 
-#[derive(Default)]
-struct Durations {
-    total: Vec<u64>,
-    busy: Vec<u64>,
-}
-
-fn uint(v: Option<&Value>) -> Option<u64> {
-    match v {
-        Some(Value::Int(n)) => u64::try_from(*n).ok(),
-        _ => None,
-    }
-}
-
-/// Nearest-rank percentile of sorted `xs` (not empty).
-fn pct(xs: &[u64], p: f64) -> u64 {
-    xs[((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1]
-}
-
-/// A duration in ns as a person reads it.
-fn human(ns: u64) -> String {
-    match ns {
-        0..=9_999 => format!("{ns} ns"),
-        10_000..=9_999_999 => format!("{:.1} µs", ns as f64 / 1e3),
-        10_000_000..=9_999_999_999 => format!("{:.1} ms", ns as f64 / 1e6),
-        _ => format!("{:.2} s", ns as f64 / 1e9),
-    }
-}
-
 pub fn run(args: &SpansArgs) -> u8 {
     let query = match args.select.query() {
         Ok(q) => q,
@@ -73,34 +44,19 @@ pub fn run(args: &SpansArgs) -> u8 {
     };
     let mut status = Status::default();
     let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
-    let mut by_name: BTreeMap<String, Durations> = BTreeMap::new();
+    let mut stats = SpanStats::default();
     for (source, item) in merged {
         match item {
-            Ok(e) if e.target() == "ttlog.span" && query.matches(&e) => {
-                let Some(total) = uint(e.field("duration_ns")) else {
-                    continue;
-                };
-                let d = by_name.entry(e.message()).or_default();
-                d.total.push(total);
-                d.busy.push(uint(e.field("busy_ns")).unwrap_or(0));
-            }
+            Ok(e) if query.matches(&e) => stats.add(&e),
             Ok(_) => {}
             Err(e) => status.problem(&names[source], &e),
         }
     }
-    let mut rows = Vec::new();
-    for (name, mut d) in by_name {
-        d.total.sort_unstable();
-        d.busy.sort_unstable();
-        rows.push((
-            name,
-            d.total.len(),
-            pct(&d.total, 0.5),
-            pct(&d.total, 0.99),
-            d.total[d.total.len() - 1],
-            pct(&d.busy, 0.5),
-        ));
-    }
+    let rows: Vec<(String, usize, u64, u64, u64, u64)> = stats
+        .rows()
+        .into_iter()
+        .map(|r| (r.name, r.count, r.p50_ns, r.p99_ns, r.max_ns, r.busy_p50_ns))
+        .collect();
     match args.format {
         StatsFormat::Json => {
             let list: Vec<serde_json::Value> = rows

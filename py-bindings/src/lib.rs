@@ -45,6 +45,9 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reader::expand_paths, m)?)?;
     m.add_function(wrap_pyfunction!(columns::columns, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::loop_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::summary, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::plot, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::report, m)?)?;
     m.add_function(wrap_pyfunction!(reader::snapshot_record, m)?)?;
     m.add_function(wrap_pyfunction!(logger::claim_run_files, m)?)?;
     m.add_function(wrap_pyfunction!(reader::run_end, m)?)?;

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ._handler import Handler
 from ._logger import Logger
-from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, run_end, snapshots, to_csv,
-                       to_json, to_parquet)
+from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, plot, report, run_end, snapshots,
+                       summary, to_csv, to_json, to_parquet)
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -40,4 +40,7 @@ __all__ = [
     "loop_stats",
     "snapshots",
     "run_end",
+    "summary",
+    "plot",
+    "report",
 ]

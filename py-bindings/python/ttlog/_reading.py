@@ -10,7 +10,10 @@ from ._time import Time, _ns
 from ._ttlog import Error
 from ._ttlog import Reader as _Reader
 from ._ttlog import columns as _columns
+from ._ttlog import plot as _plot
+from ._ttlog import report as _report
 from ._ttlog import run_end as _run_end
+from ._ttlog import summary as _summary
 from ._ttlog import convert as _convert
 from ._ttlog import to_parquet as _to_parquet
 from ._ttlog import expand_paths as _expand_paths
@@ -189,6 +192,50 @@ def loop_stats(paths: Any, series: str = "tracked", frequency: Optional[float] =
             report["start_ns"] = start_list
             report["periods_ns"] = [b - a for a, b in zip(start_list, start_list[1:])]
     return report
+
+
+def summary(paths: Any, filter: Union[str, Sequence[str], None] = None, since: Time = None,
+            until: Time = None) -> Dict[str, Any]:
+    """The first page of a trial, as ``ttlog-view summary --format json`` gives it (the same
+    Rust code): ``files`` (each with how it ended), ``service``, ``host``, ``session``,
+    ``first``/``last``/``duration_s``, ``end`` (``state``, ``how``, ``cause``: the end
+    event's message and fields: reason, thread, file, line, backtrace, snapshot),
+    ``events``, ``levels``, ``dropped``, ``problems``, ``last_warnings``, ``snapshots``,
+    ``tracked`` (each schema's rows, rate and variables' count/min/max, with the name
+    ``plot`` takes), ``numeric`` (numeric fields of events), ``loop`` (as ``loop_stats``) and
+    ``spans``. Damaged data is skipped and listed in ``problems``."""
+    import json
+
+    text, _ = _reading(_summary, _expand(paths), _filters(filter), _ns(since, "since"), _ns(until, "until"))
+    return json.loads(text)
+
+
+def plot(paths: Any, series: Union[str, Sequence[str]], out: Union[str, "_os.PathLike[str]"],
+         filter: Union[str, Sequence[str], None] = None, since: Time = None, until: Time = None,
+         wall_time: bool = False) -> Dict[str, Any]:
+    """Draws ``series`` to ``out`` (``.png`` or ``.svg``) as ``ttlog-view plot`` does: one
+    panel each on a shared time axis, WARN/ERROR/CRITICAL events and snapshots as markers,
+    long series min-max decimated. A series is ``"SCHEMA.VARIABLE"`` (a tracked variable:
+    ``"tracked.Knee.angle"``) or ``"FIELD@FILTER"`` (``"torque@target=motor"``); backticks
+    quote a part. Returns what was drawn (series, samples, points, ranges, markers). A series
+    the files do not have is a ``ValueError`` listing the ones they have."""
+    import json
+
+    if isinstance(series, str):
+        series = [series]
+    text, _ = _reading(_plot, _expand(paths), [str(s) for s in series], _os.fspath(out), _filters(filter),
+                       _ns(since, "since"), _ns(until, "until"), bool(wall_time))
+    return json.loads(text)
+
+
+def report(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Union[str, Sequence[str], None] = None,
+           since: Time = None, until: Time = None, points: Optional[int] = None) -> List[Dict[str, Any]]:
+    """Writes the trial's self-contained HTML report to ``out`` as ``ttlog-view report``
+    does (the summary, how the run ended, interactive charts of every series, the events
+    table, loop timing, spans; it opens offline). ``points``: samples embedded as they are
+    before series are decimated. Returns the problems met (damaged data skipped)."""
+    return list(_reading(_report, _expand(paths), _os.fspath(out), _filters(filter), _ns(since, "since"),
+                         _ns(until, "until"), points))
 
 
 def run_end(path: Union[str, "_os.PathLike[str]"]) -> Dict[str, Any]:
