@@ -105,6 +105,16 @@ impl Decimator {
     }
 
     fn bucket(&mut self, p: Point) {
+        // Most samples fall in the last bucket: no division for them.
+        if let Some(b) = self.decimated.last_mut() {
+            let start = self
+                .t0
+                .saturating_add(b.index.saturating_mul(self.width_ns));
+            if p.0 >= start && p.0 - start < self.width_ns {
+                b.add(p);
+                return;
+            }
+        }
         if p.0 < self.t0 {
             // Earlier than the first bucket: it joins the first (bounded, and rare).
             if let Some(b) = self.decimated.first_mut() {

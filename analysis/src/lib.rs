@@ -27,6 +27,8 @@
 //! ```
 
 pub mod decimate;
+pub mod events;
+pub mod every_series;
 pub mod loop_plot;
 pub mod loop_timing;
 pub mod picture;

@@ -17,8 +17,9 @@ use plotly::{Layout, Plot, Scatter};
 use serde_json::{json, Value as J};
 use ttlog_reader::{format_rfc3339, Event, EventKind, Query};
 
-use crate::series::{collect_with, Collected, Marker, SeriesSpec, Settings};
-use crate::summary::summarize;
+use crate::every_series::EverySeries;
+use crate::series::{Collected, Marker};
+use crate::summary::summarize_with;
 
 const STYLE: &str = include_str!("../assets/report.css");
 const SCRIPT: &str = include_str!("../assets/report.js");
@@ -123,7 +124,8 @@ struct TableEvents {
 
 impl TableEvents {
     fn add(&mut self, e: &Event) {
-        if !matches!(e.kind, EventKind::Log) {
+        // Tracked rows are the charts' samples, not messages to read.
+        if !matches!(e.kind, EventKind::Log) || &*e.callsite.target == "ttlog.track" {
             return;
         }
         self.seen += 1;
@@ -155,9 +157,22 @@ pub fn report(
     settings: &ReportSettings,
     problem: impl FnMut(&Path, &ttlog_reader::Error),
 ) -> String {
-    let summary = summarize(files, &settings.query, problem);
-    let mut names: Vec<String> = Vec::new();
+    // One pass: the summary, every series and the events table together.
+    let raw_limit = (settings.point_budget / settings.max_charts.max(1)).max(2_000);
+    let mut every = EverySeries::new(raw_limit, settings.buckets);
+    let mut table = TableEvents {
+        severe: Vec::new(),
+        other: VecDeque::new(),
+        severe_cap: settings.max_severe_events,
+        other_cap: settings.max_other_events,
+        seen: 0,
+    };
+    let summary = summarize_with(files, &settings.query, problem, |e| {
+        every.add(e);
+        table.add(e);
+    });
     // A series of one sample is a number, not a line: the summary shows it.
+    let mut names: Vec<String> = Vec::new();
     for t in summary["tracked"].as_array().into_iter().flatten() {
         for v in t["variables"].as_array().into_iter().flatten() {
             if v["count"].as_u64().unwrap_or(0) > 1 {
@@ -172,40 +187,17 @@ pub fn report(
     }
     let all_series = names.len();
     names.truncate(settings.max_charts);
-    let specs: Vec<SeriesSpec> = names
-        .iter()
-        .filter_map(|n| SeriesSpec::parse(n).ok())
-        .collect();
-    let raw_limit = (settings.point_budget / specs.len().max(1)).max(2_000);
-    let series_settings = Settings {
-        query: settings.query.clone(),
-        raw_limit,
-        buckets: settings.buckets,
+    let collected = Collected {
+        series: every.take(&names),
+        markers: std::mem::take(&mut every.markers),
+        markers_dropped: every.markers_dropped,
+        span: every.span,
+        available: Default::default(),
     };
-    let mut table = TableEvents {
-        severe: Vec::new(),
-        other: VecDeque::new(),
-        severe_cap: settings.max_severe_events,
-        other_cap: settings.max_other_events,
-        seen: 0,
-    };
-    let query = settings.query.clone();
-    // Problems were reported by the summary's pass; this pass reads the same data.
-    let collected = collect_with(
-        files,
-        &specs,
-        &series_settings,
-        |_, _| {},
-        |e| {
-            if query.matches(e) {
-                table.add(e);
-            }
-        },
-    );
     page(&summary, &collected, table, all_series, raw_limit, settings)
 }
 
-fn chart(s: &crate::series::SeriesData, c: &Collected, t0: u64, max_markers: usize) -> J {
+fn chart(s: &crate::series::SeriesData, c: &Collected, t0: u64, max_markers: usize) -> String {
     let points = s.values.points();
     let xs: Vec<f64> = points
         .iter()
@@ -247,7 +239,7 @@ fn chart(s: &crate::series::SeriesData, c: &Collected, t0: u64, max_markers: usi
         let mut y: Vec<Option<f64>> = Vec::new();
         let mut text: Vec<String> = Vec::new();
         for m in of_kind {
-            let at = m.ts.saturating_sub(t0) as f64 / 1e9;
+            let at = (m.ts.saturating_sub(t0) / 1_000) as f64 / 1e6;
             let label = cut(&format!("{} {}: {}", m.level, m.target, m.message), 300);
             x.extend([Some(at), Some(at), None]);
             y.extend([Some(lo), Some(hi), None]);
@@ -280,7 +272,7 @@ fn chart(s: &crate::series::SeriesData, c: &Collected, t0: u64, max_markers: usi
             .margin(Margin::new().left(70).right(20).top(40).bottom(36))
             .x_axis(Axis::new().title(format!("seconds since {}", time(t0)))),
     );
-    serde_json::from_str(&plot.to_json()).unwrap_or(J::Null)
+    plot.to_json()
 }
 
 fn kv(out: &mut String, key: &str, value: &str) {
@@ -296,7 +288,7 @@ fn page(
     settings: &ReportSettings,
 ) -> String {
     let t0 = c.span.map_or(0, |x| x.0);
-    let mut h = String::new();
+    let mut h = String::with_capacity(8 << 20);
     let title = format!(
         "ttlog report: {}",
         s["files"][0]["path"].as_str().unwrap_or("trial")
@@ -442,7 +434,7 @@ fn page(
     h.push_str("</section>\n");
 
     // Charts
-    let charts: Vec<J> = c
+    let charts: Vec<String> = c
         .series
         .iter()
         .map(|series| chart(series, c, t0, settings.max_chart_markers))
@@ -544,7 +536,7 @@ fn page(
     rows.dedup();
     let _ = writeln!(
         h,
-        "<section id=\"events\"><h2>Events</h2><p class=\"note\">{} of the {} events in the range: every WARN-or-worse event (up to {}) and the last {} others.</p>",
+        "<section id=\"events\"><h2>Events</h2><p class=\"note\">{} of the {} events in the range (tracked rows are in the charts): every WARN-or-worse event (up to {}) and the last {} others.</p>",
         rows.len(),
         table.seen,
         settings.max_severe_events,
@@ -565,9 +557,16 @@ fn page(
             ])
         })
         .collect();
-    let data = json!({"charts": charts, "events": events, "summary": s});
+    // The figures are plotly's JSON as the crate writes it, put in as they are.
+    let mut data = String::from("{\"charts\":[");
+    data.push_str(&charts.join(","));
+    data.push_str("],\"events\":");
+    data.push_str(&J::Array(events).to_string());
+    data.push_str(",\"summary\":");
+    data.push_str(&s.to_string());
+    data.push('}');
     // `</` cannot end the script element early: JSON lets `/` be escaped.
-    let data = data.to_string().replace("</", "<\\/");
+    let data = data.replace("</", "<\\/");
     let _ = write!(
         h,
         "<script type=\"application/json\" id=\"ttlog-data\">{data}</script>\n<script>{SCRIPT}</script>\n</body></html>\n"

@@ -11,10 +11,12 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use ttlog_reader::{Event, Filter, Level, Query, Value};
+use ttlog_reader::{Callsite, Event, Filter, Level, Query, Value};
 
 use crate::decimate::Decimator;
+use crate::events::{for_each_event, ByCallsite};
 
 /// Most series listed as available when a name is not found.
 pub const MAX_AVAILABLE: usize = 500;
@@ -117,18 +119,20 @@ impl SeriesSpec {
         }
     }
 
-    /// `Some(value)` when `e` is one of this series' events (`None` inside when the value
-    /// is missing or not a number); `None` when it is not.
-    fn read(&self, e: &Event) -> Option<Option<f64>> {
-        match self {
-            SeriesSpec::Tracked { schema, variable } => (e.target() == "ttlog.track"
-                && &*e.callsite.template == schema)
-                .then(|| e.field(variable).and_then(number)),
-            SeriesSpec::Field { field, filter, .. } => {
-                let v = e.field(field)?;
-                filter.matches(e).then(|| number(v))
+    /// The position among `cs`'s fields of the value this series reads from its events,
+    /// or `None` when its events are none of this series' (a tracked row must be of the
+    /// schema; any event may pass a filter, checked per event).
+    fn field_of(&self, cs: &Callsite) -> Option<usize> {
+        let name = match self {
+            SeriesSpec::Tracked { schema, variable } => {
+                if &*cs.target != "ttlog.track" || &*cs.template != schema {
+                    return None;
+                }
+                variable
             }
-        }
+            SeriesSpec::Field { field, .. } => field,
+        };
+        cs.field_names.iter().position(|f| &**f == name.as_str())
     }
 }
 
@@ -151,6 +155,22 @@ pub fn number(v: &Value) -> Option<f64> {
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
         other => other.as_f64(),
     }
+}
+
+/// Most bytes of a marker's message kept (markers are many; the events table and the
+/// summary show messages whole up to their own bounds).
+pub const MARKER_TEXT: usize = 1_000;
+
+fn cut(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
 }
 
 /// An event a picture marks.
@@ -176,11 +196,11 @@ impl Marker {
             ts: e.ts,
             level: e.level_name().into_owned(),
             target: e.target().to_string(),
-            message: e.message(),
+            message: cut(e.message(), MARKER_TEXT),
             snapshot: e
                 .field("snapshot")
                 .and_then(Value::as_str)
-                .map(str::to_string),
+                .map(|s| cut(s.to_string(), MARKER_TEXT)),
         })
     }
 }
@@ -274,6 +294,10 @@ impl Collected {
     }
 }
 
+/// A callsite (held, so that its address stays its own), and the series it feeds: (series,
+/// field position).
+type Feeds = (Arc<Callsite>, Vec<(usize, usize)>);
+
 /// Reads `specs` from `files` merged by time, in one pass. Damage met on the way goes to
 /// `problem` and the rest is read.
 pub fn collect(
@@ -299,7 +323,6 @@ pub fn collect_with(
         until: settings.query.until,
         ..Query::default()
     };
-    let selected = window.open(files, &mut problem);
     let mut out = Collected {
         series: specs
             .iter()
@@ -315,42 +338,51 @@ pub fn collect_with(
         span: None,
         available: BTreeSet::new(),
     };
-    for (source, item) in selected.events {
-        let e = match item {
-            Ok(e) => e,
-            Err(err) => {
-                problem(&selected.paths[source], &err);
-                continue;
-            }
-        };
-        if !window.matches(&e) {
-            continue;
+    // Which series each callsite feeds, and at which field: found once per callsite (the
+    // `Arc` is held so that its address is not reused while it is a key).
+    let mut feeds: ByCallsite<Feeds> = ByCallsite::default();
+    for_each_event(files, &window, &mut problem, |e| {
+        if !window.matches(e) {
+            return;
         }
-        each(&e);
+        each(e);
         out.span = Some(
             out.span
                 .map_or((e.ts, e.ts), |(a, b)| (a.min(e.ts), b.max(e.ts))),
         );
-        note_available(&mut out.available, &e);
-        let passes = settings.query.matches(&e);
-        for (spec, data) in specs.iter().zip(&mut out.series) {
-            if matches!(spec, SeriesSpec::Field { .. }) && !passes {
-                continue;
+        let key = Arc::as_ptr(&e.callsite) as usize;
+        if !feeds.contains_key(&key) {
+            if feeds.len() >= 4_096 {
+                feeds.clear();
             }
-            match spec.read(&e) {
-                Some(Some(v)) => {
-                    data.matched += 1;
-                    data.values.push(e.ts, v);
+            note_available(&mut out.available, e);
+            let list = specs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, spec)| spec.field_of(&e.callsite).map(|pos| (i, pos)))
+                .collect();
+            feeds.insert(key, (e.callsite.clone(), list));
+        }
+        let passes = settings.query.matches(e);
+        for &(i, pos) in &feeds[&key].1 {
+            let spec = &specs[i];
+            if let SeriesSpec::Field { filter, .. } = spec {
+                if !passes || !filter.matches(e) {
+                    continue;
                 }
-                Some(None) => {
-                    data.matched += 1;
-                    data.skipped += 1;
-                }
-                None => {}
+            }
+            let Some(v) = e.values.get(e.callsite.n_args + pos) else {
+                continue;
+            };
+            let data = &mut out.series[i];
+            data.matched += 1;
+            match number(v) {
+                Some(x) => data.values.push(e.ts, x),
+                None => data.skipped += 1,
             }
         }
         if passes {
-            if let Some(m) = Marker::of(&e) {
+            if let Some(m) = Marker::of(e) {
                 if out.markers.len() < MAX_MARKERS {
                     out.markers.push(m);
                 } else {
@@ -358,7 +390,7 @@ pub fn collect_with(
                 }
             }
         }
-    }
+    });
     out
 }
 

@@ -2,14 +2,16 @@
 //! what was recorded, how the run ended and why, what went wrong before, and what each
 //! recorded series did, from one streaming pass in bounded memory.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{json, Value as J};
-use ttlog_reader::{format_rfc3339, Event, EventKind, Level, Query, RunEnd, Value};
+use ttlog_reader::{format_rfc3339, Callsite, Event, EventKind, Level, Query, RunEnd, Value};
 
+use crate::events::{for_each_event, ByCallsite};
 use crate::loop_timing::{self, report_json, Series, MAX_ITERATIONS};
-use crate::series::{note_available, number, quote, MAX_AVAILABLE};
+use crate::series::{number, quote, MAX_AVAILABLE};
 use crate::spans::SpanStats;
 
 /// WARN-or-worse events listed before the end.
@@ -18,6 +20,8 @@ pub const LAST_WARNINGS: usize = 20;
 pub const MAX_PROBLEMS: usize = 100;
 /// Tracked schemas and variables per schema described.
 pub const MAX_SCHEMAS: usize = 100;
+/// Most bytes of a listed warning's message.
+pub const MAX_MESSAGE: usize = 4_096;
 /// Snapshot files looked at beside the log.
 pub const MAX_SNAPSHOT_FILES: usize = 1_000;
 
@@ -76,74 +80,124 @@ fn time(ns: u64) -> String {
 }
 
 fn event_json(e: &Event) -> J {
-    json!({"time": time(e.ts), "level": e.level_name(), "target": e.target(), "message": e.message()})
+    let mut message = e.message();
+    if message.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    json!({"time": time(e.ts), "level": e.level_name(), "target": e.target(), "message": message})
 }
 
-/// The summary of `files` (merged by time; a rotated series or several runs) as JSON: see
-/// the crate docs of `ttlog-view summary` for the keys. Damage met on the way goes to
-/// `problem` as well as into `problems`.
-pub fn summarize(
-    files: &[PathBuf],
-    query: &Query,
-    mut problem: impl FnMut(&Path, &ttlog_reader::Error),
-) -> J {
-    let mut problems: Vec<String> = Vec::new();
-    let mut problems_total = 0u64;
-    let mut unreadable = Vec::new();
-    let selected = query.open(files, |p, e| {
-        problem(p, e);
-        unreadable.push((p.to_path_buf(), e.to_string()));
-    });
-    for (p, e) in &unreadable {
-        problems_total += 1;
-        problems.push(format!("{}: {e}", p.display()));
-    }
-    let mut note =
-        |path: &Path, e: &ttlog_reader::Error, problems: &mut Vec<String>, total: &mut u64| {
-            *total += 1;
-            if problems.len() < MAX_PROBLEMS {
-                problems.push(format!("{}: {e}", path.display()));
+/// What a callsite's events add to the summary, found once per callsite.
+enum Role {
+    /// Rows of tracked schema `schema` (an index); each field's variable index.
+    Track {
+        schema: usize,
+        vars: Vec<Option<usize>>,
+    },
+    /// A span record or the end event: handled by name.
+    Special,
+    /// Any other event; each field's numeric series index (made when first numeric).
+    Other { numeric: Vec<Option<usize>> },
+}
+
+/// Everything the summary gathers in its pass.
+#[derive(Default)]
+struct Acc {
+    events: u64,
+    levels: Vec<u64>,
+    dropped: u64,
+    span: Option<(u64, u64)>,
+    warnings: VecDeque<J>,
+    end_event: Option<J>,
+    schemas: Vec<(String, Schema)>,
+    numeric: Vec<(String, Range)>,
+    numeric_at: HashMap<String, usize>,
+    spans: SpanStats,
+    starts_total: usize,
+    /// Roles by callsite; the `Arc` is held so that its address is not reused.
+    roles: ByCallsite<(Arc<Callsite>, Role)>,
+}
+
+/// Most callsites remembered at once (each block defines its own; the map is emptied when
+/// full).
+const MAX_ROLES: usize = 4_096;
+
+impl Acc {
+    /// Finds `e`'s callsite's role, once per callsite.
+    fn know_role(&mut self, e: &Event, key: usize) {
+        if !self.roles.contains_key(&key) {
+            if self.roles.len() >= MAX_ROLES {
+                self.roles.clear();
             }
-            problem(path, e);
-        };
-    let mut events = 0u64;
-    let mut levels: BTreeMap<String, u64> = BTreeMap::new();
-    let mut dropped = 0u64;
-    let mut span: Option<(u64, u64)> = None;
-    let mut warnings: VecDeque<J> = VecDeque::new();
-    let mut end_event: Option<J> = None;
-    let mut schemas: BTreeMap<String, Schema> = BTreeMap::new();
-    let mut numeric: BTreeMap<String, Range> = BTreeMap::new();
-    let mut available = BTreeSet::new();
-    let mut spans = SpanStats::default();
-    let mut starts_total = 0usize;
-    for (source, item) in selected.events {
-        let e = match item {
-            Ok(e) => e,
-            Err(err) => {
-                note(
-                    &selected.paths[source],
-                    &err,
-                    &mut problems,
-                    &mut problems_total,
-                );
-                continue;
-            }
-        };
-        if !query.matches(&e) {
-            continue;
+            let role = self.make_role(e);
+            self.roles.insert(key, (e.callsite.clone(), role));
         }
-        span = Some(span.map_or((e.ts, e.ts), |(a, b)| (a.min(e.ts), b.max(e.ts))));
+    }
+
+    fn make_role(&mut self, e: &Event) -> Role {
+        let cs = &e.callsite;
+        match &*cs.target {
+            "ttlog.span" | "ttlog.end" => Role::Special,
+            "ttlog.track" => {
+                let name = &*cs.template;
+                let schema = match self.schemas.iter().position(|(n, _)| n == name) {
+                    Some(at) => at,
+                    None if self.schemas.len() < MAX_SCHEMAS => {
+                        self.schemas.push((name.to_string(), Schema::default()));
+                        self.schemas.len() - 1
+                    }
+                    None => return Role::Special,
+                };
+                let vars = &mut self.schemas[schema].1.variables;
+                let ids = cs
+                    .field_names
+                    .iter()
+                    .map(|f| {
+                        if &**f == "read_errors" {
+                            return None;
+                        }
+                        match vars.iter().position(|(n, _)| n == &**f) {
+                            Some(at) => Some(at),
+                            None if vars.len() < ttlog_reader::MAX_FIELD_COLUMNS => {
+                                vars.push((f.to_string(), Range::default()));
+                                Some(vars.len() - 1)
+                            }
+                            None => None,
+                        }
+                    })
+                    .collect();
+                Role::Track { schema, vars: ids }
+            }
+            _ => Role::Other {
+                numeric: vec![None; cs.field_names.len()],
+            },
+        }
+    }
+
+    fn add(&mut self, e: &Event) {
+        self.span = Some(
+            self.span
+                .map_or((e.ts, e.ts), |(a, b)| (a.min(e.ts), b.max(e.ts))),
+        );
         if let EventKind::Dropped { count, .. } = e.kind {
-            dropped += count;
-            continue;
+            self.dropped += count;
+            return;
         }
         if !matches!(e.kind, EventKind::Log) {
-            continue;
+            return;
         }
-        events += 1;
-        *levels.entry(e.level_name().into_owned()).or_default() += 1;
-        spans.add(&e);
+        self.events += 1;
+        let level = usize::from(e.callsite.level);
+        if self.levels.len() <= level {
+            self.levels.resize(level + 1, 0);
+        }
+        self.levels[level] += 1;
+        let severe = e.level().is_some_and(|l| l >= Level::Warn) || e.callsite.level > 5;
         if e.target() == "ttlog.end" {
             let fields: serde_json::Map<String, J> = e
                 .fields()
@@ -156,69 +210,138 @@ pub fn summarize(
                     )
                 })
                 .collect();
-            end_event = Some(json!({"time": time(e.ts), "message": e.message(), "fields": fields}));
-        } else if e.level().is_some_and(|l| l >= Level::Warn) || e.callsite.level > 5 {
-            if warnings.len() == LAST_WARNINGS {
-                warnings.pop_front();
+            self.end_event =
+                Some(json!({"time": time(e.ts), "message": e.message(), "fields": fields}));
+        } else if severe {
+            if self.warnings.len() == LAST_WARNINGS {
+                self.warnings.pop_front();
             }
-            warnings.push_back(event_json(&e));
+            self.warnings.push_back(event_json(e));
         }
-        if available.len() < MAX_AVAILABLE {
-            note_available(&mut available, &e);
-        }
-        if e.target() == "ttlog.track" {
-            let name = &*e.callsite.template;
-            if !schemas.contains_key(name) && schemas.len() >= MAX_SCHEMAS {
-                continue;
-            }
-            let s = schemas.entry(name.to_string()).or_default();
-            if s.rows == 0 {
-                s.first = e.ts;
-            }
-            s.rows += 1;
-            s.last = s.last.max(e.ts);
-            if starts_total < MAX_ITERATIONS && !s.starts_dropped {
-                s.starts.push(e.ts);
-                starts_total += 1;
-            } else if !s.starts_dropped {
-                s.starts_dropped = true;
-                starts_total -= s.starts.len();
-                s.starts = Vec::new();
-            }
-            for (k, v) in e.fields() {
-                if k == "read_errors" {
-                    continue;
+        self.spans.add(e);
+        let key = Arc::as_ptr(&e.callsite) as usize;
+        self.know_role(e, key);
+        let Acc {
+            roles,
+            schemas,
+            starts_total,
+            ..
+        } = self;
+        match &roles.get(&key).expect("made above").1 {
+            Role::Special => {}
+            Role::Track { schema, vars } => {
+                let s = &mut schemas[*schema].1;
+                if s.rows == 0 {
+                    s.first = e.ts;
                 }
-                let at = match s.variables.iter().position(|(n, _)| n == k) {
-                    Some(at) => at,
-                    None if s.variables.len() < ttlog_reader::MAX_FIELD_COLUMNS => {
-                        s.variables.push((k.to_string(), Range::default()));
-                        s.variables.len() - 1
+                s.rows += 1;
+                s.last = s.last.max(e.ts);
+                if *starts_total < MAX_ITERATIONS && !s.starts_dropped {
+                    s.starts.push(e.ts);
+                    *starts_total += 1;
+                } else if !s.starts_dropped {
+                    s.starts_dropped = true;
+                    *starts_total -= s.starts.len();
+                    s.starts = Vec::new();
+                }
+                for ((_, v), var) in e.fields().zip(vars) {
+                    if let Some(var) = var {
+                        s.variables[*var].1.add(number(v));
                     }
-                    None => continue,
-                };
-                s.variables[at].1.add(number(v));
-            }
-        } else if e.target() != "ttlog.span" {
-            for (k, v) in e.fields() {
-                let Some(x) = number(v) else { continue };
-                if matches!(v, Value::Bool(_)) {
-                    continue;
                 }
-                let name = format!("{}@target={}", quote(k, true), e.target());
-                if !numeric.contains_key(&name) && numeric.len() >= MAX_AVAILABLE {
-                    continue;
-                }
-                numeric.entry(name).or_default().add(Some(x));
             }
+            Role::Other { .. } => self.add_numeric(e),
         }
     }
-    let file_info: Vec<J> = selected
+
+    fn add_numeric(&mut self, e: &Event) {
+        let key = Arc::as_ptr(&e.callsite) as usize;
+        for (i, (k, v)) in e.fields().enumerate() {
+            if matches!(v, Value::Bool(_)) {
+                continue;
+            }
+            let Some(x) = number(v) else { continue };
+            let known = match &self.roles.get(&key).map(|r| &r.1) {
+                Some(Role::Other { numeric }) => numeric.get(i).copied().flatten(),
+                _ => None,
+            };
+            let at = match known {
+                Some(at) => at,
+                None => {
+                    let name = format!("{}@target={}", quote(k, true), e.target());
+                    let at = match self.numeric_at.get(&name) {
+                        Some(&at) => at,
+                        None if self.numeric.len() < MAX_AVAILABLE => {
+                            self.numeric.push((name.clone(), Range::default()));
+                            self.numeric_at.insert(name, self.numeric.len() - 1);
+                            self.numeric.len() - 1
+                        }
+                        None => continue,
+                    };
+                    if let Some((_, Role::Other { numeric })) = self.roles.get_mut(&key) {
+                        if let Some(slot) = numeric.get_mut(i) {
+                            *slot = Some(at);
+                        }
+                    }
+                    at
+                }
+            };
+            self.numeric[at].1.add(Some(x));
+        }
+    }
+}
+
+/// The summary of `files` (merged by time; a rotated series or several runs) as JSON: see
+/// `ttlog-view summary --help` for what it holds. Damage met on the way goes to `problem`
+/// as well as into `problems`.
+pub fn summarize(
+    files: &[PathBuf],
+    query: &Query,
+    problem: impl FnMut(&Path, &ttlog_reader::Error),
+) -> J {
+    summarize_with(files, query, problem, |_| {})
+}
+
+/// [`summarize`], every selected event also handed to `each` in the same pass (the report
+/// gathers its series so).
+pub fn summarize_with(
+    files: &[PathBuf],
+    query: &Query,
+    mut problem: impl FnMut(&Path, &ttlog_reader::Error),
+    mut each: impl FnMut(&Event),
+) -> J {
+    let mut problems: Vec<String> = Vec::new();
+    let mut problems_total = 0u64;
+    let mut acc = Acc::default();
+    let read = for_each_event(
+        files,
+        query,
+        |path, e| {
+            problems_total += 1;
+            if problems.len() < MAX_PROBLEMS {
+                problems.push(format!("{}: {e}", path.display()));
+            }
+            problem(path, e);
+        },
+        |e| {
+            if query.matches(e) {
+                acc.add(e);
+                each(e);
+            }
+        },
+    );
+    let unreadable: Vec<&PathBuf> = files.iter().filter(|f| !read.paths.contains(f)).collect();
+    let file_info: Vec<J> = read
         .paths
         .iter()
         .map(|p| {
             let size = std::fs::metadata(p).map_or(0, |m| m.len());
-            match RunEnd::of_file(p) {
+            let seen = read
+                .run_end
+                .clone()
+                .ok_or(())
+                .or_else(|()| RunEnd::of_file(p));
+            match seen {
                 Ok(r) => json!({"path": p.display().to_string(), "size": size, "state": r.state(),
                                 "end": r.end, "end_event": r.end_event}),
                 Err(e) => {
@@ -229,10 +352,10 @@ pub fn summarize(
         .chain(
             unreadable
                 .iter()
-                .map(|(p, e)| json!({"path": p.display().to_string(), "state": e})),
+                .map(|p| json!({"path": p.display().to_string(), "state": "unreadable"})),
         )
         .collect();
-    let header = selected.headers.first();
+    let header = read.headers.first();
     // The run's end: its last file's state, and the cause from the end event.
     let last_state = file_info
         .iter()
@@ -243,15 +366,13 @@ pub fn summarize(
     let end = json!({
         "state": last_state.get("state").cloned().unwrap_or(J::Null),
         "how": last_state.get("end").cloned().unwrap_or(J::Null),
-        "cause": end_event,
+        "cause": acc.end_event,
     });
-    let sessions: BTreeSet<&str> = selected
-        .headers
-        .iter()
-        .map(|h| h.session.as_str())
-        .collect();
-    let snapshots = snapshots_beside(&selected.paths, &sessions);
-    let tracked: Vec<J> = schemas
+    let sessions: BTreeSet<&str> = read.headers.iter().map(|h| h.session.as_str()).collect();
+    let snapshots = snapshots_beside(&read.paths, &sessions);
+    let mut available: Vec<String> = Vec::new();
+    let tracked: Vec<J> = acc
+        .schemas
         .iter()
         .map(|(name, s)| {
             let secs = (s.last - s.first) as f64 / 1e9;
@@ -261,15 +382,28 @@ pub fn summarize(
                 "rows": s.rows,
                 "rate_hz": rate,
                 "variables": s.variables.iter().map(|(v, r)| {
+                    let series = format!("{}.{}", quote(name, true), quote(v, false));
+                    if r.count > 0 && available.len() < MAX_AVAILABLE {
+                        available.push(series.clone());
+                    }
                     let mut j = r.json();
                     j["name"] = json!(v);
-                    j["series"] = json!(format!("{}.{}", quote(name, true), quote(v, false)));
+                    j["series"] = json!(series);
                     j
                 }).collect::<Vec<_>>(),
             })
         })
         .collect();
+    let mut numeric = std::mem::take(&mut acc.numeric);
+    numeric.sort_by(|a, b| a.0.cmp(&b.0));
+    for (n, _) in &numeric {
+        if available.len() < MAX_AVAILABLE {
+            available.push(n.clone());
+        }
+    }
+    let mut schemas: BTreeMap<String, Schema> = acc.schemas.into_iter().collect();
     let loop_json = loop_of(&mut schemas);
+    let level_count = |n: usize| acc.levels.get(n).copied().unwrap_or(0);
     json!({
         "files": file_info,
         "service": header.and_then(|h| h.service.clone()),
@@ -277,27 +411,27 @@ pub fn summarize(
         "pid": header.and_then(|h| h.pid),
         "session": header.map(|h| h.session.clone()),
         "sessions": sessions.len(),
-        "first": span.map(|s| time(s.0)),
-        "last": span.map(|s| time(s.1)),
-        "first_ns": span.map(|s| s.0),
-        "last_ns": span.map(|s| s.1),
-        "duration_s": span.map(|s| (s.1 - s.0) as f64 / 1e9),
+        "first": acc.span.map(|s| time(s.0)),
+        "last": acc.span.map(|s| time(s.1)),
+        "first_ns": acc.span.map(|s| s.0),
+        "last_ns": acc.span.map(|s| s.1),
+        "duration_s": acc.span.map(|s| (s.1 - s.0) as f64 / 1e9),
         "end": end,
-        "events": events,
-        "levels": Level::ALL.iter().map(|l| (l.as_str().to_string(), json!(levels.get(l.as_str()).copied().unwrap_or(0))))
-            .chain(levels.iter().filter(|(k, _)| k.starts_with("LEVEL")).map(|(k, v)| (k.clone(), json!(v))))
+        "events": acc.events,
+        "levels": Level::ALL.iter().map(|l| (l.as_str().to_string(), json!(level_count(*l as usize))))
+            .chain((6..acc.levels.len()).filter(|&n| acc.levels[n] > 0).map(|n| (format!("LEVEL{n}"), json!(acc.levels[n]))))
             .collect::<serde_json::Map<_, _>>(),
-        "dropped": dropped,
+        "dropped": acc.dropped,
         "problems": problems,
         "problems_total": problems_total,
-        "last_warnings": warnings.into_iter().collect::<Vec<_>>(),
+        "last_warnings": acc.warnings.into_iter().collect::<Vec<_>>(),
         "snapshots": snapshots,
         "tracked": tracked,
         "numeric": numeric.iter().map(|(n, r)| { let mut j = r.json(); j["series"] = json!(n); j }).collect::<Vec<_>>(),
         "loop": loop_json,
-        "spans": spans.rows().into_iter().map(|r| json!({"name": r.name, "count": r.count, "p50_ns": r.p50_ns,
+        "spans": acc.spans.rows().into_iter().map(|r| json!({"name": r.name, "count": r.count, "p50_ns": r.p50_ns,
             "p99_ns": r.p99_ns, "max_ns": r.max_ns, "busy_p50_ns": r.busy_p50_ns})).collect::<Vec<_>>(),
-        "series_available": available.into_iter().collect::<Vec<_>>(),
+        "series_available": available,
     })
 }
 

@@ -19,6 +19,8 @@ const READERS: &[&[&str]] = &[
     &["info"],
     &["verify"],
     &["stats"],
+    &["summary"],
+    &["summary", "--format", "json"],
 ];
 
 fn run_all(file: &str, what: &str) -> Vec<std::process::Output> {
@@ -46,6 +48,14 @@ fn run_all(file: &str, what: &str) -> Vec<std::process::Output> {
     let dest = dir.path().join("rec.bin");
     let o = view_limited(&["recover", file, "-o", dest.to_str().unwrap()]);
     assert_no_crash(&o, &format!("{what}: recover"));
+    let dest = dir.path().join("report.html");
+    let o = view_limited(&["report", file, "-o", dest.to_str().unwrap()]);
+    assert_no_crash(&o, &format!("{what}: report"));
+    for series in ["x@level>=TRACE", "a.b"] {
+        let dest = dir.path().join("plot.png");
+        let o = view_limited(&["plot", file, series, "-o", dest.to_str().unwrap()]);
+        assert_no_crash(&o, &format!("{what}: plot {series}"));
+    }
     outs
 }
 

@@ -77,6 +77,7 @@ pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};
 pub use run_end::RunEnd;
 pub use tail::{last_events, Tail};
 pub use trailer::Trailer;
+pub use ttlog_format::lock::is_being_written;
 pub use ttlog_format::{format_rfc3339, parse_rfc3339};
 pub use ttlog_format::{
     DropReason, Header, Level, EVENT_VALUE_BUDGET, MAX_KEY_TEXT, SPAN_RECORD_FIELDS, SPAN_TARGET,
