@@ -10,7 +10,7 @@ use ttlog_reader::{Callsite, Event, Value};
 
 use crate::decimate::Decimator;
 use crate::events::ByCallsite;
-use crate::series::{number, quote, Marker, SeriesData, MAX_MARKERS};
+use crate::series::{keep_marker, number, quote, Marker, SeriesData};
 
 /// Most series gathered (more are left out, counted).
 pub const MAX_SERIES: usize = 500;
@@ -27,6 +27,7 @@ pub struct EverySeries {
     pub markers: Vec<Marker>,
     /// Markers past the cap.
     pub markers_dropped: u64,
+    warns: usize,
     /// First and last time seen.
     pub span: Option<(u64, u64)>,
     /// Series left out past [`MAX_SERIES`].
@@ -44,6 +45,7 @@ impl EverySeries {
             feeds: ByCallsite::default(),
             markers: Vec::new(),
             markers_dropped: 0,
+            warns: 0,
             span: None,
             left_out: 0,
         }
@@ -69,11 +71,12 @@ impl EverySeries {
                 .map_or((e.ts, e.ts), |(a, b)| (a.min(e.ts), b.max(e.ts))),
         );
         if let Some(m) = Marker::of(e) {
-            if self.markers.len() < MAX_MARKERS {
-                self.markers.push(m);
-            } else {
-                self.markers_dropped += 1;
-            }
+            keep_marker(
+                &mut self.markers,
+                &mut self.warns,
+                &mut self.markers_dropped,
+                m,
+            );
         }
         let key = Arc::as_ptr(&e.callsite) as usize;
         if self.feeds.len() >= 4_096 && !self.feeds.contains_key(&key) {

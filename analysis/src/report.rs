@@ -242,7 +242,13 @@ fn chart(s: &crate::series::SeriesData, c: &Collected, t0: u64, max_markers: usi
             let at = (m.ts.saturating_sub(t0) / 1_000) as f64 / 1e6;
             let label = cut(&format!("{} {}: {}", m.level, m.target, m.message), 300);
             x.extend([Some(at), Some(at), None]);
-            y.extend([Some(lo), Some(hi), None]);
+            // WARN and ERROR as a rug along the top; CRITICAL and snapshots across.
+            let from = if matches!(kind, "WARN" | "ERROR") {
+                hi - (hi - lo).max(1e-9) * 0.08
+            } else {
+                lo
+            };
+            y.extend([Some(from), Some(hi), None]);
             text.extend([label.clone(), label, String::new()]);
         }
         plot.add_trace(
@@ -443,7 +449,7 @@ fn page(
     let decimated = c.series.iter().filter(|x| !x.values.is_raw()).count();
     let _ = writeln!(
         h,
-        "<p class=\"note\" id=\"sampling\">{} series drawn{}; {}. Zoom or pan one chart and the others follow; hover for values; vertical lines mark WARN (orange), ERROR (red), CRITICAL (dark red) events and snapshots (purple){}.</p>",
+        "<p class=\"note\" id=\"sampling\">{} series drawn{}; {}. Zoom or pan one chart and the others follow; hover for values; ticks along each chart's top mark WARN (orange) and ERROR (red) events, lines across it CRITICAL events (dark red) and snapshots (purple){}.</p>",
         c.series.len(),
         if all_series > c.series.len() {
             format!(" (the first {} of {all_series})", c.series.len())

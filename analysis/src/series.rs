@@ -205,6 +205,19 @@ impl Marker {
     }
 }
 
+/// Keeps `m` among `markers` within [`MAX_MARKERS`], at most half of them WARN (`warns`
+/// counts those kept): the errors, criticals and snapshots of a run with thousands of
+/// warnings are never the ones left out.
+pub fn keep_marker(markers: &mut Vec<Marker>, warns: &mut usize, dropped: &mut u64, m: Marker) {
+    let warn = m.level == "WARN" && m.snapshot.is_none();
+    if markers.len() < MAX_MARKERS && (!warn || *warns < MAX_MARKERS / 2) {
+        *warns += usize::from(warn);
+        markers.push(m);
+    } else {
+        *dropped += 1;
+    }
+}
+
 /// One series, read.
 #[derive(Clone, Debug)]
 pub struct SeriesData {
@@ -341,6 +354,7 @@ pub fn collect_with(
     // Which series each callsite feeds, and at which field: found once per callsite (the
     // `Arc` is held so that its address is not reused while it is a key).
     let mut feeds: ByCallsite<Feeds> = ByCallsite::default();
+    let mut warns = 0;
     for_each_event(files, &window, &mut problem, |e| {
         if !window.matches(e) {
             return;
@@ -383,11 +397,7 @@ pub fn collect_with(
         }
         if passes {
             if let Some(m) = Marker::of(e) {
-                if out.markers.len() < MAX_MARKERS {
-                    out.markers.push(m);
-                } else {
-                    out.markers_dropped += 1;
-                }
+                keep_marker(&mut out.markers, &mut warns, &mut out.markers_dropped, m);
             }
         }
     });

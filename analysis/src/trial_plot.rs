@@ -1,7 +1,7 @@
 //! A trial as a picture (`ttlog-view plot`, `ttlog.plot`): one panel per series, stacked on
 //! a shared time axis (seconds since the first event, or wall-clock time), the series drawn
-//! from their min-max decimated points, and WARN, ERROR and CRITICAL events and snapshots
-//! as vertical markers across every panel. [`describe`] says what was drawn, as JSON.
+//! from their min-max decimated points, and WARN and ERROR events as a rug of ticks along
+//! each panel's top, CRITICAL events and snapshots as lines across every panel. [`describe`] says what was drawn, as JSON.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -165,14 +165,18 @@ where
             });
         }
         mesh.draw().map_err(err)?;
-        // The worst drawn last, on top: WARN, ERROR, CRITICAL, snapshots.
+        // The worst drawn last, on top: WARN, ERROR, CRITICAL, snapshots. WARN and ERROR
+        // are a rug along the panel's top (thousands must not hide the data); CRITICAL
+        // events and snapshots, the few that end a run, cross the whole panel.
+        let rug = ys.end - (ys.end - ys.start) * 0.08;
         for m in by_severity(&c.markers) {
             let x = m.ts.saturating_sub(t0) as f64 / 1e9;
             let color = marker_color(m);
+            let from = if severity(m) >= 2 { ys.start } else { rug };
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(x, ys.start), (x, ys.end)],
-                    color.mix(0.6).stroke_width(1),
+                    vec![(x, from), (x, ys.end)],
+                    color.mix(0.8).stroke_width(1),
                 )))
                 .map_err(err)?;
         }
