@@ -18,7 +18,7 @@ use serde_json::{json, Value as J};
 use ttlog_reader::{format_rfc3339, Event, EventKind, Query};
 
 use crate::every_series::EverySeries;
-use crate::series::{Collected, Marker};
+use crate::series::{cut, Collected, Marker};
 use crate::summary::summarize_with;
 
 const STYLE: &str = include_str!("../assets/report.css");
@@ -102,17 +102,6 @@ fn text_of(v: &J) -> String {
     }
 }
 
-fn cut(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
 /// The events kept for the table.
 struct TableEvents {
     severe: Vec<(u64, String, String, String)>,
@@ -134,7 +123,7 @@ impl TableEvents {
                 e.ts,
                 e.level_name().into_owned(),
                 e.target().to_string(),
-                cut(&e.message(), 2_000),
+                cut(e.message(), 2_000),
             )
         };
         if Marker::of(e).is_some() {
@@ -240,7 +229,7 @@ fn chart(s: &crate::series::SeriesData, c: &Collected, t0: u64, max_markers: usi
         let mut text: Vec<String> = Vec::new();
         for m in of_kind {
             let at = (m.ts.saturating_sub(t0) / 1_000) as f64 / 1e6;
-            let label = cut(&format!("{} {}: {}", m.level, m.target, m.message), 300);
+            let label = cut(format!("{} {}: {}", m.level, m.target, m.message), 300);
             x.extend([Some(at), Some(at), None]);
             // WARN and ERROR as a rug along the top; CRITICAL and snapshots across.
             let from = if matches!(kind, "WARN" | "ERROR") {

@@ -161,7 +161,8 @@ pub fn number(v: &Value) -> Option<f64> {
 /// summary show messages whole up to their own bounds).
 pub const MARKER_TEXT: usize = 1_000;
 
-fn cut(mut s: String, max: usize) -> String {
+/// `s` cut to at most `max` bytes (at a character boundary), `…` marking a cut.
+pub(crate) fn cut(mut s: String, max: usize) -> String {
     if s.len() > max {
         let mut end = max;
         while !s.is_char_boundary(end) {

@@ -11,7 +11,7 @@ use ttlog_reader::{format_rfc3339, Callsite, Event, EventKind, Level, Query, Run
 
 use crate::events::{for_each_event, ByCallsite};
 use crate::loop_timing::{self, report_json, Series, MAX_ITERATIONS};
-use crate::series::{number, quote, MAX_AVAILABLE};
+use crate::series::{cut, number, quote, MAX_AVAILABLE};
 use crate::spans::SpanStats;
 
 /// WARN-or-worse events listed before the end.
@@ -80,15 +80,7 @@ fn time(ns: u64) -> String {
 }
 
 fn event_json(e: &Event) -> J {
-    let mut message = e.message();
-    if message.len() > MAX_MESSAGE {
-        let mut end = MAX_MESSAGE;
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        message.truncate(end);
-        message.push('…');
-    }
+    let message = cut(e.message(), MAX_MESSAGE);
     json!({"time": time(e.ts), "level": e.level_name(), "target": e.target(), "message": message})
 }
 

@@ -1,17 +1,27 @@
-//! MCAP out, for Foxglove and PlotJuggler: log events as `foxglove.Log` messages on topic
-//! `/log`, and each tracked schema (rows of target `ttlog.track`: Python `log.schema(...)`
-//! rows, `update()` rows as schema `tracked`) as its own channel `/track/NAME`, whose JSON
-//! messages plot as time series. Messages are JSON with a JSON Schema; log and publish
-//! times are the event's time; chunks are LZ4-compressed. One pass, streaming. At most
-//! [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) schemas get channels (the first
-//! seen); rows of any other schema go to `/log` as messages, so nothing is lost.
+//! MCAP out, for Foxglove and PlotJuggler:
+//! - every log event as a `foxglove.Log` message on topic `/log`;
+//! - each tracked schema (rows of target `ttlog.track`: Python `log.schema(...)` rows,
+//!   `update()` rows as schema `tracked`) on its own channel `/track/NAME`, its JSON Schema
+//!   typed from the first row (`number`, `integer`, `boolean`, `string`, … or null);
+//! - each callsite of other events with numeric or boolean fields (a Rust control loop's
+//!   `info!("tick", angle = a, torque = t)`) also on a channel of its own, named
+//!   `/TARGET/TEMPLATE` from its target and message template (`/demo::control/tick`), with
+//!   `@LINE` added when another callsite already has that name; its messages hold the time
+//!   and those fields, typed, so they plot as time series. Its other fields stay in `/log`.
+//!
+//! Messages are JSON with a JSON Schema; log and publish times are the event's time; chunks
+//! are LZ4-compressed. One pass, streaming. At most
+//! [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) channels besides `/log` are made
+//! (the first seen); rows of any other schema go to `/log` as messages, and other
+//! callsites' values stay in `/log`'s text, so nothing is lost.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
+use std::sync::Arc;
 
 use mcap::records::MessageHeader;
 use mcap::{Compression, WriteOptions, Writer};
-use ttlog_reader::{json_string, Event, Level};
+use ttlog_reader::{json_string, Callsite, Event, Level, Value};
 
 use crate::TRACK_TARGET;
 
@@ -43,6 +53,19 @@ pub struct McapSummary {
     pub log_messages: u64,
     /// Messages per tracked topic (`/track/NAME`).
     pub tracked: BTreeMap<String, u64>,
+    /// Messages per callsite topic (`/TARGET/TEMPLATE`).
+    pub callsites: BTreeMap<String, u64>,
+}
+
+/// A callsite as a channel knows it across blocks: target, template, file, line.
+type CallsiteKey = (Arc<str>, Arc<str>, Arc<str>, u32);
+
+/// A callsite's channel: its id, topic, and which fields it carries (their positions).
+#[derive(Clone)]
+struct CallsiteChannel {
+    id: u16,
+    topic: String,
+    fields: Vec<usize>,
 }
 
 /// Writes events into one MCAP file.
@@ -50,6 +73,12 @@ pub struct McapWriter<W: Write + Seek> {
     writer: Writer<W>,
     log_channel: u16,
     track_channels: HashMap<String, u16>,
+    /// Callsite channels by (target, template, file, line); `None`: no numeric field, or
+    /// past the channel cap.
+    callsite_channels: HashMap<CallsiteKey, Option<CallsiteChannel>>,
+    topics: std::collections::HashSet<String>,
+    /// The same by callsite address (held, so that the address is not reused).
+    by_address: HashMap<usize, (Arc<Callsite>, Option<CallsiteChannel>)>,
     sequence: u32,
     json: String,
     summary: McapSummary,
@@ -64,6 +93,19 @@ fn foxglove_level(event: &Event) -> u8 {
         Some(Level::Error) => 4,
         // CRITICAL and the unnamed levels above it: Foxglove's FATAL.
         Some(Level::Critical) | None => 5,
+    }
+}
+
+/// The JSON Schema of a value's type (null allowed: a value may be missing in a later row).
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Float(_) => r#"{"type":["number","null"]}"#,
+        Value::Int(_) => r#"{"type":["integer","null"]}"#,
+        Value::Bool(_) => r#"{"type":["boolean","null"]}"#,
+        Value::Text(_) | Value::Bytes(_) => r#"{"type":["string","null"]}"#,
+        Value::Array(_) => r#"{"type":["array","null"]}"#,
+        Value::Map(_) => r#"{"type":["object","null"]}"#,
+        _ => "{}",
     }
 }
 
@@ -90,6 +132,9 @@ impl<W: Write + Seek> McapWriter<W> {
             writer,
             log_channel,
             track_channels: HashMap::new(),
+            callsite_channels: HashMap::new(),
+            topics: std::collections::HashSet::new(),
+            by_address: HashMap::new(),
             sequence: 0,
             json: String::new(),
             summary: McapSummary::default(),
@@ -105,10 +150,11 @@ impl<W: Write + Seek> McapWriter<W> {
         let mut schema = String::from(
             r#"{"type":"object","properties":{"timestamp":{"type":"object","properties":{"sec":{"type":"integer"},"nsec":{"type":"integer"}}}"#,
         );
-        for (field, _) in event.fields() {
+        for (field, value) in event.fields() {
             schema.push(',');
             json_string(&mut schema, field);
-            schema.push_str(":{}");
+            schema.push(':');
+            schema.push_str(json_type(value));
         }
         schema.push_str("}}");
         let schema_id = self
@@ -122,7 +168,90 @@ impl<W: Write + Seek> McapWriter<W> {
         Ok(id)
     }
 
-    /// Adds one event: a tracked row to its schema's channel, anything else to `/log`.
+    fn channels(&self) -> usize {
+        self.track_channels.len() + self.topics.len()
+    }
+
+    /// The channel of `event`'s callsite, made at its first event with a numeric or boolean
+    /// field.
+    fn callsite_channel(&mut self, event: &Event) -> Result<Option<CallsiteChannel>, McapError> {
+        let address = Arc::as_ptr(&event.callsite) as usize;
+        if let Some((_, known)) = self.by_address.get(&address) {
+            return Ok(known.clone());
+        }
+        if self.by_address.len() >= 4_096 {
+            self.by_address.clear();
+        }
+        let cs = &event.callsite;
+        let key = (
+            cs.target.clone(),
+            cs.template.clone(),
+            cs.file.clone(),
+            cs.line,
+        );
+        let found = match self.callsite_channels.get(&key) {
+            Some(known) => known.clone(),
+            None => {
+                let made = self.make_callsite_channel(event)?;
+                if self.callsite_channels.len() < 4 * ttlog_reader::MAX_FIELD_COLUMNS {
+                    self.callsite_channels.insert(key, made.clone());
+                }
+                made
+            }
+        };
+        self.by_address
+            .insert(address, (event.callsite.clone(), found.clone()));
+        Ok(found)
+    }
+
+    fn make_callsite_channel(
+        &mut self,
+        event: &Event,
+    ) -> Result<Option<CallsiteChannel>, McapError> {
+        let fields: Vec<usize> = event
+            .fields()
+            .enumerate()
+            .filter(|(_, (_, v))| matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_)))
+            .map(|(i, _)| i)
+            .collect();
+        if fields.is_empty() || self.channels() >= ttlog_reader::MAX_FIELD_COLUMNS {
+            return Ok(None);
+        }
+        let cs = &event.callsite;
+        let mut topic = format!("/{}/{}", cs.target, cs.template);
+        if self.topics.contains(&topic) || topic == "/log" || topic.starts_with("/track/") {
+            topic = format!("{topic}@{}", cs.line);
+            let base = topic.clone();
+            let mut n = 2;
+            while self.topics.contains(&topic) {
+                topic = format!("{base}#{n}");
+                n += 1;
+            }
+        }
+        let mut schema = String::from(
+            r#"{"type":"object","properties":{"timestamp":{"type":"object","properties":{"sec":{"type":"integer"},"nsec":{"type":"integer"}}}"#,
+        );
+        let all: Vec<(&str, &Value)> = event.fields().collect();
+        for &i in &fields {
+            let (name, value) = all[i];
+            schema.push(',');
+            json_string(&mut schema, name);
+            schema.push(':');
+            schema.push_str(json_type(value));
+        }
+        schema.push_str("}}");
+        let schema_id = self
+            .writer
+            .add_schema(&topic, "jsonschema", schema.as_bytes())?;
+        let id = self
+            .writer
+            .add_channel(schema_id, &topic, "json", &BTreeMap::new())?;
+        self.topics.insert(topic.clone());
+        Ok(Some(CallsiteChannel { id, topic, fields }))
+    }
+
+    /// Adds one event: a tracked row to its schema's channel, anything else to `/log`, and
+    /// an event's numeric and boolean fields also to its callsite's channel.
     pub fn push(&mut self, event: &Event) -> Result<(), McapError> {
         let mut json = std::mem::take(&mut self.json);
         json.clear();
@@ -132,10 +261,8 @@ impl<W: Write + Seek> McapWriter<W> {
         // rows of others go to `/log`, so a file of many schema names cannot multiply
         // channels, schemas and the summary without bound.
         let tracked = (event.target() == TRACK_TARGET).then(|| event.message());
-        let tracked = tracked.filter(|name| {
-            self.track_channels.contains_key(name)
-                || self.track_channels.len() < ttlog_reader::MAX_FIELD_COLUMNS
-        });
+        let room = self.channels() < ttlog_reader::MAX_FIELD_COLUMNS;
+        let tracked = tracked.filter(|name| self.track_channels.contains_key(name) || room);
         let channel = if let Some(name) = tracked {
             for (field, value) in event.fields() {
                 json.push(',');
@@ -173,6 +300,11 @@ impl<W: Write + Seek> McapWriter<W> {
             json_string(&mut json, &event.callsite.file);
             json.push_str(&format!(",\"line\":{}", event.callsite.line));
             self.summary.log_messages += 1;
+            if event.target() != TRACK_TARGET {
+                if let Some(channel) = self.callsite_channel(event)? {
+                    self.write_values(event, &channel)?;
+                }
+            }
             self.log_channel
         };
         json.push('}');
@@ -188,6 +320,44 @@ impl<W: Write + Seek> McapWriter<W> {
         );
         self.json = json;
         result.map_err(McapError)
+    }
+
+    /// The message of `event` on its callsite's channel: the time and the fields it carries
+    /// (a field whose value is not a number or a boolean in this event is left out).
+    fn write_values(&mut self, event: &Event, channel: &CallsiteChannel) -> Result<(), McapError> {
+        let mut text = String::from("{\"timestamp\":");
+        push_time(&mut text, event.ts);
+        let all: Vec<(&str, &Value)> = event.fields().collect();
+        for &i in &channel.fields {
+            let Some((name, value)) = all.get(i) else {
+                continue;
+            };
+            if !matches!(value, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                continue;
+            }
+            text.push(',');
+            json_string(&mut text, name);
+            text.push(':');
+            value.write_json(&mut text);
+        }
+        text.push('}');
+        self.sequence = self.sequence.wrapping_add(1);
+        *self
+            .summary
+            .callsites
+            .entry(channel.topic.clone())
+            .or_default() += 1;
+        self.writer
+            .write_to_known_channel(
+                &MessageHeader {
+                    channel_id: channel.id,
+                    sequence: self.sequence,
+                    log_time: event.ts,
+                    publish_time: event.ts,
+                },
+                text.as_bytes(),
+            )
+            .map_err(McapError)
     }
 
     /// Writes the summary and the footer; returns what was written.

@@ -15,20 +15,10 @@ import time
 
 import numpy as np
 
-
-class Joint:
-    def __init__(self) -> None:
-        self.angle = np.float32(0.0)
-        for i in range(12):
-            setattr(self, f"v{i}", 0.0)
-        self.mode = 2
-        self.ok = True
-
-    def __str__(self) -> str:
-        return "knee"
+# The README's controller: 15 tracked values (a numpy float32 among them).
+from osl_update import NAMES, Joint
 
 
-NAMES = ["angle"] + [f"v{i}" for i in range(12)] + ["mode", "ok"]
 MESSAGE_EVERY = 10
 
 

@@ -213,9 +213,18 @@ def test_mcap_channels_counts_times_and_values(tmp_path):
         reader = mcap_reader.make_reader(f)
         summary = reader.get_summary()
         counts = {c.topic: summary.statistics.channel_message_counts[c.id] for c in summary.channels.values()}
-        assert counts == {"/log": 6, "/track/knee": 500, "/track/ankle": 250}
-        assert {summary.schemas[c.schema_id].name for c in summary.channels.values()} == {"foxglove.Log", "knee", "ankle"}
+        # The warnings' numeric field `joint` plots too: a channel of their callsite.
+        [warnings] = [t for t in counts if t not in ("/log", "/track/knee", "/track/ankle")]
+        assert warnings == "/python/torque {} high" and counts == {
+            "/log": 6, "/track/knee": 500, "/track/ankle": 250, warnings: 5}
+        schemas = {c.topic: json.loads(summary.schemas[c.schema_id].data) for c in summary.channels.values()}
+        assert schemas["/track/knee"]["properties"]["angle"] == {"type": ["number", "null"]}
+        assert schemas[warnings]["properties"]["joint"] == {"type": ["integer", "null"]}
         messages = [(ch.topic, m.log_time, json.loads(m.data)) for _, ch, m in reader.iter_messages(log_time_order=False)]
+    assert [d for t, _, d in messages if t == warnings] == [
+        {"timestamp": {"sec": e["ts_ns"] // 10**9, "nsec": e["ts_ns"] % 10**9}, "joint": 2}
+        for e in source if e["level"] == "WARN"]
+    messages = [m for m in messages if m[0] != warnings]
     assert len(messages) == len(source)
     for (topic, log_time, data), event in zip(messages, source):
         assert log_time == event["ts_ns"]
@@ -226,6 +235,40 @@ def test_mcap_channels_counts_times_and_values(tmp_path):
         else:
             assert topic == f"/track/{event['msg']}"
             assert {k: v for k, v in data.items() if k != "timestamp"} == event["fields"]
+
+
+def test_mcap_plots_the_numeric_fields_of_every_callsite(tmp_path):
+    """A control loop's values logged as fields (not tracked) get a typed channel per
+    callsite: Foxglove and PlotJuggler plot them; message counts and values equal the JSON
+    export."""
+    mcap_reader = pytest.importorskip("mcap.reader")
+    path = tmp_path / "loop.bin"
+    with ttlog.Logger(path) as log:
+        for i in range(300):
+            log.info("tick", angle=i * 0.01, torque=-i, ok=i % 3 == 0, mode="walk")
+            if i % 100 == 0:
+                log.info("phase %s", i // 100, gain=1.5)
+    out = tmp_path / "loop.mcap"
+    done = subprocess.run([ttlog_view(), "convert", str(path), "--to", "mcap", "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    source = [e for e in ttlog.open(path) if e["msg"] == "tick"]
+    with open(out, "rb") as f:
+        reader = mcap_reader.make_reader(f)
+        summary = reader.get_summary()
+        topics = {c.topic: c for c in summary.channels.values()}
+        [tick] = [t for t in topics if t.endswith("/tick")]
+        [phase] = [t for t in topics if t.endswith("/phase {}")]
+        counts = summary.statistics.channel_message_counts
+        assert counts[topics[tick].id] == 300 and counts[topics[phase].id] == 3
+        schema = json.loads(summary.schemas[topics[tick].schema_id].data)["properties"]
+        assert schema["angle"] == {"type": ["number", "null"]}
+        assert schema["torque"] == {"type": ["integer", "null"]}
+        assert schema["ok"] == {"type": ["boolean", "null"]}
+        assert "mode" not in schema  # text stays in /log
+        got = [json.loads(m.data) for _, ch, m in reader.iter_messages(topics=[tick])]
+    assert [{k: v for k, v in g.items() if k != "timestamp"} for g in got] == [
+        {k: v for k, v in e["fields"].items() if k != "mode"} for e in source]
 
 
 def test_each_tracked_schema_gets_a_typed_table(tmp_path):
