@@ -122,7 +122,12 @@ pub fn run(args: &ConvertArgs) -> u8 {
         To::Parquet | To::Mcap => unreachable!("handled above"),
         To::ChromeTrace => {
             let mut out = out;
-            let result = crate::chrome_trace::write(&files, &query, &mut out, &mut status)
+            let mut report = crate::parquet::Report {
+                status: &mut status,
+                bar: indicatif::ProgressBar::hidden(),
+                passes: ["", ""],
+            };
+            let result = ttlog_export::write_chrome_trace(&files, &query, &mut out, &mut report)
                 .and_then(|()| out.flush());
             if let Err(e) = result {
                 return output_failed(&e, &status);

@@ -6,7 +6,6 @@
 #[macro_use]
 mod exit;
 mod args;
-mod chrome_trace;
 mod convert;
 mod info;
 mod loop_timing;

@@ -1,14 +1,14 @@
-//! `convert --to mcap`: the selected events as one MCAP file (`ttlog-export`'s `mcap`):
-//! logs on `/log` as `foxglove.Log`, tracked schemas as `/track/NAME` channels that plot.
+//! `convert --to mcap`: the selected events as one MCAP file (`ttlog_export::write_mcap`):
+//! logs on `/log` as `foxglove.Log`, tracked schemas on `/track/NAME` and each callsite's
+//! numeric fields on `/TARGET/TEMPLATE`, channels that plot.
 
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use ttlog_export::McapWriter;
+use ttlog_export::{write_mcap, JobError};
 use ttlog_reader::Query;
 
-use crate::exit::{commit_output, open_output, Status, USAGE};
-use crate::pipeline::open_merged;
+use crate::exit::{Status, USAGE};
+use crate::parquet::{progress_bar, Report};
 
 /// Converts `files` to an MCAP file at `output`; returns the exit code.
 pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut Status) -> u8 {
@@ -16,25 +16,20 @@ pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut
         eprintln!("ttlog-view: --to mcap needs -o OUT (MCAP is not written to a terminal or pipe)");
         return USAGE;
     };
-    let (pending, file) = match open_output(output, files, status) {
-        Ok(opened) => opened,
-        Err(code) => return code,
+    let mut report = Report {
+        status,
+        bar: progress_bar(files),
+        passes: ["writing messages", "writing messages"],
     };
-    let result = (|| {
-        let mut writer = McapWriter::new(BufWriter::with_capacity(1 << 20, file))?;
-        let (merged, names) = open_merged(files, query, status);
-        for (source, item) in merged {
-            match item {
-                Ok(e) if query.matches(&e) => writer.push(&e)?,
-                Ok(_) => {}
-                Err(e) => status.problem(&names[source], &e),
-            }
-        }
-        writer.finish()
-    })();
+    let result = write_mcap(files, query, output, &mut report);
+    report.bar.finish_and_clear();
     match result {
-        Ok(_) => commit_output(pending, status),
-        Err(e) => status.fail(format!("{}: {e}", output.display())),
+        Ok(_) => {}
+        Err(JobError::Refused(e)) => {
+            eprintln!("ttlog-view: {e}");
+            return USAGE;
+        }
+        Err(e) => report.status.fail(e),
     }
-    status.code()
+    report.status.code()
 }

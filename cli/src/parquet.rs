@@ -10,9 +10,12 @@ use ttlog_reader::Query;
 
 use crate::exit::{Status, USAGE};
 
-struct Report<'s> {
-    status: &'s mut Status,
-    bar: ProgressBar,
+/// An export job's reports: damage into the status, progress on a spinner; `passes`
+/// names what each pass does.
+pub(crate) struct Report<'s> {
+    pub status: &'s mut Status,
+    pub bar: ProgressBar,
+    pub passes: [&'static str; 2],
 }
 
 impl Progress for Report<'_> {
@@ -21,18 +24,15 @@ impl Progress for Report<'_> {
             .suspend(|| self.status.problem(&path.display().to_string(), error));
     }
     fn advanced(&mut self, pass: u8, events: u64) {
-        self.bar.set_message(if pass == 1 {
-            "reading fields"
-        } else {
-            "writing rows"
-        });
+        self.bar
+            .set_message(self.passes[usize::from(pass.clamp(1, 2)) - 1]);
         self.bar.set_position(events);
     }
 }
 
 /// A spinner of events read, per pass, on stderr when it is a terminal and the input is
 /// over 64 MiB.
-fn progress_bar(files: &[PathBuf]) -> ProgressBar {
+pub(crate) fn progress_bar(files: &[PathBuf]) -> ProgressBar {
     use std::io::IsTerminal;
     let total: u64 = files
         .iter()
@@ -75,6 +75,7 @@ pub fn run(
     let mut report = Report {
         status,
         bar: progress_bar(files),
+        passes: ["reading fields", "writing rows"],
     };
     let result = write_parquet(files, query, output, &keys, &mut report);
     report.bar.finish_and_clear();

@@ -374,3 +374,53 @@ fn dataset(
     }
     Ok(rows)
 }
+
+/// Exports the events of `files` that `query` selects to one MCAP file at `output`
+/// ([`McapWriter`](crate::McapWriter)), written beside it and put in place when whole, never
+/// over an input or a log. Returns what was written.
+pub fn write_mcap(
+    files: &[PathBuf],
+    query: &Query,
+    output: &Path,
+    progress: &mut dyn Progress,
+) -> Result<crate::McapSummary, JobError> {
+    let (pending, file) = OutputFile::create(output, files).map_err(refused_or_failed)?;
+    let failed = |e: &dyn std::fmt::Display| JobError::Failed(format!("{}: {e}", output.display()));
+    let mut writer =
+        crate::McapWriter::new(BufWriter::with_capacity(1 << 20, file)).map_err(|e| failed(&e))?;
+    let (merged, paths, _) = open_merged(files, query, Some(&mut *progress));
+    let mut seen = 0u64;
+    for (source, item) in merged {
+        match item {
+            Ok(e) if query.matches(&e) => writer.push(&e).map_err(|e| failed(&e))?,
+            Ok(_) => {}
+            Err(e) => progress.problem(&paths[source], &e),
+        }
+        seen += 1;
+        if seen.is_multiple_of(65_536) {
+            progress.advanced(1, seen);
+        }
+    }
+    let summary = writer.finish().map_err(|e| failed(&e))?;
+    pending.commit().map_err(refused_or_failed)?;
+    Ok(summary)
+}
+
+/// Exports the events of `files` that `query` selects as a Chrome trace
+/// ([`write_chrome_trace`](crate::write_chrome_trace)) at `output`, written beside it and put
+/// in place when whole, never over an input or a log.
+pub fn write_chrome_trace_file(
+    files: &[PathBuf],
+    query: &Query,
+    output: &Path,
+    progress: &mut dyn Progress,
+) -> Result<(), JobError> {
+    use std::io::Write;
+    let (pending, file) = OutputFile::create(output, files).map_err(refused_or_failed)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    crate::write_chrome_trace(files, query, &mut out, progress)
+        .and_then(|()| out.flush())
+        .map_err(|e| JobError::Failed(format!("{}: {e}", output.display())))?;
+    drop(out);
+    pending.commit().map_err(refused_or_failed)
+}

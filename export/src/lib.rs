@@ -95,11 +95,14 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use ttlog_reader::{Callsite, Event, Shape, Value};
 
+pub mod chrome_trace;
 mod job;
 pub mod mcap;
 pub mod output;
+pub use crate::chrome_trace::write_chrome_trace;
 pub use crate::job::{
-    parse_partition_keys, tracked_path, write_parquet, JobError, PartitionKey, Progress,
+    parse_partition_keys, tracked_path, write_chrome_trace_file, write_mcap, write_parquet,
+    JobError, PartitionKey, Progress,
 };
 pub use crate::mcap::{McapError, McapSummary, McapWriter};
 pub use crate::output::{check_output, OutputError, OutputFile};

@@ -41,6 +41,8 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(reader::convert, m)?)?;
     m.add_function(wrap_pyfunction!(reader::to_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(reader::to_mcap, m)?)?;
+    m.add_function(wrap_pyfunction!(reader::to_chrome_trace, m)?)?;
     m.add_function(wrap_pyfunction!(reader::parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(reader::expand_paths, m)?)?;
     m.add_function(wrap_pyfunction!(columns::columns, m)?)?;

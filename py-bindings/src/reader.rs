@@ -482,3 +482,75 @@ pub fn run_end<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>>
     d.set_item("live", run.live)?;
     Ok(d)
 }
+
+/// Runs an export job on `paths` as `ttlog-view convert` runs it (the same `ttlog-export`
+/// job: selection, damage reporting, atomic output never over an input or a log); returns
+/// the damaged data skipped, or raises as `to_parquet` does.
+fn export_job<'py>(
+    py: Python<'py>,
+    paths: &[String],
+    filter: Option<Vec<String>>,
+    strict: bool,
+    since: Option<u64>,
+    until: Option<u64>,
+    job: impl FnOnce(&[std::path::PathBuf], &Query, &mut Collected) -> Result<(), ttlog_export::JobError>
+        + Send,
+) -> PyResult<Bound<'py, PyList>> {
+    let query = query(filter, since, until)?;
+    drop(open_all(paths)?);
+    let inputs: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
+    let mut collected = Collected {
+        problems: Vec::new(),
+        first: None,
+    };
+    match py.detach(|| job(&inputs, &query, &mut collected)) {
+        Ok(()) => {}
+        Err(ttlog_export::JobError::Refused(m)) => return Err(PyValueError::new_err(m)),
+        Err(e) => return Err(PyIOError::new_err(e.to_string())),
+    }
+    if strict {
+        if let Some(e) = collected.first {
+            return Err(e);
+        }
+    }
+    if !collected.problems.is_empty() {
+        warn_damaged(py, &collected.problems)?;
+    }
+    problems_list(py, &collected.problems)
+}
+
+/// Writes the events of `paths` to one MCAP file at `out`, as `ttlog-view convert --to mcap`
+/// does; returns the damaged data skipped.
+#[pyfunction]
+#[pyo3(signature = (paths, out, filter=None, strict=false, since=None, until=None))]
+pub fn to_mcap<'py>(
+    py: Python<'py>,
+    paths: Vec<String>,
+    out: std::path::PathBuf,
+    filter: Option<Vec<String>>,
+    strict: bool,
+    since: Option<u64>,
+    until: Option<u64>,
+) -> PyResult<Bound<'py, PyList>> {
+    export_job(py, &paths, filter, strict, since, until, |inputs, q, c| {
+        ttlog_export::write_mcap(inputs, q, &out, c).map(|_| ())
+    })
+}
+
+/// Writes the events of `paths` as a Chrome trace (Trace Event JSON) at `out`, as
+/// `ttlog-view convert --to chrome-trace` does; returns the damaged data skipped.
+#[pyfunction]
+#[pyo3(signature = (paths, out, filter=None, strict=false, since=None, until=None))]
+pub fn to_chrome_trace<'py>(
+    py: Python<'py>,
+    paths: Vec<String>,
+    out: std::path::PathBuf,
+    filter: Option<Vec<String>>,
+    strict: bool,
+    since: Option<u64>,
+    until: Option<u64>,
+) -> PyResult<Bound<'py, PyList>> {
+    export_job(py, &paths, filter, strict, since, until, |inputs, q, c| {
+        ttlog_export::write_chrome_trace_file(inputs, q, &out, c)
+    })
+}

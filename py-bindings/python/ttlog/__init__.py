@@ -20,7 +20,7 @@ from __future__ import annotations
 from ._handler import Handler
 from ._logger import Logger
 from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, plot, report, run_end, snapshots,
-                       summary, to_csv, to_json, to_parquet)
+                       summary, to_chrome_trace, to_csv, to_json, to_mcap, to_parquet)
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -35,6 +35,8 @@ __all__ = [
     "to_csv",
     "to_json",
     "to_parquet",
+    "to_mcap",
+    "to_chrome_trace",
     "columns",
     "dataframe",
     "loop_stats",

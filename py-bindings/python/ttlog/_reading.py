@@ -15,6 +15,8 @@ from ._ttlog import report as _report
 from ._ttlog import run_end as _run_end
 from ._ttlog import summary as _summary
 from ._ttlog import convert as _convert
+from ._ttlog import to_chrome_trace as _to_chrome_trace
+from ._ttlog import to_mcap as _to_mcap
 from ._ttlog import to_parquet as _to_parquet
 from ._ttlog import expand_paths as _expand_paths
 from ._ttlog import loop_stats as _loop_stats
@@ -104,6 +106,28 @@ def to_parquet(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = N
     Selection and damaged data: as in ``open``."""
     return _reading(_to_parquet, _expand(paths), _os.fspath(out), partition_by, _filters(filter), strict,
                     _ns(since, "since"), _ns(until, "until"))[0]
+
+
+def to_mcap(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+            since: Time = None, until: Time = None) -> List[Dict[str, Any]]:
+    """Writes the events of ``paths`` to ``out`` as one MCAP file for Foxglove and
+    PlotJuggler, the same file ``ttlog-view convert --to mcap`` writes: log events on
+    ``/log``, tracked schemas on ``/track/NAME``, each callsite's numeric fields on
+    ``/TARGET/TEMPLATE``, typed. Returns the damaged data skipped. ``out`` is never one of
+    the inputs nor a ttlog log (``ValueError``), and appears only when complete. Selection
+    and damaged data: as in ``open``."""
+    return list(_reading(_to_mcap, _expand(paths), _os.fspath(out), _filters(filter), strict,
+                         _ns(since, "since"), _ns(until, "until")))
+
+
+def to_chrome_trace(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
+                    since: Time = None, until: Time = None) -> List[Dict[str, Any]]:
+    """Writes the events of ``paths`` to ``out`` as a Chrome trace (Trace Event JSON) for
+    ui.perfetto.dev, the same file ``ttlog-view convert --to chrome-trace`` writes: span
+    records as slices, other events as instants, a track per thread. Returns the damaged data
+    skipped; ``out`` as in ``to_mcap``."""
+    return list(_reading(_to_chrome_trace, _expand(paths), _os.fspath(out), _filters(filter), strict,
+                         _ns(since, "since"), _ns(until, "until")))
 
 
 def _column(kind: str, data: Any, valid: Any, as_numpy: bool) -> Any:

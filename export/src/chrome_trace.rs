@@ -1,5 +1,5 @@
-//! `convert --to chrome-trace`: the Trace Event JSON that ui.perfetto.dev and
-//! chrome://tracing open. Span records (target `ttlog.span`, from the `tracing` bridge)
+//! Chrome trace out (`convert --to chrome-trace`, Python `to_chrome_trace`): the Trace
+//! Event JSON that ui.perfetto.dev and chrome://tracing open. Span records (target `ttlog.span`, from the `tracing` bridge)
 //! become complete slices ("ph":"X") on their thread; every other event an instant
 //! ("ph":"i") with its level, target and fields as args. Each input file is a process,
 //! each thread a track named after it. Times are microseconds since the Unix epoch (the
@@ -11,8 +11,7 @@ use std::path::PathBuf;
 
 use ttlog_reader::{json_string, Event, Query, Value};
 
-use crate::exit::Status;
-use crate::pipeline::open_merged;
+use crate::job::Progress;
 
 fn micros(ns: u64) -> String {
     format!("{}.{:03}", ns / 1000, ns % 1000)
@@ -39,14 +38,24 @@ fn object<'a>(out: &mut String, pairs: impl Iterator<Item = (&'a str, &'a Value)
     out.push('}');
 }
 
-/// Writes the trace of `files` (merged by time, `query` applied) to `out`.
-pub fn write(
+/// Writes the trace of `files` (merged by time, `query` applied) to `out`; damage goes to
+/// `progress`.
+pub fn write_chrome_trace(
     files: &[PathBuf],
     query: &Query,
     out: &mut dyn Write,
-    status: &mut Status,
+    progress: &mut dyn Progress,
 ) -> io::Result<()> {
-    let (merged, names) = open_merged(files, query, status);
+    let selected = query.open(files, |path, e| progress.problem(path, e));
+    let (merged, names): (_, Vec<String>) = (
+        selected.events,
+        selected
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    );
+    let paths = selected.paths;
     let mut threads: HashMap<(usize, String), usize> = HashMap::new();
     out.write_all(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")?;
     let mut first = true;
@@ -56,7 +65,7 @@ pub fn write(
             Ok(e) if query.matches(&e) => e,
             Ok(_) => continue,
             Err(err) => {
-                status.problem(&names[source], &err);
+                progress.problem(&paths[source], &err);
                 continue;
             }
         };
