@@ -6,27 +6,18 @@
 #[macro_use]
 mod exit;
 mod args;
-mod convert;
-mod info;
-mod loop_timing;
-mod mcap;
+mod commands;
 mod output;
-mod parquet;
 mod pipeline;
-mod plot;
-mod recover;
-mod report;
-mod snapshots;
-mod spans;
-mod stats;
-mod summary;
-mod tail;
-mod verify;
-mod view;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use commands::{
+    convert, info, loop_timing, plot, recover, report, snapshots, spans, stats, summary, tail,
+    verify, view,
+};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -41,6 +32,10 @@ Examples:
   ttlog-view snapshots logs/snapshots             crash snapshots, newest first
   ttlog-view spans run.bin                        span durations by name (tracing bridge)
   ttlog-view convert run.bin --to chrome-trace -o run.json   a timeline for ui.perfetto.dev
+  ttlog-view loop knee_trial.bin                  did the control loop keep its period
+  ttlog-view summary knee_trial.bin               how the trial ended, what each series did
+  ttlog-view plot knee_trial.bin tracked.Knee.angle -o knee.png   series as a picture
+  ttlog-view report knee_trial.bin -o trial.html  one offline page: summary, charts, events
 
 Filters (-f, repeatable, all must hold):
   level=ERROR  level>=WARN  target=motor  target=motor::*  thread=main

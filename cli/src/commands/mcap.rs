@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use ttlog_export::{write_mcap, JobError};
 use ttlog_reader::Query;
 
+use crate::commands::parquet::{progress_bar, Report};
 use crate::exit::{Status, USAGE};
-use crate::parquet::{progress_bar, Report};
 
 /// Converts `files` to an MCAP file at `output`; returns the exit code.
 pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut Status) -> u8 {

@@ -94,10 +94,10 @@ pub fn run(args: &ConvertArgs) -> u8 {
         return crate::exit::USAGE;
     }
     if args.to == To::Mcap {
-        return crate::mcap::run(&files, &query, args.output.as_deref(), &mut status);
+        return crate::commands::mcap::run(&files, &query, args.output.as_deref(), &mut status);
     }
     if args.to == To::Parquet {
-        return crate::parquet::run(
+        return crate::commands::parquet::run(
             &files,
             &query,
             args.output.as_deref(),
@@ -122,7 +122,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
         To::Parquet | To::Mcap => unreachable!("handled above"),
         To::ChromeTrace => {
             let mut out = out;
-            let mut report = crate::parquet::Report {
+            let mut report = crate::commands::parquet::Report {
                 status: &mut status,
                 bar: indicatif::ProgressBar::hidden(),
                 passes: ["", ""],

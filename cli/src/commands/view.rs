@@ -57,8 +57,8 @@ pub fn run(args: &ViewArgs) -> u8 {
     if matches!(args.format, Format::Text | Format::Table) {
         for f in &files {
             if let Ok(r) = BlockReader::open(f) {
-                if let Some(rec) = crate::snapshots::record(r.header()) {
-                    out!("{}", crate::snapshots::describe(&rec));
+                if let Some(rec) = crate::commands::snapshots::record(r.header()) {
+                    out!("{}", crate::commands::snapshots::describe(&rec));
                 }
             }
         }

@@ -8,9 +8,9 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use ttlog_analysis::spans::{human, SpanStats};
 
 use crate::args::{expand, SelectArgs};
+use crate::commands::stats::StatsFormat;
 use crate::exit::Status;
 use crate::pipeline::open_merged;
-use crate::stats::StatsFormat;
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -141,7 +141,7 @@ pub fn run(args: &InfoArgs) -> u8 {
             ttlog_reader::format_rfc3339(t, &mut s);
             s
         };
-        let snapshot = crate::snapshots::record(&h).map(|rec| {
+        let snapshot = crate::commands::snapshots::record(&h).map(|rec| {
             rec.into_iter()
                 .filter(|(k, _)| k != "backtrace")
                 .map(|(k, v)| {
