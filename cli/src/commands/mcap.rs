@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ttlog_export::{write_mcap, JobError};
+use ttlog_export::write_mcap;
 use ttlog_reader::Query;
 
 use crate::commands::parquet::{progress_bar, Report};
@@ -22,14 +22,5 @@ pub fn run(files: &[PathBuf], query: &Query, output: Option<&Path>, status: &mut
         passes: ["writing messages", "writing messages"],
     };
     let result = write_mcap(files, query, output, &mut report);
-    report.bar.finish_and_clear();
-    match result {
-        Ok(_) => {}
-        Err(JobError::Refused(e)) => {
-            eprintln!("ttlog-view: {e}");
-            return USAGE;
-        }
-        Err(e) => report.status.fail(e),
-    }
-    report.status.code()
+    report.finish(result)
 }

@@ -78,14 +78,22 @@ pub fn run(
         passes: ["reading fields", "writing rows"],
     };
     let result = write_parquet(files, query, output, &keys, &mut report);
-    report.bar.finish_and_clear();
-    match result {
-        Ok(_) => {}
-        Err(JobError::Refused(e)) => {
-            eprintln!("ttlog-view: {e}");
-            return USAGE;
+    report.finish(result)
+}
+
+impl Report<'_> {
+    /// Ends an export job: the spinner cleared, a refused output a usage error (exit 2),
+    /// a failure reported; returns the exit code.
+    pub(crate) fn finish<T>(self, result: Result<T, JobError>) -> u8 {
+        self.bar.finish_and_clear();
+        match result {
+            Ok(_) => {}
+            Err(JobError::Refused(e)) => {
+                eprintln!("ttlog-view: {e}");
+                return USAGE;
+            }
+            Err(e) => self.status.fail(e),
         }
-        Err(e) => report.status.fail(e),
+        self.status.code()
     }
-    report.status.code()
 }
