@@ -62,10 +62,13 @@
 //! | `more_fields` ([`MORE_FIELDS`]), only when some field had no column | string: the row's other fields as a JSON object, null when none |
 //!
 //! A field's column type is the one type all its values share: int64 (integers that fit),
-//! double (numbers, integers and floats mixed), boolean, or string. Any other mix, and
-//! arrays, maps, byte strings and integers outside int64's range, become a string column
-//! holding each value as the JSON export shows it: text as itself, bytes as lowercase hex,
-//! everything else as its JSON text. A null, or an event without the
+//! double (numbers, integers and floats mixed), boolean, or string; or, when every value is
+//! an array whose items share one of those types (nulls aside; integers and floats mixed
+//! are doubles; an empty array fits any), a LIST of it (`DOUBLE[]`, `BIGINT[]`,
+//! `BOOLEAN[]`, `VARCHAR[]` in DuckDB, `List(Float64)` in Polars). Any other mix, arrays of
+//! mixed or nested items, maps, byte strings and integers outside int64's range, become a
+//! string column holding each value as the JSON export shows it: text as itself, bytes as
+//! lowercase hex, everything else as its JSON text. A null, or an event without the
 //! field, is a null. DROPPED reports have no source place: `file` is `""` and `line` 0. A
 //! field named like a fixed column (`ts`, `level`, ...) is named
 //! `fields.NAME`; when an event repeats a field name, its first value is the one kept.
@@ -84,8 +87,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::ArrayBuilder;
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampNanosecondBuilder,
-    UInt32Builder,
+    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampNanosecondBuilder, UInt32Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
@@ -93,7 +96,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
-use ttlog_reader::{Callsite, Event, Shape, Value};
+use ttlog_reader::{Callsite, Elem, Event, Shape, Value};
 
 pub mod chrome_trace;
 mod job;
@@ -174,6 +177,10 @@ pub enum Kind {
     Bool,
     /// Every value text.
     Text,
+    /// Every value an array whose items share one type (nulls aside): a LIST column of it
+    /// (`DOUBLE[]`, `BIGINT[]`, `BOOLEAN[]`, `VARCHAR[]` in DuckDB); an array of no typed
+    /// item yet is [`Elem::Empty`].
+    List(Elem),
     /// Anything else: each value's JSON text (text as itself).
     Json,
 }
@@ -188,6 +195,7 @@ impl Kind {
             Shape::Float => Kind::Float,
             Shape::Bool => Kind::Bool,
             Shape::Text => Kind::Text,
+            Shape::Array(elem) if elem != Elem::Mixed => Kind::List(elem),
             _ => Kind::Json,
         }
     }
@@ -197,6 +205,7 @@ impl Kind {
             (a, b) if a == b => a,
             (Kind::Unknown, k) | (k, Kind::Unknown) => k,
             (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+            (Kind::List(a), Kind::List(b)) if a.join(b) != Elem::Mixed => Kind::List(a.join(b)),
             _ => Kind::Json,
         }
     }
@@ -206,6 +215,17 @@ impl Kind {
             Kind::Int => DataType::Int64,
             Kind::Float => DataType::Float64,
             Kind::Bool => DataType::Boolean,
+            Kind::List(elem) => DataType::List(Arc::new(Field::new(
+                "item",
+                match elem {
+                    Elem::Int => DataType::Int64,
+                    Elem::Float => DataType::Float64,
+                    Elem::Bool => DataType::Boolean,
+                    // Only empty arrays seen: a list of text, like an all-null column.
+                    _ => DataType::Utf8,
+                },
+                true,
+            ))),
             Kind::Unknown | Kind::Text | Kind::Json => DataType::Utf8,
         }
     }
@@ -365,6 +385,10 @@ enum FieldBuilder {
     Float(Float64Builder),
     Bool(BooleanBuilder),
     Text(StringBuilder),
+    IntList(ListBuilder<Int64Builder>),
+    FloatList(ListBuilder<Float64Builder>),
+    BoolList(ListBuilder<BooleanBuilder>),
+    TextList(ListBuilder<StringBuilder>),
 }
 
 impl FieldBuilder {
@@ -373,6 +397,14 @@ impl FieldBuilder {
             Kind::Int => FieldBuilder::Int(Int64Builder::new()),
             Kind::Float => FieldBuilder::Float(Float64Builder::new()),
             Kind::Bool => FieldBuilder::Bool(BooleanBuilder::new()),
+            Kind::List(Elem::Int) => FieldBuilder::IntList(ListBuilder::new(Int64Builder::new())),
+            Kind::List(Elem::Float) => {
+                FieldBuilder::FloatList(ListBuilder::new(Float64Builder::new()))
+            }
+            Kind::List(Elem::Bool) => {
+                FieldBuilder::BoolList(ListBuilder::new(BooleanBuilder::new()))
+            }
+            Kind::List(_) => FieldBuilder::TextList(ListBuilder::new(StringBuilder::new())),
             _ => FieldBuilder::Text(StringBuilder::new()),
         }
     }
@@ -387,6 +419,43 @@ impl FieldBuilder {
             (FieldBuilder::Float(b), None) => b.append_null(),
             (FieldBuilder::Bool(b), Some(Value::Bool(x))) => b.append_value(*x),
             (FieldBuilder::Bool(b), _) => b.append_null(),
+            (FieldBuilder::IntList(b), Some(Value::Array(items))) => {
+                for v in items {
+                    match v {
+                        Value::Int(n) => b.values().append_option(i64::try_from(*n).ok()),
+                        _ => b.values().append_null(),
+                    }
+                }
+                b.append(true);
+            }
+            (FieldBuilder::FloatList(b), Some(Value::Array(items))) => {
+                for v in items {
+                    b.values().append_option(v.as_f64());
+                }
+                b.append(true);
+            }
+            (FieldBuilder::BoolList(b), Some(Value::Array(items))) => {
+                for v in items {
+                    match v {
+                        Value::Bool(x) => b.values().append_value(*x),
+                        _ => b.values().append_null(),
+                    }
+                }
+                b.append(true);
+            }
+            (FieldBuilder::TextList(b), Some(Value::Array(items))) => {
+                for v in items {
+                    match v {
+                        Value::Text(t) => b.values().append_value(t),
+                        _ => b.values().append_null(),
+                    }
+                }
+                b.append(true);
+            }
+            (FieldBuilder::IntList(b), _) => b.append(false),
+            (FieldBuilder::FloatList(b), _) => b.append(false),
+            (FieldBuilder::BoolList(b), _) => b.append(false),
+            (FieldBuilder::TextList(b), _) => b.append(false),
             (FieldBuilder::Text(b), None | Some(Value::Null)) => b.append_null(),
             (FieldBuilder::Text(b), Some(Value::Text(t))) => b.append_value(t),
             // As the JSON export shows them: lowercase hex text.
@@ -412,6 +481,10 @@ impl FieldBuilder {
             FieldBuilder::Float(b) => b.len(),
             FieldBuilder::Bool(b) => b.len(),
             FieldBuilder::Text(b) => b.len(),
+            FieldBuilder::IntList(b) => b.len(),
+            FieldBuilder::FloatList(b) => b.len(),
+            FieldBuilder::BoolList(b) => b.len(),
+            FieldBuilder::TextList(b) => b.len(),
         }
     }
 
@@ -427,6 +500,10 @@ impl FieldBuilder {
             FieldBuilder::Float(b) => b.append_nulls(n),
             FieldBuilder::Bool(b) => b.append_nulls(n),
             FieldBuilder::Text(b) => b.append_nulls(n),
+            FieldBuilder::IntList(b) => (0..n).for_each(|_| b.append(false)),
+            FieldBuilder::FloatList(b) => (0..n).for_each(|_| b.append(false)),
+            FieldBuilder::BoolList(b) => (0..n).for_each(|_| b.append(false)),
+            FieldBuilder::TextList(b) => (0..n).for_each(|_| b.append(false)),
         }
     }
 
@@ -436,6 +513,10 @@ impl FieldBuilder {
             FieldBuilder::Float(b) => Arc::new(b.finish()),
             FieldBuilder::Bool(b) => Arc::new(b.finish()),
             FieldBuilder::Text(b) => Arc::new(b.finish()),
+            FieldBuilder::IntList(b) => Arc::new(b.finish()),
+            FieldBuilder::FloatList(b) => Arc::new(b.finish()),
+            FieldBuilder::BoolList(b) => Arc::new(b.finish()),
+            FieldBuilder::TextList(b) => Arc::new(b.finish()),
         }
     }
 }

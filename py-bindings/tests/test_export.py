@@ -405,3 +405,31 @@ def test_to_mcap_and_to_chrome_trace_write_the_files_the_cli_writes(tmp_path):
             ours(path, path)
     trace = json.loads((tmp_path / "py.chrome-trace").read_text())
     assert sum(1 for e in trace["traceEvents"] if e.get("ph") == "X") == 200
+
+
+def test_arrays_of_one_type_are_typed_lists_in_parquet(tmp_path):
+    """DuckDB and Polars read an array field whose items share a type as a list of that
+    type, values equal to the JSON export; an array of mixed items stays JSON text."""
+    path = tmp_path / "paths.bin"
+    with ttlog.Logger(path) as log:
+        for i in range(50):
+            log.info("plan", waypoints=[i * 0.5, i + 0.25] if i else [], joints=[i, i + 1],
+                     flags=[True, i % 2 == 0], names=["hip", "knee"], mixed=[1, "a"])
+        log.info("no plan")
+    out = tmp_path / "paths.parquet"
+    done = subprocess.run([ttlog_view(), "convert", str(path), "--to", "parquet", "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect()
+    kinds = {n: k for n, k, *_ in con.sql(f"describe select * from '{out}'").fetchall()}
+    assert kinds["waypoints"] == "DOUBLE[]" and kinds["joints"] == "BIGINT[]"
+    assert kinds["flags"] == "BOOLEAN[]" and kinds["names"] == "VARCHAR[]"
+    assert kinds["mixed"] == "VARCHAR"
+    rows = con.sql(f"select waypoints, joints, flags, names from '{out}' order by ts").fetchall()
+    source = list(ttlog.open(path))
+    assert [list(r) for r in rows] == [
+        [e["fields"].get(k) for k in ("waypoints", "joints", "flags", "names")] for e in source]
+    polars = pytest.importorskip("polars")
+    frame = polars.read_parquet(out)
+    assert frame.schema["waypoints"] == polars.List(polars.Float64)
+    assert frame["joints"].to_list()[:2] == [[0, 1], [1, 2]]

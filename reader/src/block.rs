@@ -15,7 +15,7 @@ use crate::value::{Budget, ValueDecoder};
 use crate::{Callsite, Event};
 
 mod shape;
-pub use shape::{Shape, Shaped};
+pub use shape::{Elem, Shape, Shaped};
 
 /// What a block held.
 #[derive(Debug)]

@@ -58,7 +58,9 @@ mod tail;
 mod trailer;
 mod value;
 
-pub use block::{decode_block, decode_block_levels, BlockContent, BlockEvents, Shape, Shaped};
+pub use block::{
+    decode_block, decode_block_levels, BlockContent, BlockEvents, Elem, Shape, Shaped,
+};
 pub use error::Error;
 pub use event::{Callsite, Event, EventKind};
 pub use export::{

@@ -28,10 +28,52 @@ pub enum Shape {
     Text,
     /// Bytes.
     Bytes,
-    /// An array.
-    Array,
+    /// An array, with the one type of its items (nulls aside), if they share one.
+    Array(Elem),
     /// A map.
     Map,
+}
+
+/// The type the items of an array share (nulls aside), for a typed list column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Elem {
+    /// No item, or only nulls.
+    #[default]
+    Empty,
+    /// Integers that fit in 64 bits.
+    Int,
+    /// Floats (or integers and floats).
+    Float,
+    /// Booleans.
+    Bool,
+    /// Text.
+    Text,
+    /// Items of different types, or arrays, maps, bytes, or integers past 64 bits.
+    Mixed,
+}
+
+impl Elem {
+    /// The type of one item.
+    pub fn of_shape(shape: Shape) -> Elem {
+        match shape {
+            Shape::Null => Elem::Empty,
+            Shape::Int(n) if i64::try_from(n).is_ok() => Elem::Int,
+            Shape::Float => Elem::Float,
+            Shape::Bool => Elem::Bool,
+            Shape::Text => Elem::Text,
+            _ => Elem::Mixed,
+        }
+    }
+
+    /// The type items of both types share.
+    pub fn join(self, other: Elem) -> Elem {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Elem::Empty, e) | (e, Elem::Empty) => e,
+            (Elem::Int, Elem::Float) | (Elem::Float, Elem::Int) => Elem::Float,
+            _ => Elem::Mixed,
+        }
+    }
 }
 
 impl Shape {
@@ -44,8 +86,18 @@ impl Shape {
             Value::Bool(_) => Shape::Bool,
             Value::Text(_) => Shape::Text,
             Value::Bytes(_) => Shape::Bytes,
-            Value::Array(_) => Shape::Array,
+            Value::Array(items) => Shape::Array(items.iter().fold(Elem::Empty, |e, v| {
+                e.join(Elem::of_shape(Shape::of_item(v)))
+            })),
             Value::Map(_) => Shape::Map,
+        }
+    }
+
+    /// The shape of an array's item, its own items not looked at.
+    fn of_item(value: &Value) -> Shape {
+        match value {
+            Value::Array(_) => Shape::Array(Elem::Mixed),
+            other => Shape::of(other),
         }
     }
 }
@@ -88,19 +140,29 @@ impl ShapeBuilder<'_> {
 
 impl Builder for ShapeBuilder<'_> {
     type Item = Item;
-    type Items = bool;
+    /// Kept, and the items' type so far.
+    type Items = (bool, Elem);
     type Entries = bool;
-    fn open_array(&self) -> bool {
-        self.budget.take(1)
+    fn open_array(&self) -> (bool, Elem) {
+        (self.budget.take(1), Elem::Empty)
     }
     fn open_map(&self) -> bool {
         self.budget.take(1)
     }
-    fn push(&self, _: &mut bool, _: Item) {}
+    fn push(&self, items: &mut (bool, Elem), item: Item) {
+        // An item the budget cut is null in the value: no type.
+        if item.kept {
+            let shape = match item.shape {
+                Shape::Array(_) => Shape::Array(Elem::Mixed),
+                other => other,
+            };
+            items.1 = items.1.join(Elem::of_shape(shape));
+        }
+    }
     fn push_entry(&self, _: &mut bool, _: Item, _: Item) {}
-    fn array(&self, kept: bool) -> Item {
+    fn array(&self, (kept, elem): (bool, Elem)) -> Item {
         Item {
-            shape: Shape::Array,
+            shape: Shape::Array(elem),
             kept,
             magnitude: None,
         }
