@@ -12,8 +12,10 @@ use crate::decimate::Decimator;
 use crate::events::ByCallsite;
 use crate::series::{keep_marker, number, quote, Marker, SeriesData};
 
-/// Most series gathered (more are left out, counted).
-pub const MAX_SERIES: usize = 500;
+/// Most series gathered (more are left out, counted): twice the report's charts, so that
+/// the ones it draws are among them. Memory is at most this many times one series' bound,
+/// `raw_limit × 16 + 2 × buckets × 80` bytes (about 0.6 MB with the report's defaults).
+pub const MAX_SERIES: usize = 120;
 
 /// The series gathered so far.
 pub struct EverySeries {

@@ -31,7 +31,7 @@ pub struct ReportSettings {
     pub query: Query,
     /// Samples embedded as they are, over all charts; past it, series are decimated.
     pub point_budget: usize,
-    /// Buckets per decimated series.
+    /// Buckets per decimated series (each keeps up to four points).
     pub buckets: usize,
     /// Most charts (series) drawn.
     pub max_charts: usize,
@@ -48,7 +48,7 @@ impl Default for ReportSettings {
         ReportSettings {
             query: Query::default(),
             point_budget: 1_000_000,
-            buckets: 4_000,
+            buckets: 2_000,
             max_charts: 60,
             max_severe_events: 10_000,
             max_other_events: 10_000,
