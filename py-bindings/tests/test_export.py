@@ -61,13 +61,42 @@ def expected_column(values):
         return "DOUBLE", [None if v is None else float(v) for v in values]
     if all(isinstance(v, str) for v in present):
         return "VARCHAR", values
+    if present and all(isinstance(v, list) for v in present):
+        elem = list_item_kind([item for v in present for item in v])
+        if elem is not None:
+            convert = (lambda x: None if x is None else SPECIAL_FLOATS.get(x, x) if isinstance(x, str) else float(x)) \
+                if elem == "DOUBLE" else (lambda x: x)
+            return f"{elem}[]", [None if v is None else [convert(x) for x in v] for v in values]
     return "VARCHAR", [v if v is None or isinstance(v, str) else json.dumps(v, separators=(",", ":"))
                        for v in values]
+
+
+def list_item_kind(items):
+    """The one type of a LIST column's items (nulls aside), or None when they share none:
+    integers that fit and floats are DOUBLE, the strings JSON uses for NaN and infinities
+    count as floats beside numbers."""
+    present = [x for x in items if x is not None]
+    if not present:
+        return "VARCHAR"
+    if all(isinstance(x, bool) for x in present):
+        return "BOOLEAN"
+    if all(isinstance(x, int) and not isinstance(x, bool) and -2**63 <= x < 2**63 for x in present):
+        return "BIGINT"
+    numeric = [x for x in present if isinstance(x, (int, float)) and not isinstance(x, bool)]
+    special = [x for x in present if isinstance(x, str) and x in SPECIAL_FLOATS]
+    if numeric and len(numeric) + len(special) == len(present) and all(
+            isinstance(x, float) or -2**63 <= x < 2**63 for x in numeric):
+        return "DOUBLE"
+    if all(isinstance(x, str) for x in present):
+        return "VARCHAR"
+    return None
 
 
 def same(a, b):
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b
 
 
@@ -99,10 +128,11 @@ def check(path, tmp_path):
         kind, want = expected_column(raw)
         assert described[column] == kind, (path.name, name)
         cells = [c for (c,) in con.sql(f'select "{column}" from \'{out}\'').fetchall()]
-        # Arrays and maps are JSON text: compared parsed, as float text may differ in form.
-        cells = [json.loads(c, object_pairs_hook=first_wins) if isinstance(r, (list, dict)) else c
-                 for c, r in zip(cells, raw)]
-        want = [r if isinstance(r, (list, dict)) else w for w, r in zip(want, raw)]
+        # Arrays and maps as JSON text: compared parsed, as float text may differ in form.
+        if not kind.endswith("[]"):
+            cells = [json.loads(c, object_pairs_hook=first_wins) if isinstance(r, (list, dict)) else c
+                     for c, r in zip(cells, raw)]
+            want = [r if isinstance(r, (list, dict)) else w for w, r in zip(want, raw)]
         assert all(same(c, w) for c, w in zip(cells, want)), (path.name, name, cells[:5], want[:5])
 
 
