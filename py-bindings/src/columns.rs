@@ -31,6 +31,15 @@ enum Column {
 /// Which rows of a typed column hold a value; `None` while every row does.
 type Validity = Option<Vec<bool>>;
 
+/// The validity of a column made of `n` nulls and then a value.
+fn after_nulls(n: usize) -> Validity {
+    (n > 0).then(|| {
+        let mut v = vec![false; n];
+        v.push(true);
+        v
+    })
+}
+
 fn push_valid(validity: &mut Validity, len_before: usize, valid: bool) {
     match validity {
         Some(v) => v.push(valid),
@@ -111,19 +120,19 @@ impl Column {
                 let n = *n;
                 let mut v = vec![f64::NAN; n];
                 v.push(*f);
-                *self = Column::Float(v, (n > 0).then(|| [vec![false; n], vec![true]].concat()));
+                *self = Column::Float(v, after_nulls(n));
             }
             (Column::Null(n), Value::Int(_)) if int(value).is_some() => {
                 let n = *n;
                 let mut v = vec![0; n];
                 v.push(int(value).unwrap_or_default());
-                *self = Column::Int(v, (n > 0).then(|| [vec![false; n], vec![true]].concat()));
+                *self = Column::Int(v, after_nulls(n));
             }
             (Column::Null(n), Value::Bool(b)) => {
                 let n = *n;
                 let mut v = vec![false; n];
                 v.push(*b);
-                *self = Column::Bool(v, (n > 0).then(|| [vec![false; n], vec![true]].concat()));
+                *self = Column::Bool(v, after_nulls(n));
             }
             (Column::Float(v, m), Value::Float(f)) => {
                 push_valid(m, v.len(), true);

@@ -183,10 +183,25 @@ fn move_aside(stem: &Path, files: &[PathBuf], claim: &mut Claim) -> io::Result<(
     }
     for f in full {
         let to = aside(f, &stem_name, &tag);
-        fs::rename(f, &to)?;
+        move_without_replacing(f, &to)?;
         claim.moved.push((f.clone(), to));
     }
     Ok(())
+}
+
+/// Renames `from` to `to` unless `to` exists (a rename would replace it): a hard link that
+/// fails on an existing name, then the old name removed; where links are not supported, a
+/// rename after a last look.
+fn move_without_replacing(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => fs::remove_file(from),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if to.exists() => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists", to.display()),
+        )),
+        Err(_) => fs::rename(from, to),
+    }
 }
 
 /// `trial.log.1` with stem `trial` and tag `T` → `trial.T.log.1`.

@@ -247,7 +247,9 @@ def plot(paths: Any, series: Union[str, Sequence[str]], out: Union[str, "_os.Pat
 
     if isinstance(series, str):
         series = [series]
-    text, _ = _reading(_plot, _expand(paths), [str(s) for s in series], _os.fspath(out), _filters(filter),
+    if not isinstance(series, (list, tuple)) or not all(isinstance(s, str) for s in series):
+        raise TypeError(f"series must be a str or a list of str, not {type(series).__name__}")
+    text, _ = _reading(_plot, _expand(paths), list(series), _os.fspath(out), _filters(filter),
                        _ns(since, "since"), _ns(until, "until"), bool(wall_time))
     return json.loads(text)
 
@@ -269,7 +271,7 @@ def run_end(path: Union[str, "_os.PathLike[str]"]) -> Dict[str, Any]:
     trailer's ``clean``, ``panic``, ``exception``, ``signal-SIGTERM``, ``interrupted``, or
     None), ``end_event`` (the cause, from the run's CRITICAL ``ttlog.end`` event),
     ``damaged`` and ``live``."""
-    return _run_end(_os.fspath(path))
+    return _reading(_run_end, _os.fspath(path))
 
 
 def snapshots(directory: Union[str, "_os.PathLike[str]"]) -> List[Dict[str, Any]]:
