@@ -5,14 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ttlog_reader::{
-    for_each_block_parallel, BlockContent, BlockEvents, BlockReader, Event, EventKind, Header,
-    Query, RunEnd,
-};
-
-/// Events decoded by a worker before the rest of its block is handed to the caller's
-/// thread to decode (a block of the format's largest size never sits whole in memory).
-const CHUNK: usize = 4_096;
+use ttlog_reader::{Event, Header, Query, RunEnd, Selection};
 
 /// The files read, and their headers.
 pub struct Read {
@@ -27,109 +20,28 @@ pub struct Read {
 
 /// Hands every event of `files` selected by `window` (its time range and block filter;
 /// `each` applies the rest) to `each`, in time order for several files and in file order
-/// for one. Damage and unreadable files go to `problem`.
+/// for one ([`ttlog_reader::select`], on every core). Damage and unreadable files go to
+/// `problem`.
 pub fn for_each_event(
     files: &[PathBuf],
     window: &Query,
     mut problem: impl FnMut(&Path, &ttlog_reader::Error),
     mut each: impl FnMut(&Event),
 ) -> Read {
-    if files.len() != 1 {
-        let selected = window.open(files, &mut problem);
-        for (source, item) in selected.events {
-            match item {
-                Ok(e) => each(&e),
-                Err(err) => problem(&selected.paths[source], &err),
-            }
-        }
-        return Read {
-            paths: selected.paths,
-            headers: selected.headers,
-            run_end: None,
-        };
-    }
-    let path = &files[0];
-    let mut blocks = match BlockReader::open(path) {
-        Ok(b) => b,
-        Err(e) => {
-            problem(path, &e);
-            return Read {
-                paths: Vec::new(),
-                headers: Vec::new(),
-                run_end: None,
-            };
-        }
-    };
-    let header = blocks.header().clone();
-    let q = window.clone();
-    blocks.set_block_filter(Box::new(move |f| q.block_may_match(f)));
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut run = RunEnd::default();
-    for_each_block_parallel(
-        &mut blocks,
-        threads,
-        |block| match ttlog_reader::decode_block(&block.frame, block.payload) {
-            Ok(BlockContent::Events(mut events)) => {
-                let first: Vec<Event> = events.by_ref().take(CHUNK).collect();
-                Ok(Decoded::Events(
-                    first,
-                    (!events.is_finished()).then_some(events),
-                ))
-            }
-            Ok(BlockContent::Trailer(t)) => Ok(Decoded::Trailer(t.end.clone())),
-            Ok(_) => Ok(Decoded::Other),
-            Err(source) => Err(ttlog_reader::Error::BadBlock {
-                offset: block.offset,
-                source,
-            }),
-        },
-        |item| {
-            let mut take = |e: &Event| {
-                if &*e.callsite.target == "ttlog.end" && matches!(e.kind, EventKind::Log) {
-                    run.end_event = Some(e.message());
-                }
-                each(e);
-            };
-            match item.and_then(|r| r) {
-                Ok(Decoded::Events(first, rest)) => {
-                    for e in &first {
-                        take(e);
-                    }
-                    if let Some(rest) = rest {
-                        for e in rest {
-                            take(&e);
-                        }
-                    }
-                }
-                Ok(Decoded::Trailer(end)) => run.end = end,
-                Ok(Decoded::Other) => {}
-                Err(e) => {
-                    if !matches!(e, ttlog_reader::Error::Truncated { .. }) {
-                        run.damaged = true;
-                    }
-                    problem(path, &e);
-                }
-            }
-            true
-        },
-    );
-    run.closed = blocks.closed_cleanly();
-    run.live = !run.closed && ttlog_reader::is_being_written(path);
+    let inputs = ttlog_reader::select(files, window, threads, |item| {
+        match item {
+            Selection::Event { event, .. } => each(event),
+            Selection::Problem { path, error } => problem(path, error),
+            Selection::Opened { .. } => {}
+        }
+        true
+    });
     Read {
-        paths: vec![path.clone()],
-        headers: vec![header],
-        run_end: Some(run),
+        paths: inputs.paths,
+        headers: inputs.headers,
+        run_end: inputs.run_end,
     }
-}
-
-/// What a worker made of a block.
-enum Decoded {
-    /// Its first events, and the rest to decode.
-    Events(Vec<Event>, Option<Box<BlockEvents>>),
-    /// A trailer, with its `end`.
-    Trailer(Option<String>),
-    /// A block of a kind not known.
-    Other,
 }
 
 /// A map keyed by a callsite's address: hashed by a multiply, not SipHash (looked up for

@@ -12,6 +12,8 @@
 //!   per block (parallel decoding, recovery, summaries). [`decode_block`] decodes one block
 //!   with no I/O.
 //! - [`Merge`] interleaves several files by timestamp.
+//! - [`select`] hands out the events a [`Query`] selects from any number of files, with the
+//!   problems met reading them: one file decoded on several threads, several merged by time.
 //! - [`write_json_line`] and [`CsvExporter`] export events.
 //! - [`Filter`] parses filter expressions (`level>=WARN and joint=2`); [`Query`] combines
 //!   them with a time window and thread names, and tells from a block's frame alone whether
@@ -54,6 +56,7 @@ mod paths;
 mod query;
 mod render;
 mod run_end;
+mod select;
 mod tail;
 mod trailer;
 mod value;
@@ -77,6 +80,7 @@ pub use paths::expand_paths;
 pub use query::{Query, Selected};
 pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};
 pub use run_end::RunEnd;
+pub use select::{select, Inputs, Selection};
 pub use tail::{last_events, Tail};
 pub use trailer::Trailer;
 pub use ttlog_format::lock::is_being_written;
