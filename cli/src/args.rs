@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use ttlog_reader::{parse_rfc3339, Filter, Level, Query};
 
-use crate::exit;
+use crate::exit::{usage, Error};
 
 /// Which events to select.
 #[derive(Args, Debug, Clone, Default)]
@@ -34,23 +34,21 @@ pub struct SelectArgs {
 
 impl SelectArgs {
     /// The query these arguments describe, or a usage error already reported on stderr.
-    pub fn query(&self) -> Result<Query, u8> {
+    pub fn query(&self) -> Result<Query, Error> {
         let mut query = Query::default();
         let mut exprs = self.filters.clone();
         if let Some(level) = &self.level {
             if level.parse::<Level>().is_err() {
-                eprintln!("ttlog-view: --level: unknown level `{level}` (TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL)");
-                return Err(exit::USAGE);
+                return Err(usage(format!(
+                    "--level: unknown level `{level}` (TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL)"
+                )));
             }
             exprs.push(format!("level>={level}"));
         }
         for expr in &exprs {
             match Filter::parse(expr) {
                 Ok(f) => query.filters.push(f),
-                Err(e) => {
-                    eprintln!("ttlog-view: {e}\n{}", e.pointer());
-                    return Err(exit::USAGE);
-                }
+                Err(e) => return Err(usage(format!("{e}\n{}", e.pointer()))),
             }
         }
         query.since = self
@@ -69,7 +67,7 @@ impl SelectArgs {
 }
 
 /// RFC 3339, or a duration before now: `-10m`, `10m`, `-2h`, `-30s`, `-1d`, `-500ms`.
-fn parse_time(flag: &str, text: &str) -> Result<u64, u8> {
+fn parse_time(flag: &str, text: &str) -> Result<u64, Error> {
     if let Some(t) = parse_rfc3339(text) {
         return Ok(t);
     }
@@ -93,12 +91,9 @@ fn parse_time(flag: &str, text: &str) -> Result<u64, u8> {
                 .map_or(0, |d| d.as_nanos() as u64);
             Ok(now.saturating_sub((n * scale) as u64))
         }
-        _ => {
-            eprintln!(
-                "ttlog-view: {flag}: cannot read `{text}` as a time: use RFC 3339 (2026-11-22T03:00:00Z) or a relative time (-10m, -2h, -30s, -1d)"
-            );
-            Err(exit::USAGE)
-        }
+        _ => Err(usage(format!(
+            "{flag}: cannot read `{text}` as a time: use RFC 3339 (2026-11-22T03:00:00Z) or a relative time (-10m, -2h, -30s, -1d)"
+        ))),
     }
 }
 

@@ -11,6 +11,56 @@ pub const USAGE: u8 = 2;
 /// Finished, but some data was skipped.
 pub const DATA_LOSS: u8 = 3;
 
+/// Why a command stopped before its end: returned by the command, printed once by `main`
+/// (`ttlog-view: MESSAGE`) and mapped to its exit code there.
+#[derive(Debug)]
+pub enum Error {
+    /// The command line was wrong: an unknown value, a bad filter, an output refused
+    /// (exit 2). Nothing was written.
+    Usage(String),
+    /// The command line asked for what the files do not have (a series, a loop), found
+    /// after some of their data could not be read, which may be why (exit 3).
+    UsageAfterLoss(String),
+    /// Something other than the input's data failed: writing an output, drawing (exit 1).
+    Failed(String),
+}
+
+impl Error {
+    /// The exit code.
+    pub fn code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => USAGE,
+            Error::UsageAfterLoss(_) => DATA_LOSS,
+            Error::Failed(_) => ERROR,
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Usage(m) | Error::UsageAfterLoss(m) | Error::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<ttlog_export::JobError> for Error {
+    fn from(e: ttlog_export::JobError) -> Error {
+        match e {
+            ttlog_export::JobError::Refused(m) => Error::Usage(m),
+            other => Error::Failed(other.to_string()),
+        }
+    }
+}
+
+/// A command's result: the tally of what it met (exit 0, 1 or 3), or why it stopped.
+pub type Outcome = Result<Status, Error>;
+
+/// A usage error (exit 2).
+pub fn usage(message: impl std::fmt::Display) -> Error {
+    Error::Usage(message.to_string())
+}
+
 /// What went wrong during a command, reported on stderr as it happens.
 #[derive(Default)]
 pub struct Status {
@@ -59,6 +109,15 @@ impl Status {
         self.lost = true;
     }
 
+    /// A usage error found after reading: exit 3 when data was lost on the way, else 2.
+    pub fn usage(&self, message: impl std::fmt::Display) -> Error {
+        if self.lost {
+            Error::UsageAfterLoss(message.to_string())
+        } else {
+            Error::Usage(message.to_string())
+        }
+    }
+
     /// Records that data was lost (already reported).
     pub fn lost(&mut self) {
         self.lost = true;
@@ -76,38 +135,28 @@ impl Status {
     }
 }
 
-/// A closed pipe (`| head`) ends quietly with success; other write errors are errors.
-pub fn output_failed(e: &io::Error, status: &Status) -> u8 {
+/// The end of a command whose writing to its output failed: a closed pipe (`| head`) ends
+/// quietly with the tally so far; another write error stops it (exit 1).
+pub fn output_failed(e: &io::Error, status: Status) -> Outcome {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        return status.code();
+        return Ok(status);
     }
-    eprintln!("ttlog-view: writing output failed: {e}");
-    ERROR
+    Err(Error::Failed(format!("writing output failed: {e}")))
 }
 
-/// Opens where an export goes ([`ttlog_export::OutputFile`]): refusing an input or a ttlog
+/// Opens where an output goes ([`ttlog_export::OutputFile`]): refusing an input or a ttlog
 /// log as the output is a usage error (exit 2), with nothing written.
 pub fn open_output(
     path: &std::path::Path,
     inputs: &[std::path::PathBuf],
-    status: &mut Status,
-) -> Result<(ttlog_export::OutputFile, std::fs::File), u8> {
+) -> Result<(ttlog_export::OutputFile, std::fs::File), Error> {
     ttlog_export::OutputFile::create(path, inputs).map_err(|e| {
         if e.is_refusal() {
-            eprintln!("ttlog-view: {e}");
-            USAGE
+            Error::Usage(e.to_string())
         } else {
-            status.fail(&e);
-            status.code()
+            Error::Failed(e.to_string())
         }
     })
-}
-
-/// Puts a finished export in place; a failure is reported in `status`.
-pub fn commit_output(pending: ttlog_export::OutputFile, status: &mut Status) {
-    if let Err(e) = pending.commit() {
-        status.fail(&e);
-    }
 }
 
 /// Writes `bytes` to `path` whole or not at all, never over an input or a log.
@@ -115,17 +164,14 @@ pub fn write_whole(
     path: &std::path::Path,
     inputs: &[std::path::PathBuf],
     bytes: &[u8],
-    status: &mut Status,
-) -> Result<(), u8> {
+) -> Result<(), Error> {
     use std::io::Write;
-    let (pending, mut file) = open_output(path, inputs, status)?;
-    if let Err(e) = file.write_all(bytes).and_then(|()| file.flush()) {
-        status.fail(format!("{}: {e}", path.display()));
-        return Err(status.code());
-    }
+    let (pending, mut file) = open_output(path, inputs)?;
+    file.write_all(bytes)
+        .and_then(|()| file.flush())
+        .map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
     drop(file);
-    commit_output(pending, status);
-    Ok(())
+    pending.commit().map_err(|e| Error::Failed(e.to_string()))
 }
 
 /// Writes to stdout. A closed pipe (`ttlog-view info run.bin | head`) ends the program

@@ -110,7 +110,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let code = match cli.command {
+    let outcome = match cli.command {
         None => view::run(&cli.view),
         Some(Command::Tail(a)) => tail::run(&a),
         Some(Command::Convert(a)) => convert::run(&a),
@@ -124,6 +124,15 @@ fn main() -> ExitCode {
         Some(Command::Summary(a)) => summary::run(&a),
         Some(Command::Plot(a)) => plot::run(&a),
         Some(Command::Report(a)) => report::run(&a),
+    };
+    // Problems with the data were reported as they were met; an error that stopped the
+    // command is printed here, once.
+    let code = match outcome {
+        Ok(status) => status.code(),
+        Err(e) => {
+            eprintln!("ttlog-view: {e}");
+            e.code()
+        }
     };
     ExitCode::from(code)
 }

@@ -1,212 +1,235 @@
-//! A whole Parquet export, as `ttlog-view convert --to parquet` and Python's
-//! `ttlog.to_parquet` run it: files in, one table (with one table per tracked schema
-//! beside it, `STEM.track.NAME.parquet`) or a Hive-partitioned dataset out, in two
-//! streaming passes over the input. The first finds the fields and their types (one schema
-//! for every partition, so engines read a dataset as one table), the second writes the rows.
-//! Memory is bounded by the writers' batches, whatever the input's size.
+//! The one export job every format runs, from `ttlog-view convert` and from Python alike:
+//! the selection (query, time range), the prepass a format asks for, progress, damage
+//! reporting (each problem once), and outputs that never replace an input or a log and
+//! appear whole or not at all. Memory is bounded by the format's buffers and the reader's
+//! blocks in flight, whatever the input's size.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use ttlog_reader::{format_rfc3339, Callsite, Events, Header, Merge, Query, Shaped};
+use ttlog_reader::{select, Events, Query, Selection, Shaped};
 
-use crate::{Columns, OutputError, OutputFile, ParquetWriter, TRACK_TARGET};
-
-/// Rows each partition's writer gathers before handing them on: small, since a dataset may
-/// have many partitions open at once.
-const PARTITION_BATCH_ROWS: usize = 8192;
-
-/// What a dataset can be partitioned by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PartitionKey {
-    /// The writing program's service name (file header), `unknown` when unset.
-    Service,
-    /// The host that wrote the file (file header), `unknown` when unset.
-    Host,
-    /// The event's UTC date, `YYYY-MM-DD`.
-    Date,
-}
-
-/// Parses a comma-separated list of keys (`service,host,date`).
-pub fn parse_partition_keys(spec: &str) -> Result<Vec<PartitionKey>, String> {
-    spec.split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|k| match k {
-            "service" => Ok(PartitionKey::Service),
-            "host" => Ok(PartitionKey::Host),
-            "date" => Ok(PartitionKey::Date),
-            other => Err(format!(
-                "unknown partition key `{other}` (service, host, date)"
-            )),
-        })
-        .collect()
-}
+use crate::lines::write_lines_parallel;
+use crate::sink::{Outputs, Prepass, Sink, Source, Written};
+use crate::OutputError;
 
 /// Why an export job stopped.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum JobError {
-    /// The output was refused before anything was written (one of the inputs, a ttlog
-    /// log, a non-empty directory for a dataset): a usage error.
+    /// The output, or an option, was refused before anything was written (one of the
+    /// inputs, a ttlog log, a non-empty directory for a dataset, an option the format
+    /// does not take): a usage error.
     Refused(String),
-    /// Writing failed; nothing was put in place.
+    /// Writing an output failed; nothing was put in place.
+    Write {
+        /// The file, or `None` for standard output.
+        path: Option<PathBuf>,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// The format failed otherwise (its encoder's error); nothing was put in place.
     Failed(String),
+}
+
+impl JobError {
+    /// A failed write to `path`.
+    pub fn write(path: &Path, error: std::io::Error) -> JobError {
+        JobError::Write {
+            path: Some(path.to_path_buf()),
+            error,
+        }
+    }
+
+    /// Whether the output was a pipe its reader closed (`convert ... | head`): not a
+    /// failure of the export.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, JobError::Write { error, .. } if error.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
 
 impl std::fmt::Display for JobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             JobError::Refused(m) | JobError::Failed(m) => f.write_str(m),
+            JobError::Write {
+                path: Some(p),
+                error,
+            } => write!(f, "{}: {error}", p.display()),
+            JobError::Write { path: None, error } => write!(f, "writing output failed: {error}"),
         }
     }
 }
 
 impl std::error::Error for JobError {}
 
-fn refused_or_failed(e: OutputError) -> JobError {
-    if e.is_refusal() {
-        JobError::Refused(e.to_string())
-    } else {
-        JobError::Failed(e.to_string())
+impl From<OutputError> for JobError {
+    fn from(e: OutputError) -> JobError {
+        match e {
+            OutputError::Io(path, error) => JobError::Write {
+                path: Some(path),
+                error,
+            },
+            refused => JobError::Refused(refused.to_string()),
+        }
     }
 }
 
-/// What a Parquet job reports as it goes: damage met in the input (each problem once, in
-/// the first pass) and progress (events read, per pass).
+/// What an export job reports as it goes: damage met in the input (each problem once) and
+/// progress.
 pub trait Progress {
     /// A file could not be read, or part of one was skipped.
     fn problem(&mut self, path: &Path, error: &ttlog_reader::Error);
-    /// `events` events read so far in pass `pass` (1 or 2); called every 65,536 events.
+    /// `events` events read so far in pass `pass` (1, or 2 after a prepass); called every
+    /// 65,536 events.
     fn advanced(&mut self, _pass: u8, _events: u64) {}
 }
 
-/// The files, merged by time, with the query's block filter; unreadable ones reported.
-fn open_merged(
-    files: &[PathBuf],
-    query: &Query,
-    mut report: Option<&mut dyn Progress>,
-) -> (Merge<Events<File>>, Vec<PathBuf>, Vec<Header>) {
-    let selected = query.open(files, |path, e| {
-        if let Some(r) = report.as_deref_mut() {
-            r.problem(path, e);
+/// Progress is reported every this many events.
+const PROGRESS_EVERY: u64 = 65_536;
+
+/// What to export: the inputs, the selection, and where.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    /// The input files (patterns already expanded).
+    pub files: &'a [PathBuf],
+    /// Which events.
+    pub query: &'a Query,
+    /// The destination, or `None` for standard output.
+    pub output: Option<&'a Path>,
+    /// Worker threads decoding a single input.
+    pub threads: usize,
+}
+
+/// Runs `sink` over the events `job` selects; returns what was written. Damage goes to
+/// `progress` and does not stop the job; an output refused, or a write that fails, does,
+/// and then nothing is put in place.
+pub fn export(
+    job: &Job<'_>,
+    mut sink: Box<dyn Sink>,
+    progress: &mut dyn Progress,
+) -> Result<Written, JobError> {
+    if let Some(path) = job.output {
+        crate::check_output(path, job.files).map_err(JobError::from)?;
+    }
+    sink.check(job.output)?;
+    let prepass = sink.prepass();
+    let reported = match prepass {
+        Prepass::None => false,
+        Prepass::Shapes(whole) if job.query.is_empty() => {
+            shapes(job.files, whole, sink.as_mut(), progress);
+            true
+        }
+        Prepass::Shapes(_) | Prepass::Events => {
+            let mut seen = 0u64;
+            let mut opened = Vec::new();
+            select(job.files, job.query, job.threads, |item| {
+                match item {
+                    Selection::Opened { path, header, .. } => {
+                        opened.push((path.to_path_buf(), header.clone()));
+                    }
+                    Selection::Event { source, event } => {
+                        seen += 1;
+                        if seen.is_multiple_of(PROGRESS_EVERY) {
+                            progress.advanced(1, seen);
+                        }
+                        sink.observe(source_of(&opened, source), event);
+                    }
+                    Selection::Problem { path, error } => progress.problem(path, error),
+                }
+                true
+            });
+            true
+        }
+    };
+    let pass = if matches!(prepass, Prepass::None) {
+        1
+    } else {
+        2
+    };
+    let mut outputs = Outputs::new(job.output, job.files);
+    sink.open(&mut outputs)?;
+    if job.files.len() == 1 && sink.lines().is_some() {
+        write_lines_parallel(job, sink.as_mut(), pass, reported, progress)?;
+    } else {
+        write_events(job, sink.as_mut(), pass, reported, progress)?;
+    }
+    let mut written = sink.finish()?;
+    if let Some(path) = job.output {
+        written.files.insert(0, path.to_path_buf());
+    }
+    outputs.commit()?;
+    Ok(written)
+}
+
+/// The [`Source`] of input `index`, from the inputs opened so far.
+fn source_of(opened: &[(PathBuf, ttlog_reader::Header)], index: usize) -> Source<'_> {
+    let (path, header) = &opened[index];
+    Source {
+        index,
+        path,
+        header,
+    }
+}
+
+/// The write pass: every selected event to the sink, in order.
+fn write_events(
+    job: &Job<'_>,
+    sink: &mut dyn Sink,
+    pass: u8,
+    reported: bool,
+    progress: &mut dyn Progress,
+) -> Result<(), JobError> {
+    let mut result = Ok(());
+    let mut seen = 0u64;
+    let mut opened = Vec::new();
+    select(job.files, job.query, job.threads, |item| match item {
+        Selection::Event { source, event } => {
+            seen += 1;
+            if seen.is_multiple_of(PROGRESS_EVERY) {
+                progress.advanced(pass, seen);
+            }
+            match sink.write(source_of(&opened, source), event) {
+                Ok(()) => true,
+                Err(e) => {
+                    result = Err(e);
+                    false
+                }
+            }
+        }
+        Selection::Opened {
+            source,
+            path,
+            header,
+        } => {
+            sink.input(Source {
+                index: source,
+                path,
+                header,
+            });
+            opened.push((path.to_path_buf(), header.clone()));
+            true
+        }
+        Selection::Problem { path, error } => {
+            if !reported {
+                progress.problem(path, error);
+            }
+            true
         }
     });
-    (selected.events, selected.paths, selected.headers)
+    result
 }
 
-/// Exports the events of `files` that `query` selects to Parquet at `output`: one table
-/// (and a table per tracked schema beside it) when `partition_by` is empty, else a
-/// Hive-partitioned dataset in the new or empty directory `output`. Returns the number of
-/// event rows. Every file is written beside its destination and put in place when whole.
-pub fn write_parquet(
+/// A [`Prepass::Shapes`] prepass: each file in block order (column types do not depend
+/// on order), values walked for their shapes instead of decoded.
+fn shapes(
     files: &[PathBuf],
-    query: &Query,
-    output: &Path,
-    partition_by: &[PartitionKey],
-    progress: &mut dyn Progress,
-) -> Result<u64, JobError> {
-    if partition_by.is_empty() {
-        crate::check_output(output, files).map_err(refused_or_failed)?;
-    } else {
-        if output.is_file() {
-            return Err(JobError::Refused(format!(
-                "{}: is a file: a partitioned dataset is written into a directory",
-                output.display()
-            )));
-        }
-        // Writing into an earlier dataset would replace some of its partitions and keep
-        // others: a table that mixes runs without saying so.
-        if std::fs::read_dir(output).is_ok_and(|mut d| d.next().is_some()) {
-            return Err(JobError::Refused(format!(
-                "{}: holds files already: give a new or empty directory for the dataset \
-                 (nothing was written)",
-                output.display()
-            )));
-        }
-    }
-    // Pass 1: fields and types, of the events table and of each tracked schema's table.
-    // Damage is reported here, once.
-    let mut columns = Columns::default();
-    let mut tracked: BTreeMap<String, Columns> = BTreeMap::new();
-    if query.is_empty() {
-        // Every event is selected: only the shapes of values are read, not the values.
-        pass1_shapes(
-            files,
-            !partition_by.is_empty(),
-            &mut columns,
-            &mut tracked,
-            progress,
-        );
-    } else {
-        let (merged, names, _) = open_merged(files, query, Some(&mut *progress));
-        let mut seen = 0u64;
-        for (source, item) in merged {
-            seen += 1;
-            if seen.is_multiple_of(65_536) {
-                progress.advanced(1, seen);
-            }
-            match item {
-                Ok(e) if query.matches(&e) => {
-                    columns.observe(&e);
-                    if partition_by.is_empty() && e.target() == TRACK_TARGET {
-                        tracked.entry(e.message()).or_default().observe(&e);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => progress.problem(&names[source], &e),
-            }
-        }
-    }
-    if partition_by.is_empty() {
-        single(files, query, output, &columns, &tracked, progress)
-    } else {
-        dataset(files, query, output, &columns, partition_by, progress)
-    }
-}
-
-/// A partition value as a path component: characters with a meaning in a path or a
-/// partition spec (`/`, `=`, `%`, spaces, a leading `.`, ...) escaped as `%XX`, as Hive does;
-/// an empty value is `unknown`.
-fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for (i, c) in value.char_indices() {
-        let plain = c.is_alphanumeric() || matches!(c, '-' | '_') || (c == '.' && i > 0);
-        if plain {
-            out.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-    }
-    if out.is_empty() {
-        out.push_str("unknown");
-    }
-    out
-}
-
-/// Pass 1 when every event is selected: each file in block order (column types do not
-/// depend on order), values walked for their shapes instead of decoded. A tracked row whose
-/// message needs rendering (a template with placeholders) is decoded whole.
-fn pass1_shapes(
-    files: &[PathBuf],
-    partitioned: bool,
-    columns: &mut Columns,
-    tracked: &mut BTreeMap<String, Columns>,
+    whole: fn(&ttlog_reader::Callsite, &[ttlog_reader::Shape]) -> bool,
+    sink: &mut dyn Sink,
     progress: &mut dyn Progress,
 ) {
-    let whole = |c: &Callsite| {
-        c.target.as_ref() == TRACK_TARGET
-            && (c.n_args > 0
-                || c.template.contains(['{', '}'])
-                || c.template.len() > ttlog_reader::MAX_MESSAGE_LEN)
-    };
     let mut shapes = Vec::new();
     let mut seen = 0u64;
+    let mut index = 0;
     for path in files {
         let mut events = match Events::open(path) {
             Ok(events) => events,
@@ -215,212 +238,26 @@ fn pass1_shapes(
                 continue;
             }
         };
+        let header = events.header().clone();
+        let source = Source {
+            index,
+            path,
+            header: &header,
+        };
+        index += 1;
         while let Some(item) = events.next_shaped(&mut shapes, whole) {
             seen += 1;
-            if seen.is_multiple_of(65_536) {
+            if seen.is_multiple_of(PROGRESS_EVERY) {
                 progress.advanced(1, seen);
             }
             match item {
                 Ok(Shaped::Values(callsite)) => {
-                    let fields = shapes
-                        .get(callsite.n_args..)
-                        .unwrap_or_default()
-                        .iter()
-                        .copied();
-                    columns.observe_shapes(&callsite, fields.clone());
-                    if !partitioned && callsite.target.as_ref() == TRACK_TARGET {
-                        // No placeholders, no arguments, not cut: the message is the template.
-                        tracked
-                            .entry(callsite.template.to_string())
-                            .or_default()
-                            .observe_shapes(&callsite, fields);
-                    }
+                    let fields = shapes.get(callsite.n_args..).unwrap_or_default();
+                    sink.observe_shapes(source, &callsite, fields);
                 }
-                Ok(Shaped::Event(e)) => {
-                    columns.observe(&e);
-                    if !partitioned && e.target() == TRACK_TARGET {
-                        tracked.entry(e.message()).or_default().observe(&e);
-                    }
-                }
+                Ok(Shaped::Event(e)) => sink.observe(source, &e),
                 Err(e) => progress.problem(path, &e),
             }
         }
     }
-}
-
-/// Where a tracked schema's table goes: `STEM.track.NAME.parquet` beside the events table.
-pub fn tracked_path(output: &Path, name: &str) -> PathBuf {
-    let stem = output
-        .file_stem()
-        .map_or_else(|| "events".into(), |s| s.to_string_lossy().into_owned());
-    output.with_file_name(format!("{stem}.track.{}.parquet", escape(name)))
-}
-
-fn failed(e: impl std::fmt::Display) -> JobError {
-    JobError::Failed(e.to_string())
-}
-
-fn single(
-    files: &[PathBuf],
-    query: &Query,
-    output: &Path,
-    columns: &Columns,
-    tracked: &BTreeMap<String, Columns>,
-    progress: &mut dyn Progress,
-) -> Result<u64, JobError> {
-    // Every table is written beside its destination and put in place when all are whole.
-    let (pending, file) = OutputFile::create(output, files).map_err(refused_or_failed)?;
-    let mut w =
-        ParquetWriter::new(BufWriter::with_capacity(1 << 16, file), columns).map_err(failed)?;
-    let mut pendings = vec![pending];
-    let mut tables = HashMap::new();
-    for (name, cols) in tracked {
-        let path = tracked_path(output, name);
-        let (pending, file) = OutputFile::create(&path, files).map_err(refused_or_failed)?;
-        pendings.push(pending);
-        let table = ParquetWriter::rows(BufWriter::with_capacity(1 << 16, file), cols)
-            .map_err(failed)?
-            .with_batch_rows(PARTITION_BATCH_ROWS);
-        tables.insert(name.clone(), table);
-    }
-    // Pass 2: the same events; their problems were reported by pass 1.
-    let (merged, _, _) = open_merged(files, query, None);
-    let mut seen = 0u64;
-    for (_, item) in merged {
-        seen += 1;
-        if seen.is_multiple_of(65_536) {
-            progress.advanced(2, seen);
-        }
-        if let Ok(e) = item {
-            if query.matches(&e) {
-                w.push(&e).map_err(failed)?;
-                if e.target() == TRACK_TARGET {
-                    if let Some(t) = tables.get_mut(&e.message()) {
-                        t.push(&e).map_err(failed)?;
-                    }
-                }
-            }
-        }
-    }
-    for (_, t) in tables {
-        t.finish().map_err(failed)?;
-    }
-    let rows = w.finish().map_err(failed)?;
-    for p in pendings {
-        p.commit().map_err(refused_or_failed)?;
-    }
-    Ok(rows)
-}
-
-fn dataset(
-    files: &[PathBuf],
-    query: &Query,
-    dir: &Path,
-    columns: &Columns,
-    keys: &[PartitionKey],
-    progress: &mut dyn Progress,
-) -> Result<u64, JobError> {
-    let (merged, _, headers) = open_merged(files, query, None);
-    let mut writers: HashMap<PathBuf, ParquetWriter<BufWriter<File>>> = HashMap::new();
-    let (mut seen, mut rows) = (0u64, 0u64);
-    for (source, item) in merged {
-        seen += 1;
-        if seen % 65_536 == 0 {
-            progress.advanced(2, seen);
-        }
-        let Ok(e) = item else { continue };
-        if !query.matches(&e) {
-            continue;
-        }
-        let mut path = dir.to_path_buf();
-        for &key in keys {
-            let (name, value) = match key {
-                PartitionKey::Date => {
-                    let mut ts = String::new();
-                    format_rfc3339(e.ts, &mut ts);
-                    ts.truncate(10);
-                    ("date", ts)
-                }
-                PartitionKey::Service => (
-                    "service",
-                    headers[source].service.clone().unwrap_or_default(),
-                ),
-                PartitionKey::Host => ("host", headers[source].host.clone().unwrap_or_default()),
-            };
-            path.push(format!("{name}={}", escape(&value)));
-        }
-        let w = match writers.get_mut(&path) {
-            Some(w) => w,
-            None => {
-                std::fs::create_dir_all(&path)
-                    .map_err(|e| failed(format!("{}: {e}", path.display())))?;
-                let file_path = path.join("part-0.parquet");
-                let file = File::options()
-                    .write(true)
-                    .create_new(true)
-                    .open(&file_path)
-                    .map_err(|e| failed(format!("{}: {e}", file_path.display())))?;
-                let w = ParquetWriter::new(BufWriter::with_capacity(1 << 16, file), columns)
-                    .map_err(failed)?
-                    .with_batch_rows(PARTITION_BATCH_ROWS);
-                writers.entry(path.clone()).or_insert(w)
-            }
-        };
-        w.push(&e).map_err(failed)?;
-        rows += 1;
-    }
-    for (_, w) in writers {
-        w.finish().map_err(failed)?;
-    }
-    Ok(rows)
-}
-
-/// Exports the events of `files` that `query` selects to one MCAP file at `output`
-/// ([`McapWriter`](crate::McapWriter)), written beside it and put in place when whole, never
-/// over an input or a log. Returns what was written.
-pub fn write_mcap(
-    files: &[PathBuf],
-    query: &Query,
-    output: &Path,
-    progress: &mut dyn Progress,
-) -> Result<crate::McapSummary, JobError> {
-    let (pending, file) = OutputFile::create(output, files).map_err(refused_or_failed)?;
-    let failed = |e: &dyn std::fmt::Display| JobError::Failed(format!("{}: {e}", output.display()));
-    let mut writer =
-        crate::McapWriter::new(BufWriter::with_capacity(1 << 20, file)).map_err(|e| failed(&e))?;
-    let (merged, paths, _) = open_merged(files, query, Some(&mut *progress));
-    let mut seen = 0u64;
-    for (source, item) in merged {
-        match item {
-            Ok(e) if query.matches(&e) => writer.push(&e).map_err(|e| failed(&e))?,
-            Ok(_) => {}
-            Err(e) => progress.problem(&paths[source], &e),
-        }
-        seen += 1;
-        if seen.is_multiple_of(65_536) {
-            progress.advanced(1, seen);
-        }
-    }
-    let summary = writer.finish().map_err(|e| failed(&e))?;
-    pending.commit().map_err(refused_or_failed)?;
-    Ok(summary)
-}
-
-/// Exports the events of `files` that `query` selects as a Chrome trace
-/// ([`write_chrome_trace`](crate::write_chrome_trace)) at `output`, written beside it and put
-/// in place when whole, never over an input or a log.
-pub fn write_chrome_trace_file(
-    files: &[PathBuf],
-    query: &Query,
-    output: &Path,
-    progress: &mut dyn Progress,
-) -> Result<(), JobError> {
-    use std::io::Write;
-    let (pending, file) = OutputFile::create(output, files).map_err(refused_or_failed)?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    crate::write_chrome_trace(files, query, &mut out, progress)
-        .and_then(|()| out.flush())
-        .map_err(|e| JobError::Failed(format!("{}: {e}", output.display())))?;
-    drop(out);
-    pending.commit().map_err(refused_or_failed)
 }

@@ -39,10 +39,7 @@ fn _ttlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<schema::Schema>()?;
     m.add_class::<span::Span>()?;
     m.add_class::<reader::Reader>()?;
-    m.add_function(wrap_pyfunction!(reader::convert, m)?)?;
-    m.add_function(wrap_pyfunction!(reader::to_parquet, m)?)?;
-    m.add_function(wrap_pyfunction!(reader::to_mcap, m)?)?;
-    m.add_function(wrap_pyfunction!(reader::to_chrome_trace, m)?)?;
+    m.add_function(wrap_pyfunction!(reader::export, m)?)?;
     m.add_function(wrap_pyfunction!(reader::parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(reader::expand_paths, m)?)?;
     m.add_function(wrap_pyfunction!(columns::columns, m)?)?;

@@ -1,7 +1,6 @@
 //! Reading ttlog files from Python.
 
 use std::fs::File;
-use std::io::BufWriter;
 
 use pyo3::exceptions::{PyIOError, PyValueError};
 use pyo3::intern;
@@ -10,7 +9,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ttlog_reader::{format_rfc3339, Callsite, CsvExporter, Event, Events, Filter, Merge, Query};
+use ttlog_reader::{format_rfc3339, Callsite, Event, Events, Filter, Merge, Query};
 
 use crate::errors::{corrupt, reader_error, DamagedDataWarning};
 use crate::values::to_py;
@@ -305,80 +304,6 @@ pub(crate) fn for_each_event(
     Ok(())
 }
 
-/// Writes the events of `paths` to `out` as `json` (JSON Lines) or `csv`; returns
-/// the count and the damaged data skipped (a list of dicts with `path`, `error`, `offset`).
-#[pyfunction]
-#[pyo3(signature = (paths, out, format, filter=None, strict=false, since=None, until=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn convert<'py>(
-    py: Python<'py>,
-    paths: Vec<String>,
-    out: String,
-    format: &str,
-    filter: Option<Vec<String>>,
-    strict: bool,
-    since: Option<u64>,
-    until: Option<u64>,
-) -> PyResult<(u64, Bound<'py, PyList>)> {
-    if !matches!(format, "json" | "csv") {
-        return Err(PyValueError::new_err(format!(
-            "format must be \"json\" or \"csv\", not {format:?}"
-        )));
-    }
-    let query = query(filter, since, until)?;
-    let mut problems = Vec::new();
-    let n = py.detach(|| -> PyResult<u64> {
-        use std::io::Write;
-        // Written beside `out` and put in place when whole; never over an input or a log.
-        let inputs: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
-        let output_error = |e: ttlog_export::OutputError| match e {
-            ttlog_export::OutputError::IsAnInput(_) => PyValueError::new_err(e.to_string()),
-            ttlog_export::OutputError::HoldsALog(_) => {
-                pyo3::exceptions::PyFileExistsError::new_err(e.to_string())
-            }
-            _ => PyIOError::new_err(e.to_string()),
-        };
-        let (pending, file) = ttlog_export::OutputFile::create(std::path::Path::new(&out), &inputs)
-            .map_err(output_error)?;
-        let mut w = BufWriter::new(file);
-        let mut n = 0u64;
-        let io = |e: std::io::Error| PyIOError::new_err(format!("{out}: {e}"));
-        if format == "json" {
-            let mut line = String::new();
-            for_each_event(&paths, &query, strict, &mut problems, |e| {
-                line.clear();
-                ttlog_reader::write_json_line(e, &mut line);
-                n += 1;
-                w.write_all(line.as_bytes()).map_err(io)
-            })?;
-            w.flush().map_err(io)?;
-        } else {
-            // Two passes: the CSV header needs the field names first. At most
-            // MAX_FIELD_COLUMNS of them, the first seen; the others go to `more_fields`.
-            let mut names = ttlog_reader::FieldNames::default();
-            let mut first_pass = Vec::new();
-            for_each_event(&paths, &query, strict, &mut first_pass, |e| {
-                for (k, _) in e.fields() {
-                    names.add(k);
-                }
-                Ok(())
-            })?;
-            let mut csv = CsvExporter::with_more_fields(w, names.names, names.more).map_err(io)?;
-            for_each_event(&paths, &query, strict, &mut problems, |e| {
-                n += 1;
-                csv.write(e).map_err(io)
-            })?;
-            csv.finish().map_err(io)?.flush().map_err(io)?;
-        }
-        pending.commit().map_err(output_error)?;
-        Ok(n)
-    })?;
-    if !problems.is_empty() {
-        warn_damaged(py, &problems)?;
-    }
-    Ok((n, problems_list(py, &problems)?))
-}
-
 /// Nanoseconds since the epoch of an RFC 3339 time (`2026-11-22T03:06:36.5Z`).
 #[pyfunction]
 pub fn parse_time(text: &str) -> PyResult<u64> {
@@ -411,59 +336,6 @@ impl ttlog_export::Progress for Collected {
     }
 }
 
-/// Writes the events of `paths` to Parquet at `out` (`ttlog_export::write_parquet`): one
-/// table and one per tracked schema beside it, or, with `partition_by` (`"service,host,date"`),
-/// a Hive-partitioned dataset in the new or empty directory `out`. Returns the row count
-/// and the damaged data skipped; with `strict`, damage raises `CorruptFileError` (after
-/// the readable events were written).
-#[pyfunction]
-#[pyo3(signature = (paths, out, partition_by=None, filter=None, strict=false, since=None, until=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn to_parquet<'py>(
-    py: Python<'py>,
-    paths: Vec<String>,
-    out: std::path::PathBuf,
-    partition_by: Option<String>,
-    filter: Option<Vec<String>>,
-    strict: bool,
-    since: Option<u64>,
-    until: Option<u64>,
-) -> PyResult<(u64, Bound<'py, PyList>)> {
-    let query = query(filter, since, until)?;
-    let keys = match partition_by.as_deref() {
-        Some(spec) => ttlog_export::parse_partition_keys(spec).map_err(PyValueError::new_err)?,
-        None => Vec::new(),
-    };
-    if partition_by.is_some() && keys.is_empty() {
-        return Err(PyValueError::new_err(
-            "partition_by names no key (service, host, date)",
-        ));
-    }
-    // A missing or unreadable file raises as `open` does, before anything is written.
-    drop(open_all(&paths)?);
-    let inputs: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
-    let mut collected = Collected {
-        problems: Vec::new(),
-        first: None,
-    };
-    let result =
-        py.detach(|| ttlog_export::write_parquet(&inputs, &query, &out, &keys, &mut collected));
-    let rows = match result {
-        Ok(rows) => rows,
-        Err(ttlog_export::JobError::Refused(m)) => return Err(PyValueError::new_err(m)),
-        Err(e) => return Err(PyIOError::new_err(e.to_string())),
-    };
-    if strict {
-        if let Some(e) = collected.first {
-            return Err(e);
-        }
-    }
-    if !collected.problems.is_empty() {
-        warn_damaged(py, &collected.problems)?;
-    }
-    Ok((rows, problems_list(py, &collected.problems)?))
-}
-
 /// How the run of the file at `path` ended (`ttlog-view info`'s `state`, `end` and
 /// `end_event`), as a dict: `state` (one line), `closed`, `end` (the trailer's: `clean`,
 /// `panic`, `exception`, `signal-SIGTERM`, `interrupted`, or None), `end_event` (the cause,
@@ -483,31 +355,57 @@ pub fn run_end<'py>(py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>>
     Ok(d)
 }
 
-/// Runs an export job on `paths` as `ttlog-view convert` runs it (the same `ttlog-export`
-/// job: selection, damage reporting, atomic output never over an input or a log); returns
-/// the damaged data skipped, or raises as `to_parquet` does.
-fn export_job<'py>(
+/// Writes the events of `paths` to `out` in the format `to` (`json`, `csv`,
+/// `chrome-trace`, `parquet`, `mcap`: `ttlog_export::FORMATS`), through the same export job
+/// as `ttlog-view convert` (selection, damage reporting, outputs written whole and never
+/// over an input or a log). `fields` (JSON, CSV) and `partition_by` (Parquet) as the CLI's
+/// `--fields` and `--partition-by`. Returns the count of events written and the damaged data
+/// skipped; with `strict`, damage raises `CorruptFileError` (after the readable events were
+/// written).
+#[pyfunction]
+#[pyo3(signature = (paths, out, to, filter=None, strict=false, since=None, until=None, fields=None, partition_by=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn export<'py>(
     py: Python<'py>,
-    paths: &[String],
+    paths: Vec<String>,
+    out: std::path::PathBuf,
+    to: &str,
     filter: Option<Vec<String>>,
     strict: bool,
     since: Option<u64>,
     until: Option<u64>,
-    job: impl FnOnce(&[std::path::PathBuf], &Query, &mut Collected) -> Result<(), ttlog_export::JobError>
-        + Send,
-) -> PyResult<Bound<'py, PyList>> {
+    fields: Option<Vec<String>>,
+    partition_by: Option<String>,
+) -> PyResult<(u64, Bound<'py, PyList>)> {
+    let format = ttlog_export::format(to).ok_or_else(|| {
+        let names: Vec<&str> = ttlog_export::FORMATS.iter().map(|f| f.name).collect();
+        PyValueError::new_err(format!("to must be one of {names:?}, not {to:?}"))
+    })?;
     let query = query(filter, since, until)?;
-    drop(open_all(paths)?);
+    let options = ttlog_export::Options {
+        fields,
+        partition_by,
+    };
+    let sink = (format.sink)(&options).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    // A missing or unreadable file raises as `open` does, before anything is written.
+    drop(open_all(&paths)?);
     let inputs: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
     let mut collected = Collected {
         problems: Vec::new(),
         first: None,
     };
-    match py.detach(|| job(&inputs, &query, &mut collected)) {
-        Ok(()) => {}
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let job = ttlog_export::Job {
+        files: &inputs,
+        query: &query,
+        output: Some(&out),
+        threads,
+    };
+    let written = match py.detach(|| ttlog_export::export(&job, sink, &mut collected)) {
+        Ok(written) => written,
         Err(ttlog_export::JobError::Refused(m)) => return Err(PyValueError::new_err(m)),
         Err(e) => return Err(PyIOError::new_err(e.to_string())),
-    }
+    };
     if strict {
         if let Some(e) = collected.first {
             return Err(e);
@@ -516,41 +414,5 @@ fn export_job<'py>(
     if !collected.problems.is_empty() {
         warn_damaged(py, &collected.problems)?;
     }
-    problems_list(py, &collected.problems)
-}
-
-/// Writes the events of `paths` to one MCAP file at `out`, as `ttlog-view convert --to mcap`
-/// does; returns the damaged data skipped.
-#[pyfunction]
-#[pyo3(signature = (paths, out, filter=None, strict=false, since=None, until=None))]
-pub fn to_mcap<'py>(
-    py: Python<'py>,
-    paths: Vec<String>,
-    out: std::path::PathBuf,
-    filter: Option<Vec<String>>,
-    strict: bool,
-    since: Option<u64>,
-    until: Option<u64>,
-) -> PyResult<Bound<'py, PyList>> {
-    export_job(py, &paths, filter, strict, since, until, |inputs, q, c| {
-        ttlog_export::write_mcap(inputs, q, &out, c).map(|_| ())
-    })
-}
-
-/// Writes the events of `paths` as a Chrome trace (Trace Event JSON) at `out`, as
-/// `ttlog-view convert --to chrome-trace` does; returns the damaged data skipped.
-#[pyfunction]
-#[pyo3(signature = (paths, out, filter=None, strict=false, since=None, until=None))]
-pub fn to_chrome_trace<'py>(
-    py: Python<'py>,
-    paths: Vec<String>,
-    out: std::path::PathBuf,
-    filter: Option<Vec<String>>,
-    strict: bool,
-    since: Option<u64>,
-    until: Option<u64>,
-) -> PyResult<Bound<'py, PyList>> {
-    export_job(py, &paths, filter, strict, since, until, |inputs, q, c| {
-        ttlog_export::write_chrome_trace_file(inputs, q, &out, c)
-    })
+    Ok((written.events, problems_list(py, &collected.problems)?))
 }

@@ -381,7 +381,7 @@ impl<R: Read> Events<R> {
     pub fn next_shaped(
         &mut self,
         shapes: &mut Vec<crate::Shape>,
-        whole: impl Fn(&crate::Callsite) -> bool,
+        whole: impl Fn(&crate::Callsite, &[crate::Shape]) -> bool,
     ) -> Option<Result<crate::Shaped, Error>> {
         loop {
             if let Some(e) = self

@@ -9,7 +9,7 @@ use serde_json::{json, Value as J};
 use ttlog_reader::{decode_block, BlockContent, BlockReader, EventKind, Level};
 
 use crate::args::expand;
-use crate::exit::Status;
+use crate::exit::{Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -59,7 +59,7 @@ struct Summary {
     end_event: Option<String>,
 }
 
-pub fn run(args: &InfoArgs) -> u8 {
+pub fn run(args: &InfoArgs) -> Outcome {
     let mut status = Status::default();
     let mut reports = Vec::new();
     for path in expand(&args.files) {
@@ -196,7 +196,7 @@ pub fn run(args: &InfoArgs) -> u8 {
             }
         }
     }
-    status.code()
+    Ok(status)
 }
 
 fn print_table(r: &J) {

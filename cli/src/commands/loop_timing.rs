@@ -9,7 +9,7 @@ use ttlog_analysis::loop_timing::{
 };
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{write_whole, Status, USAGE};
+use crate::exit::{usage, write_whole, Error, Outcome, Status};
 use ttlog_analysis::loop_plot::{self, ImageFormat};
 
 const AFTER_HELP: &str = "\
@@ -194,28 +194,22 @@ fn draw(
     inputs: &[PathBuf],
     report: &LoopReport,
     picture: fn(&LoopReport, ImageFormat) -> Result<Vec<u8>, ttlog_analysis::loop_plot::PlotError>,
-    status: &mut Status,
-) -> Result<(), u8> {
+) -> Result<(), Error> {
     let Some(format) = ImageFormat::of(path) else {
-        eprintln!("ttlog-view: {}: a picture is .png or .svg", path.display());
-        return Err(USAGE);
+        return Err(usage(format!(
+            "{}: a picture is .png or .svg",
+            path.display()
+        )));
     };
-    let bytes = picture(report, format).map_err(|e| {
-        status.fail(&e);
-        status.code()
-    })?;
-    write_whole(path, inputs, &bytes, status)
+    let bytes = picture(report, format).map_err(|e| Error::Failed(e.to_string()))?;
+    write_whole(path, inputs, &bytes)
 }
 
-pub fn run(args: &LoopArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &LoopArgs) -> Outcome {
+    let query = args.select.query()?;
     for p in [&args.plot, &args.timeline].into_iter().flatten() {
         if ImageFormat::of(p).is_none() {
-            eprintln!("ttlog-view: {}: a picture is .png or .svg", p.display());
-            return USAGE;
+            return Err(usage(format!("{}: a picture is .png or .svg", p.display())));
         }
     }
     let settings = Settings {
@@ -236,24 +230,16 @@ pub fn run(args: &LoopArgs) -> u8 {
             e @ (LoopError::TooFew { .. }
             | LoopError::BadSetting(_)
             | LoopError::NotPeriodic { .. }),
-        ) => {
-            eprintln!("ttlog-view: {e}");
-            return status.code().max(USAGE);
-        }
+        ) => return Err(status.usage(e)),
         Err(e) => {
-            status.fail(e);
-            return status.code();
+            return Err(Error::Failed((e).to_string()));
         }
     };
     if let Some(p) = &args.plot {
-        if let Err(code) = draw(p, &files, &report, loop_plot::histogram, &mut status) {
-            return code;
-        }
+        draw(p, &files, &report, loop_plot::histogram)?;
     }
     if let Some(p) = &args.timeline {
-        if let Err(code) = draw(p, &files, &report, loop_plot::timeline, &mut status) {
-            return code;
-        }
+        draw(p, &files, &report, loop_plot::timeline)?;
     }
     match args.format {
         LoopFormat::Table => print_table(&report),
@@ -270,5 +256,5 @@ pub fn run(args: &LoopArgs) -> u8 {
             out!("{text}");
         }
     }
-    status.code()
+    Ok(status)
 }

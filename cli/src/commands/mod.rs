@@ -1,12 +1,12 @@
 //! The subcommands, one file each (`view` is the default command). Each takes its parsed
-//! arguments and returns the exit code; shared pieces live beside this folder (`args`,
-//! `exit`, `output`, `pipeline`).
+//! arguments and returns an `exit::Outcome`: the tally of the problems it met and reported
+//! as it went (exit 0, 1 or 3), or the `exit::Error` that stopped it, which `main` prints
+//! once and maps to its exit code. Shared pieces live beside this folder (`args`, `exit`,
+//! `output`, `pipeline`).
 
 pub mod convert;
 pub mod info;
 pub mod loop_timing;
-pub mod mcap;
-pub mod parquet;
 pub mod plot;
 pub mod recover;
 pub mod report;

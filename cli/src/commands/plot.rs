@@ -8,7 +8,7 @@ use ttlog_analysis::series::{collect, SeriesSpec, Settings};
 use ttlog_analysis::trial_plot::{describe, plot, PlotSettings, TimeAxis, WIDTH};
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{write_whole, Status, USAGE};
+use crate::exit::{usage, write_whole, Error, Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -64,38 +64,27 @@ pub struct PlotArgs {
     pub select: SelectArgs,
 }
 
-pub fn run(args: &PlotArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &PlotArgs) -> Outcome {
+    let query = args.select.query()?;
     let Some(format) = ImageFormat::of(&args.output) else {
-        eprintln!(
-            "ttlog-view: {}: a picture is .png or .svg",
+        return Err(usage(format!(
+            "{}: a picture is .png or .svg",
             args.output.display()
-        );
-        return USAGE;
+        )));
     };
     let (inputs, series): (Vec<&String>, Vec<&String>) = args
         .args
         .iter()
         .partition(|a| a.ends_with(".bin") || std::path::Path::new(a.as_str()).is_file());
     if inputs.is_empty() || series.is_empty() {
-        eprintln!(
-            "ttlog-view: plot needs FILES then SERIES (a .bin file, then e.g. tracked.Knee.angle)"
-        );
-        return USAGE;
+        return Err(usage(
+            "plot needs FILES then SERIES (a .bin file, then e.g. tracked.Knee.angle)",
+        ));
     }
-    let mut specs = Vec::new();
-    for s in series {
-        match SeriesSpec::parse(s) {
-            Ok(spec) => specs.push(spec),
-            Err(e) => {
-                eprintln!("ttlog-view: {e}");
-                return USAGE;
-            }
-        }
-    }
+    let specs = series
+        .into_iter()
+        .map(|s| SeriesSpec::parse(s).map_err(usage))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut status = Status::default();
     let inputs: Vec<PathBuf> = inputs.into_iter().map(PathBuf::from).collect();
     let files = expand(&inputs);
@@ -108,8 +97,7 @@ pub fn run(args: &PlotArgs) -> u8 {
         status.problem(&path.display().to_string(), e);
     });
     if let Some(unknown) = collected.unknown() {
-        eprintln!("ttlog-view: {unknown}");
-        return status.code().max(USAGE);
+        return Err(status.usage(unknown));
     }
     let plot_settings = PlotSettings {
         time: match args.time {
@@ -117,18 +105,11 @@ pub fn run(args: &PlotArgs) -> u8 {
             TimeArg::Wall => TimeAxis::Wall,
         },
     };
-    let bytes = match plot(&collected, &plot_settings, format) {
-        Ok(b) => b,
-        Err(e) => {
-            status.fail(e);
-            return status.code();
-        }
-    };
-    if let Err(code) = write_whole(&args.output, &files, &bytes, &mut status) {
-        return code;
-    }
+    let bytes =
+        plot(&collected, &plot_settings, format).map_err(|e| Error::Failed(e.to_string()))?;
+    write_whole(&args.output, &files, &bytes)?;
     if args.describe {
         outln!("{}", describe(&collected, &plot_settings));
     }
-    status.code()
+    Ok(status)
 }

@@ -9,7 +9,7 @@ use ttlog_format::record::tag;
 use ttlog_format::{BlockBuilder, BlockKind, EndMarker, Header};
 use ttlog_reader::{decode_block, BlockContent, BlockReader};
 
-use crate::exit::{self, Status};
+use crate::exit::{open_output, usage, Error, Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Every block that passes its checksums and decodes is copied unchanged (blocks are
@@ -35,14 +35,12 @@ pub struct RecoverArgs {
     pub output: PathBuf,
 }
 
-pub fn run(args: &RecoverArgs) -> u8 {
+pub fn run(args: &RecoverArgs) -> Outcome {
     let mut status = Status::default();
     let name = args.input.display().to_string();
     // Never over the input, nor over any other log: recovering must not destroy data.
-    if let Err(e) = ttlog_export::check_output(&args.output, std::slice::from_ref(&args.input)) {
-        eprintln!("ttlog-view: recover: {e}");
-        return exit::USAGE;
-    }
+    ttlog_export::check_output(&args.output, std::slice::from_ref(&args.input))
+        .map_err(|e| usage(format!("recover: {e}")))?;
     let mut blocks = match BlockReader::open(&args.input) {
         Ok(b) => b,
         Err(ttlog_reader::Error::Header(e)) => {
@@ -51,14 +49,13 @@ pub fn run(args: &RecoverArgs) -> u8 {
             match File::open(&args.input) {
                 Ok(f) => BlockReader::headerless(f),
                 Err(e) => {
-                    status.fail(format!("{name}: {e}"));
-                    return status.code();
+                    return Err(Error::Failed((format!("{name}: {e}")).to_string()));
                 }
             }
         }
         Err(e) => {
             status.problem(&name, &e);
-            return status.code();
+            return Ok(status);
         }
     };
     blocks.keep_stored(true);
@@ -69,11 +66,7 @@ pub fn run(args: &RecoverArgs) -> u8 {
     }
     let mut bytes = Vec::new();
     header.encode(&mut bytes);
-    let (pending, out) =
-        match exit::open_output(&args.output, std::slice::from_ref(&args.input), &mut status) {
-            Ok(opened) => opened,
-            Err(code) => return code,
-        };
+    let (pending, out) = open_output(&args.output, std::slice::from_ref(&args.input))?;
     let mut out = BufWriter::new(out);
     let mut offset = bytes.len() as u64;
     let (mut kept, mut events, mut dropped) = (0u64, 0u64, 0u64);
@@ -81,8 +74,9 @@ pub fn run(args: &RecoverArgs) -> u8 {
     let mut offsets = Vec::new();
     let write = |data: &[u8], out: &mut BufWriter<File>| out.write_all(data);
     if let Err(e) = write(&bytes, &mut out) {
-        status.fail(format!("{}: {e}", args.output.display()));
-        return status.code();
+        return Err(Error::Failed(
+            (format!("{}: {e}", args.output.display())).to_string(),
+        ));
     }
     while let Some(item) = blocks.next_block() {
         let block = match item {
@@ -100,8 +94,9 @@ pub fn run(args: &RecoverArgs) -> u8 {
                     }
                 }
                 if let Err(e) = write(&block.stored, &mut out) {
-                    status.fail(format!("{}: {e}", args.output.display()));
-                    return status.code();
+                    return Err(Error::Failed(
+                        (format!("{}: {e}", args.output.display())).to_string(),
+                    ));
                 }
                 offsets.push(offset);
                 offset += block.stored.len() as u64;
@@ -151,14 +146,15 @@ pub fn run(args: &RecoverArgs) -> u8 {
         .encode(),
     );
     if let Err(e) = write(&tail, &mut out).and_then(|()| out.flush()) {
-        status.fail(format!("{}: {e}", args.output.display()));
-        return status.code();
+        return Err(Error::Failed(
+            (format!("{}: {e}", args.output.display())).to_string(),
+        ));
     }
     drop(out);
-    exit::commit_output(pending, &mut status);
+    pending.commit().map_err(|e| Error::Failed(e.to_string()))?;
     eprintln!(
         "ttlog-view: recovered {events} events in {kept} blocks into {}",
         args.output.display()
     );
-    status.code()
+    Ok(status)
 }

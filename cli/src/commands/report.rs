@@ -6,7 +6,7 @@ use clap::Args;
 use ttlog_analysis::report::{report, ReportSettings};
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{write_whole, Status, USAGE};
+use crate::exit::{usage, write_whole, Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -44,21 +44,17 @@ pub struct ReportArgs {
     pub select: SelectArgs,
 }
 
-pub fn run(args: &ReportArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &ReportArgs) -> Outcome {
+    let query = args.select.query()?;
     if !args
         .output
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
     {
-        eprintln!(
-            "ttlog-view: {}: a report is an .html file",
+        return Err(usage(format!(
+            "{}: a report is an .html file",
             args.output.display()
-        );
-        return USAGE;
+        )));
     }
     let mut status = Status::default();
     let files = expand(&args.files);
@@ -70,8 +66,6 @@ pub fn run(args: &ReportArgs) -> u8 {
     let html = report(&files, &settings, |path, e| {
         status.problem(&path.display().to_string(), e);
     });
-    if let Err(code) = write_whole(&args.output, &files, html.as_bytes(), &mut status) {
-        return code;
-    }
-    status.code()
+    write_whole(&args.output, &files, html.as_bytes())?;
+    Ok(status)
 }

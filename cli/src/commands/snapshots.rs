@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use ttlog_reader::{format_rfc3339, Header};
 
-use crate::exit::Status;
+use crate::exit::{Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -118,7 +118,7 @@ pub fn describe(rec: &[(String, C)]) -> String {
     s
 }
 
-pub fn run(args: &SnapshotsArgs) -> u8 {
+pub fn run(args: &SnapshotsArgs) -> Outcome {
     let mut status = Status::default();
     let mut files = Vec::new();
     for p in &args.paths {
@@ -204,5 +204,5 @@ pub fn run(args: &SnapshotsArgs) -> u8 {
             }
         }
     }
-    status.code()
+    Ok(status)
 }

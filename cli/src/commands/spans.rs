@@ -9,7 +9,7 @@ use ttlog_analysis::spans::{human, SpanStats};
 
 use crate::args::{expand, SelectArgs};
 use crate::commands::stats::StatsFormat;
-use crate::exit::Status;
+use crate::exit::{Outcome, Status};
 use crate::pipeline::open_merged;
 
 const AFTER_HELP: &str = "\
@@ -37,11 +37,8 @@ pub struct SpansArgs {
     pub format: StatsFormat,
 }
 
-pub fn run(args: &SpansArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &SpansArgs) -> Outcome {
+    let query = args.select.query()?;
     let mut status = Status::default();
     let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
     let mut stats = SpanStats::default();
@@ -93,5 +90,5 @@ pub fn run(args: &SpansArgs) -> u8 {
             }
         }
     }
-    status.code()
+    Ok(status)
 }

@@ -8,7 +8,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use ttlog_reader::{Event, Value};
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::Status;
+use crate::exit::{Outcome, Status};
 use crate::pipeline::open_merged;
 
 const AFTER_HELP: &str = "\
@@ -69,11 +69,8 @@ fn group_key(e: &Event, by: &str) -> Option<String> {
     }
 }
 
-pub fn run(args: &StatsArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &StatsArgs) -> Outcome {
+    let query = args.select.query()?;
     let mut status = Status::default();
     let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
@@ -159,7 +156,7 @@ pub fn run(args: &StatsArgs) -> u8 {
             }
         }
     }
-    status.code()
+    Ok(status)
 }
 
 /// The values of one group, and how many were skipped.

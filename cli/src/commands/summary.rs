@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use ttlog_analysis::summary::{summarize, text};
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::Status;
+use crate::exit::{Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -49,11 +49,8 @@ pub struct SummaryArgs {
     pub format: SummaryFormat,
 }
 
-pub fn run(args: &SummaryArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &SummaryArgs) -> Outcome {
+    let query = args.select.query()?;
     let mut status = Status::default();
     let files = expand(&args.files);
     let summary = summarize(&files, &query, |path, e| {
@@ -63,5 +60,5 @@ pub fn run(args: &SummaryArgs) -> u8 {
         SummaryFormat::Text => out!("{}", text(&summary)),
         SummaryFormat::Json => outln!("{summary}"),
     }
-    status.code()
+    Ok(status)
 }

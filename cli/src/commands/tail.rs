@@ -10,7 +10,7 @@ use clap::Args;
 use ttlog_reader::{last_events, Error, Followed, Follower};
 
 use crate::args::{expand, field_list, SelectArgs};
-use crate::exit::{output_failed, Status};
+use crate::exit::{output_failed, usage, Outcome, Status};
 use crate::output::{Color, Format, Formatter};
 
 const AFTER_HELP: &str = "\
@@ -63,14 +63,10 @@ pub struct TailArgs {
     pub poll_ms: u64,
 }
 
-pub fn run(args: &TailArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &TailArgs) -> Outcome {
+    let query = args.select.query()?;
     if matches!(args.format, Format::Csv | Format::Table) {
-        eprintln!("ttlog-view: tail prints text or json");
-        return crate::exit::USAGE;
+        return Err(usage("tail prints text or json"));
     }
     let formatter = Formatter::new(args.format, args.color, field_list(&args.fields));
     let files = expand(&args.files);
@@ -104,14 +100,14 @@ pub fn run(args: &TailArgs) -> u8 {
             status.truncated(1);
         }
         if let Err(e) = out.write_all(line.as_bytes()) {
-            return output_failed(&e, &status);
+            return output_failed(&e, status);
         }
     }
     if let Err(e) = out.flush() {
-        return output_failed(&e, &status);
+        return output_failed(&e, status);
     }
     if !args.follow {
-        return status.code();
+        return Ok(status);
     }
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -130,7 +126,7 @@ pub fn run(args: &TailArgs) -> u8 {
                             status.truncated(1);
                         }
                         if let Err(e) = out.write_all(line.as_bytes()) {
-                            return output_failed(&e, &status);
+                            return output_failed(&e, status);
                         }
                     }
                     Followed::Problem(e) => status.problem(&name, &e),
@@ -146,9 +142,9 @@ pub fn run(args: &TailArgs) -> u8 {
             }
         }
         if let Err(e) = out.flush() {
-            return output_failed(&e, &status);
+            return output_failed(&e, status);
         }
         std::thread::sleep(Duration::from_millis(args.poll_ms.max(1)));
     }
-    status.code()
+    Ok(status)
 }

@@ -6,7 +6,7 @@ use clap::Args;
 use ttlog_reader::{decode_block, BlockContent, BlockReader, EventKind, Trailer};
 
 use crate::args::expand;
-use crate::exit::Status;
+use crate::exit::{Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Checks each block's frame and payload checksums, decompresses it and decodes every record.
@@ -29,7 +29,7 @@ pub struct VerifyArgs {
     pub files: Vec<PathBuf>,
 }
 
-pub fn run(args: &VerifyArgs) -> u8 {
+pub fn run(args: &VerifyArgs) -> Outcome {
     let mut status = Status::default();
     for path in expand(&args.files) {
         let name = path.display().to_string();
@@ -97,7 +97,7 @@ pub fn run(args: &VerifyArgs) -> u8 {
             );
         }
     }
-    status.code()
+    Ok(status)
 }
 
 /// What the data blocks that passed every check hold, to compare with a trailer.

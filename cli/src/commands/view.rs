@@ -7,7 +7,7 @@ use clap::Args;
 use ttlog_reader::BlockReader;
 
 use crate::args::{expand, field_list, SelectArgs};
-use crate::exit::{output_failed, Status};
+use crate::exit::{output_failed, Outcome, Status};
 use crate::output::{columns, Color, Format, Formatter, Sink};
 use crate::pipeline::{default_threads, write_lines_parallel, write_merged};
 
@@ -34,11 +34,8 @@ pub struct ViewArgs {
     pub color: Color,
 }
 
-pub fn run(args: &ViewArgs) -> u8 {
-    let query = match args.select.query() {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+pub fn run(args: &ViewArgs) -> Outcome {
+    let query = args.select.query()?;
     let files = expand(&args.files);
     let fields = field_list(&args.fields);
     let formatter = Formatter::new(args.format, args.color, fields.clone());
@@ -49,7 +46,7 @@ pub fn run(args: &ViewArgs) -> u8 {
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut sink = match Sink::new(out, formatter, cols) {
         Ok(s) => s,
-        Err(e) => return output_failed(&e, &Status::default()),
+        Err(e) => return output_failed(&e, Status::default()),
     };
     let mut status = Status::default();
     // A snapshot's record comes before its events (in text and table output; JSON and CSV
@@ -74,13 +71,12 @@ pub fn run(args: &ViewArgs) -> u8 {
             default_threads(),
             &mut sink,
             &mut status,
-            |_| {},
         )
     } else {
-        write_merged(&files, &query, &mut sink, &mut status, || {})
+        write_merged(&files, &query, &mut sink, &mut status)
     };
     if let Err(e) = result.and_then(|()| sink.finish()) {
-        return output_failed(&e, &status);
+        return output_failed(&e, status);
     }
-    status.code()
+    Ok(status)
 }

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ._handler import Handler
 from ._logger import Logger
-from ._reading import (MissingFileError, columns, dataframe, loop_stats, open, plot, report, run_end, snapshots,
-                       summary, to_chrome_trace, to_csv, to_json, to_mcap, to_parquet)
+from ._reading import (MissingFileError, columns, dataframe, export, loop_stats, open, plot, report, run_end,
+                       snapshots, summary, to_chrome_trace, to_csv, to_json, to_mcap, to_parquet)
 from ._ttlog import CorruptFileError, DamagedDataWarning, Error, Schema
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "DamagedDataWarning",
     "open",
     "to_csv",
+    "export",
     "to_json",
     "to_parquet",
     "to_mcap",

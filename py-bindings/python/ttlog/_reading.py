@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import array as _array
 import os as _os
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from ._time import Time, _ns
 from ._ttlog import Error
@@ -14,16 +14,13 @@ from ._ttlog import plot as _plot
 from ._ttlog import report as _report
 from ._ttlog import run_end as _run_end
 from ._ttlog import summary as _summary
-from ._ttlog import convert as _convert
-from ._ttlog import to_chrome_trace as _to_chrome_trace
-from ._ttlog import to_mcap as _to_mcap
-from ._ttlog import to_parquet as _to_parquet
+from ._ttlog import export as _export
 from ._ttlog import expand_paths as _expand_paths
 from ._ttlog import loop_stats as _loop_stats
 from ._ttlog import snapshot_record as _snapshot_record
 
-__all__ = ["MissingFileError", "open", "to_json", "to_csv", "to_parquet", "columns", "dataframe", "loop_stats",
-           "snapshots"]
+__all__ = ["MissingFileError", "open", "export", "to_json", "to_csv", "to_parquet", "to_mcap", "to_chrome_trace",
+           "columns", "dataframe", "loop_stats", "snapshots"]
 
 
 class MissingFileError(Error, FileNotFoundError):
@@ -76,21 +73,44 @@ def open(paths: Any, filter: Union[str, Sequence[str], None] = None, strict: boo
     return _reading(_Reader, _expand(paths), _filters(filter), strict, _ns(since, "since"), _ns(until, "until"))
 
 
+def export(paths: Any, out: Union[str, "_os.PathLike[str]"], to: str, filter: Any = None, strict: bool = False,
+           since: Time = None, until: Time = None, fields: Optional[Sequence[str]] = None,
+           partition_by: Optional[str] = None) -> Tuple[int, List[Dict[str, Any]]]:
+    """Writes the events of ``paths`` to ``out`` in the format ``to`` (``"json"``,
+    ``"csv"``, ``"chrome-trace"``, ``"parquet"``, ``"mcap"``), through the same export job
+    as ``ttlog-view convert --to``: the same file, byte for byte where the format allows.
+    ``fields`` (JSON, CSV) keeps only those fields, in CSV as those columns in that order;
+    ``partition_by`` (Parquet: ``"service,host,date"``, any of them in order) writes a
+    Hive-partitioned dataset into the new or empty directory ``out``. Returns how many
+    events were written and the damaged data skipped (dicts with ``path``, ``error``,
+    ``offset``). ``out`` is never one of the inputs nor a ttlog log (``ValueError``, nothing
+    written) and appears only when complete. Selection and damaged data: as in ``open``."""
+    if not isinstance(to, str):
+        raise TypeError(f"to must be a str, not {type(to).__name__}")
+    if fields is not None:
+        if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+            raise TypeError("fields must be a list of str")
+        fields = list(fields)
+    if partition_by is not None and not isinstance(partition_by, str):
+        raise TypeError(f"partition_by must be a str, not {type(partition_by).__name__}")
+    count, problems = _reading(_export, _expand(paths), _os.fspath(out), to, _filters(filter), strict,
+                               _ns(since, "since"), _ns(until, "until"), fields, partition_by)
+    return count, list(problems)
+
+
 def to_json(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
-            since: Time = None, until: Time = None) -> int:
-    """Writes the events of ``paths`` to ``out`` as JSON Lines; returns how many. Selection
-    and damaged data: as in ``open``."""
-    return _reading(_convert, _expand(paths), _os.fspath(out), "json", _filters(filter), strict,
-                    _ns(since, "since"), _ns(until, "until"))[0]
+            since: Time = None, until: Time = None, fields: Optional[Sequence[str]] = None) -> int:
+    """Writes the events of ``paths`` to ``out`` as JSON Lines, as ``export(..., to="json")``
+    does; returns how many."""
+    return export(paths, out, "json", filter, strict, since, until, fields=fields)[0]
 
 
 def to_csv(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
-           since: Time = None, until: Time = None) -> int:
+           since: Time = None, until: Time = None, fields: Optional[Sequence[str]] = None) -> int:
     """Writes the events of ``paths`` to ``out`` as CSV (a column per field, at most 500: the
-    other fields of a row go, as a JSON object, into a last column ``more_fields``); returns
-    how many. Selection and damaged data: as in ``open``."""
-    return _reading(_convert, _expand(paths), _os.fspath(out), "csv", _filters(filter), strict,
-                    _ns(since, "since"), _ns(until, "until"))[0]
+    other fields of a row go, as a JSON object, into a last column ``more_fields``; or the
+    ``fields`` chosen, in order), as ``export(..., to="csv")`` does; returns how many."""
+    return export(paths, out, "csv", filter, strict, since, until, fields=fields)[0]
 
 
 def to_parquet(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
@@ -101,11 +121,9 @@ def to_parquet(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = N
     ``ttlog-export`` crate docs and the README), and one table per tracked schema beside
     it (``STEM.track.NAME.parquet``), as ``ttlog-view convert --to parquet`` does. With
     ``partition_by`` (``"service,host,date"``, any of them in order), a Hive-partitioned
-    dataset in the new or empty directory ``out``. Returns how many rows. ``out`` is never
-    one of the inputs nor a ttlog log (``ValueError``), and appears only when complete.
-    Selection and damaged data: as in ``open``."""
-    return _reading(_to_parquet, _expand(paths), _os.fspath(out), partition_by, _filters(filter), strict,
-                    _ns(since, "since"), _ns(until, "until"))[0]
+    dataset in the new or empty directory ``out``. Returns how many rows; the rest as
+    ``export``."""
+    return export(paths, out, "parquet", filter, strict, since, until, partition_by=partition_by)[0]
 
 
 def to_mcap(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
@@ -113,11 +131,8 @@ def to_mcap(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None
     """Writes the events of ``paths`` to ``out`` as one MCAP file for Foxglove and
     PlotJuggler, the same file ``ttlog-view convert --to mcap`` writes: log events on
     ``/log``, tracked schemas on ``/track/NAME``, each callsite's numeric fields on
-    ``/TARGET/TEMPLATE``, typed. Returns the damaged data skipped. ``out`` is never one of
-    the inputs nor a ttlog log (``ValueError``), and appears only when complete. Selection
-    and damaged data: as in ``open``."""
-    return list(_reading(_to_mcap, _expand(paths), _os.fspath(out), _filters(filter), strict,
-                         _ns(since, "since"), _ns(until, "until")))
+    ``/TARGET/TEMPLATE``, typed. Returns the damaged data skipped; the rest as ``export``."""
+    return export(paths, out, "mcap", filter, strict, since, until)[1]
 
 
 def to_chrome_trace(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: Any = None, strict: bool = False,
@@ -125,9 +140,8 @@ def to_chrome_trace(paths: Any, out: Union[str, "_os.PathLike[str]"], filter: An
     """Writes the events of ``paths`` to ``out`` as a Chrome trace (Trace Event JSON) for
     ui.perfetto.dev, the same file ``ttlog-view convert --to chrome-trace`` writes: span
     records as slices, other events as instants, a track per thread. Returns the damaged data
-    skipped; ``out`` as in ``to_mcap``."""
-    return list(_reading(_to_chrome_trace, _expand(paths), _os.fspath(out), _filters(filter), strict,
-                         _ns(since, "since"), _ns(until, "until")))
+    skipped; the rest as ``export``."""
+    return export(paths, out, "chrome-trace", filter, strict, since, until)[1]
 
 
 def _column(kind: str, data: Any, valid: Any, as_numpy: bool) -> Any:

@@ -30,11 +30,13 @@ pub enum Shape {
     Bytes,
     /// An array, with the one type of its items (nulls aside), if they share one.
     Array(Elem),
-    /// A map.
-    Map,
+    /// A map, with the one type of its values (nulls aside) if they share one and every
+    /// key is text; else [`Elem::Mixed`].
+    Map(Elem),
 }
 
-/// The type the items of an array share (nulls aside), for a typed list column.
+/// The type the items of an array (or the values of a map) share, nulls aside, for a typed
+/// list (or map) column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Elem {
     /// No item, or only nulls.
@@ -89,16 +91,32 @@ impl Shape {
             Value::Array(items) => Shape::Array(items.iter().fold(Elem::Empty, |e, v| {
                 e.join(Elem::of_shape(Shape::of_item(v)))
             })),
-            Value::Map(_) => Shape::Map,
+            Value::Map(entries) => Shape::Map(entries.iter().fold(Elem::Empty, |e, (k, v)| {
+                if matches!(k, Value::Text(_)) {
+                    e.join(Elem::of_shape(Shape::of_item(v)))
+                } else {
+                    Elem::Mixed
+                }
+            })),
         }
     }
 
-    /// The shape of an array's item, its own items not looked at.
+    /// The shape of an array's item or a map's value, its own items not looked at.
     fn of_item(value: &Value) -> Shape {
         match value {
             Value::Array(_) => Shape::Array(Elem::Mixed),
+            Value::Map(_) => Shape::Map(Elem::Mixed),
             other => Shape::of(other),
         }
+    }
+}
+
+/// The shape of an item inside an array or map, whose own items are not looked at.
+fn nested(shape: Shape) -> Shape {
+    match shape {
+        Shape::Array(_) => Shape::Array(Elem::Mixed),
+        Shape::Map(_) => Shape::Map(Elem::Mixed),
+        other => other,
     }
 }
 
@@ -108,7 +126,7 @@ pub enum Shaped {
     /// A log event: its callsite; the shapes of its values were put in the caller's buffer
     /// (arguments first, then fields, as [`Event::args`] and [`Event::fields`] have them).
     Values(Arc<Callsite>),
-    /// An event given whole: a loss report, or a callsite the caller asked for whole.
+    /// An event given whole: a loss report, or one the caller asked for whole.
     Event(Event),
 }
 
@@ -142,24 +160,31 @@ impl Builder for ShapeBuilder<'_> {
     type Item = Item;
     /// Kept, and the items' type so far.
     type Items = (bool, Elem);
-    type Entries = bool;
+    /// Kept, and the values' type so far (mixed once a key is not text).
+    type Entries = (bool, Elem);
     fn open_array(&self) -> (bool, Elem) {
         (self.budget.take(1), Elem::Empty)
     }
-    fn open_map(&self) -> bool {
-        self.budget.take(1)
+    fn open_map(&self) -> (bool, Elem) {
+        (self.budget.take(1), Elem::Empty)
     }
     fn push(&self, items: &mut (bool, Elem), item: Item) {
         // An item the budget cut is null in the value: no type.
         if item.kept {
-            let shape = match item.shape {
-                Shape::Array(_) => Shape::Array(Elem::Mixed),
-                other => other,
-            };
-            items.1 = items.1.join(Elem::of_shape(shape));
+            items.1 = items.1.join(Elem::of_shape(nested(item.shape)));
         }
     }
-    fn push_entry(&self, _: &mut bool, _: Item, _: Item) {}
+    fn push_entry(&self, entries: &mut (bool, Elem), key: Item, value: Item) {
+        // An entry whose key or value the budget cut is left out of the value.
+        if !(key.kept && value.kept) {
+            return;
+        }
+        entries.1 = if key.shape == Shape::Text {
+            entries.1.join(Elem::of_shape(nested(value.shape)))
+        } else {
+            Elem::Mixed
+        };
+    }
     fn array(&self, (kept, elem): (bool, Elem)) -> Item {
         Item {
             shape: Shape::Array(elem),
@@ -167,9 +192,9 @@ impl Builder for ShapeBuilder<'_> {
             magnitude: None,
         }
     }
-    fn map(&self, kept: bool) -> Item {
+    fn map(&self, (kept, elem): (bool, Elem)) -> Item {
         Item {
-            shape: Shape::Map,
+            shape: Shape::Map(elem),
             kept,
             magnitude: None,
         }
@@ -220,18 +245,18 @@ impl Builder for ShapeBuilder<'_> {
 impl BlockEvents {
     /// The next event in time order, as [`Iterator::next`] gives it, but with the shapes
     /// of its values in `shapes` (cleared first) instead of the values, for a log event
-    /// whose callsite `whole` does not ask for whole. An event that cannot be decoded is
-    /// skipped, as `next` skips it.
+    /// that `whole`, given its callsite and those shapes, does not ask for whole. An event
+    /// that cannot be decoded is skipped, as `next` skips it.
     pub fn next_shaped(
         &mut self,
         shapes: &mut Vec<Shape>,
-        whole: impl Fn(&Callsite) -> bool,
+        whole: impl Fn(&Callsite, &[Shape]) -> bool,
     ) -> Option<Shaped> {
         while self.front < self.back {
             let entry = self.index[self.front];
             self.front += 1;
             let shaped = match self.shapes_of(entry, shapes) {
-                Ok(Some(callsite)) if !whole(&callsite) => Some(Shaped::Values(callsite)),
+                Ok(Some(callsite)) if !whole(&callsite, shapes) => Some(Shaped::Values(callsite)),
                 Ok(_) => self.take(entry).map(Shaped::Event),
                 Err(_) => None,
             };
@@ -310,7 +335,7 @@ mod tests {
                 };
                 let mut shapes = Vec::new();
                 for event in *events {
-                    match shaped.next_shaped(&mut shapes, |_| false) {
+                    match shaped.next_shaped(&mut shapes, |_, _| false) {
                         Some(Shaped::Values(callsite)) => {
                             assert_eq!(callsite.template, event.callsite.template);
                             assert_eq!(callsite.field_names, event.callsite.field_names);
@@ -322,7 +347,7 @@ mod tests {
                         None => panic!("{}: fewer shaped events", path.display()),
                     }
                 }
-                assert!(shaped.next_shaped(&mut shapes, |_| false).is_none());
+                assert!(shaped.next_shaped(&mut shapes, |_, _| false).is_none());
             }
         }
         assert!(checked > 100, "only {checked} values checked");

@@ -16,14 +16,18 @@
 //! callsites' values stay in `/log`'s text, so nothing is lost.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Seek, Write};
+use std::fs::File;
+use std::io::{BufWriter, Seek, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mcap::records::MessageHeader;
 use mcap::{Compression, WriteOptions, Writer};
 use ttlog_reader::{json_string, Callsite, Event, Level, Value};
 
-use crate::TRACK_TARGET;
+use crate::formats::{needs_file, Format, Options};
+use crate::sink::{Outputs, Sink, Source, Written};
+use crate::{JobError, TRACK_TARGET};
 
 /// The JSON Schema of `foxglove.Log` (Foxglove's schema for log messages).
 const FOXGLOVE_LOG_SCHEMA: &str = r#"{"title":"foxglove.Log","description":"A log message","type":"object","properties":{"timestamp":{"type":"object","title":"time","properties":{"sec":{"type":"integer","minimum":0},"nsec":{"type":"integer","minimum":0,"maximum":999999999}}},"level":{"type":"integer","title":"foxglove.LogLevel","oneOf":[{"title":"UNKNOWN","const":0},{"title":"DEBUG","const":1},{"title":"INFO","const":2},{"title":"WARNING","const":3},{"title":"ERROR","const":4},{"title":"FATAL","const":5}]},"message":{"type":"string"},"name":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":0}}}"#;
@@ -369,5 +373,68 @@ impl<W: Write + Seek> McapWriter<W> {
             .flush()
             .map_err(|e| McapError(mcap::McapError::Io(e)))?;
         Ok(self.summary)
+    }
+}
+
+/// `--to mcap`.
+pub const FORMAT: Format = Format {
+    name: "mcap",
+    about: "MCAP for Foxglove and PlotJuggler: logs on /log, tracked schemas on /track/NAME, \
+            each callsite's numeric fields on /TARGET/TEMPLATE; needs -o",
+    sink: |options: &Options| {
+        options.only("mcap", &[])?;
+        Ok(Box::new(McapSink {
+            writer: None,
+            path: PathBuf::new(),
+            written: Written::default(),
+        }))
+    },
+};
+
+/// The MCAP writer behind the export job.
+struct McapSink {
+    writer: Option<McapWriter<BufWriter<File>>>,
+    path: PathBuf,
+    written: Written,
+}
+
+impl McapSink {
+    fn failed(&self, e: &McapError) -> JobError {
+        JobError::Failed(format!("{}: {e}", self.path.display()))
+    }
+}
+
+impl Sink for McapSink {
+    fn check(&self, dest: Option<&Path>) -> Result<(), JobError> {
+        needs_file("mcap", "an MCAP file is indexed at its end", dest)
+    }
+
+    fn open(&mut self, outputs: &mut Outputs<'_>) -> Result<(), JobError> {
+        let Some(path) = outputs.dest() else {
+            return self.check(None);
+        };
+        self.path = path.to_path_buf();
+        let file = outputs.create(path)?;
+        let writer = McapWriter::new(BufWriter::with_capacity(1 << 20, file))
+            .map_err(|e| self.failed(&e))?;
+        self.writer = Some(writer);
+        Ok(())
+    }
+
+    fn write(&mut self, _source: Source<'_>, event: &Event) -> Result<(), JobError> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(());
+        };
+        let result = writer.push(event);
+        self.written.events += 1;
+        self.written.truncated += u64::from(event.truncated);
+        result.map_err(|e| self.failed(&e))
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Written, JobError> {
+        if let Some(writer) = self.writer.take() {
+            writer.finish().map_err(|e| self.failed(&e))?;
+        }
+        Ok(self.written)
     }
 }
