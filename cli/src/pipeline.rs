@@ -2,32 +2,32 @@
 //! (`ttlog_reader::select`) and, for one file, the export crate's rendering on several
 //! threads (`ttlog_export::lines`), into the viewer's sink.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use ttlog_reader::{Events, Merge, Query, Selection};
+use ttlog_reader::{Query, Selection};
 
 use crate::exit::Status;
 use crate::output::{Formatter, Sink};
 
-/// Opens `files` to be read merged by time, skipping blocks the query cannot match. Files
-/// that cannot be opened are reported in `status` and left out. Returns the merge and the
-/// name of each source.
-pub fn open_merged(
+/// Hands each event of `files` that `query` selects to `each` (merged by time; one file in
+/// file order, decoded on every core); problems go to `status`.
+pub fn for_each_selected(
     files: &[PathBuf],
     query: &Query,
     status: &mut Status,
-) -> (Merge<Events<File>>, Vec<String>) {
-    let selected = query.open(files, |path, e| {
-        status.problem(&path.display().to_string(), e);
+    mut each: impl FnMut(&ttlog_reader::Event),
+) {
+    ttlog_reader::select(files, query, default_threads(), |item| {
+        match item {
+            Selection::Event { event, .. } => each(event),
+            Selection::Problem { path, error } => {
+                status.problem(&path.display().to_string(), error);
+            }
+            Selection::Opened { .. } => {}
+        }
+        true
     });
-    let names = selected
-        .paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    (selected.events, names)
 }
 
 /// Writes the selected events of `files`, merged by time (one file: in file order), to

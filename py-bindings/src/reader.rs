@@ -284,8 +284,10 @@ impl Reader {
     }
 }
 
-/// Every event of `paths` that `query` keeps, merged by time, passed to `each`; damaged
-/// data is collected as problems (or, with `strict`, ends the read with an error).
+/// Every event of `paths` that `query` keeps, merged by time (one file in file order,
+/// decoded on every core: `ttlog_reader::select`), passed to `each`; damaged data is
+/// collected as problems (or, with `strict`, ends the read with an error). A missing or
+/// unreadable file raises before any event.
 pub(crate) fn for_each_event(
     paths: &[String],
     query: &Query,
@@ -293,15 +295,30 @@ pub(crate) fn for_each_event(
     problems: &mut Vec<Problem>,
     mut each: impl FnMut(&Event) -> PyResult<()>,
 ) -> PyResult<()> {
-    for (source, item) in Merge::new(open_all(paths)?) {
-        match item {
-            Ok(e) if query.matches(&e) => each(&e)?,
-            Ok(_) => {}
-            Err(e) if strict => return Err(corrupt(&paths[source], &e)),
-            Err(e) => problems.push(problem(&paths[source], &e)),
+    drop(open_all(paths)?);
+    let files: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut result = Ok(());
+    ttlog_reader::select(&files, query, threads, |item| match item {
+        ttlog_reader::Selection::Event { event, .. } => match each(event) {
+            Ok(()) => true,
+            Err(e) => {
+                result = Err(e);
+                false
+            }
+        },
+        ttlog_reader::Selection::Problem { path, error } => {
+            let path = path.display().to_string();
+            if strict {
+                result = Err(corrupt(&path, error));
+                return false;
+            }
+            problems.push(problem(&path, error));
+            true
         }
-    }
-    Ok(())
+        ttlog_reader::Selection::Opened { .. } => true,
+    });
+    result
 }
 
 /// Nanoseconds since the epoch of an RFC 3339 time (`2026-11-22T03:06:36.5Z`).

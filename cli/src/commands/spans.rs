@@ -10,7 +10,7 @@ use ttlog_analysis::spans::{human, SpanStats};
 use crate::args::{expand, SelectArgs};
 use crate::commands::stats::StatsFormat;
 use crate::exit::{Outcome, Status};
-use crate::pipeline::open_merged;
+use crate::pipeline::for_each_selected;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -40,15 +40,8 @@ pub struct SpansArgs {
 pub fn run(args: &SpansArgs) -> Outcome {
     let query = args.select.query()?;
     let mut status = Status::default();
-    let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
     let mut stats = SpanStats::default();
-    for (source, item) in merged {
-        match item {
-            Ok(e) if query.matches(&e) => stats.add(&e),
-            Ok(_) => {}
-            Err(e) => status.problem(&names[source], &e),
-        }
-    }
+    for_each_selected(&expand(&args.files), &query, &mut status, |e| stats.add(e));
     let rows: Vec<(String, usize, u64, u64, u64, u64)> = stats
         .rows()
         .into_iter()

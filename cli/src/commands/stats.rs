@@ -9,7 +9,7 @@ use ttlog_reader::{Event, Value};
 
 use crate::args::{expand, SelectArgs};
 use crate::exit::{Outcome, Status};
-use crate::pipeline::open_merged;
+use crate::pipeline::for_each_selected;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -72,29 +72,22 @@ fn group_key(e: &Event, by: &str) -> Option<String> {
 pub fn run(args: &StatsArgs) -> Outcome {
     let query = args.select.query()?;
     let mut status = Status::default();
-    let (merged, names) = open_merged(&expand(&args.files), &query, &mut status);
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for (source, item) in merged {
-        match item {
-            Ok(e) if query.matches(&e) => {
-                let Some(value) = e.field(&args.field) else {
-                    continue;
-                };
-                let key = match &args.by {
-                    Some(by) => group_key(&e, by).unwrap_or_else(|| "(none)".into()),
-                    None => String::new(),
-                };
-                let group = groups.entry(key).or_default();
-                match value.as_f64() {
-                    Some(x) => group.values.push(x),
-                    None if failed_read(&e, &args.field, value) => group.failed_reads += 1,
-                    None => group.not_numbers += 1,
-                }
-            }
-            Ok(_) => {}
-            Err(e) => status.problem(&names[source], &e),
+    for_each_selected(&expand(&args.files), &query, &mut status, |e| {
+        let Some(value) = e.field(&args.field) else {
+            return;
+        };
+        let key = match &args.by {
+            Some(by) => group_key(e, by).unwrap_or_else(|| "(none)".into()),
+            None => String::new(),
+        };
+        let group = groups.entry(key).or_default();
+        match value.as_f64() {
+            Some(x) => group.values.push(x),
+            None if failed_read(e, &args.field, value) => group.failed_reads += 1,
+            None => group.not_numbers += 1,
         }
-    }
+    });
     let (failed, other) = groups
         .values()
         .fold((0, 0), |(f, o), g| (f + g.failed_reads, o + g.not_numbers));
