@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
-use ttlog_reader::{format_rfc3339, CsvExporter, Event, FieldNames, Level, Value};
+use ttlog_reader::{format_rfc3339, Event, FieldNames, Level, Value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -174,7 +174,6 @@ pub enum Sink<W: Write> {
         formatter: Formatter,
         line: String,
     },
-    Csv(Box<CsvExporter<W>>),
     Table {
         out: W,
         table: Box<Table>,
@@ -183,20 +182,17 @@ pub enum Sink<W: Write> {
 }
 
 impl<W: Write> Sink<W> {
-    /// A sink for `format`. `csv_columns` are the field columns of CSV and table output.
+    /// A sink for `format`: lines of text or JSON, or a table whose field columns are
+    /// `columns`. (CSV, and JSON from `view`, are written by the export job of
+    /// `ttlog-export`, as `convert` writes them.)
     pub fn new(out: W, formatter: Formatter, columns: FieldNames) -> io::Result<Sink<W>> {
         let csv_columns = columns.names;
         Ok(match formatter.format {
-            Format::Text | Format::Json => Sink::Lines {
+            Format::Text | Format::Json | Format::Csv => Sink::Lines {
                 out,
                 formatter,
                 line: String::new(),
             },
-            Format::Csv => Sink::Csv(Box::new(CsvExporter::with_more_fields(
-                out,
-                csv_columns,
-                columns.more,
-            )?)),
             Format::Table => {
                 let mut table = Table::new();
                 table
@@ -233,7 +229,6 @@ impl<W: Write> Sink<W> {
                 out.write_all(line.as_bytes())?;
                 Ok(truncated)
             }
-            Sink::Csv(csv) => csv.write(event).map(|()| event.truncated),
             Sink::Table { table, columns, .. } => {
                 let mut ts = String::new();
                 format_rfc3339(event.ts, &mut ts);
@@ -264,7 +259,6 @@ impl<W: Write> Sink<W> {
     pub fn finish(self) -> io::Result<()> {
         match self {
             Sink::Lines { mut out, .. } => out.flush(),
-            Sink::Csv(csv) => csv.finish()?.flush(),
             Sink::Table { mut out, table, .. } => {
                 writeln!(out, "{table}")?;
                 out.flush()

@@ -116,23 +116,44 @@ fn progress_bar(files: &[PathBuf]) -> ProgressBar {
 pub fn run(args: &ConvertArgs) -> Outcome {
     let query = args.select.query()?;
     let files = expand(&args.files);
-    let format = ttlog_export::format(&args.to)
-        .ok_or_else(|| usage(format!("--to: unknown format `{}`", args.to)))?;
     let options = Options {
         fields: field_list(&args.fields),
         partition_by: args.partition_by.clone(),
     };
-    let sink = (format.sink)(&options)?;
+    let threads = args.threads.unwrap_or_else(default_threads);
+    export_to(
+        &files,
+        &query,
+        &args.to,
+        args.output.as_deref(),
+        &options,
+        threads,
+    )
+}
+
+/// Exports `files` in the format `to` to `output` (standard output when `None`), reporting
+/// damage and progress on stderr: `convert`, and the viewer's JSON and CSV output.
+pub fn export_to(
+    files: &[PathBuf],
+    query: &ttlog_reader::Query,
+    to: &str,
+    output: Option<&Path>,
+    options: &Options,
+    threads: usize,
+) -> Outcome {
+    let format =
+        ttlog_export::format(to).ok_or_else(|| usage(format!("--to: unknown format `{to}`")))?;
+    let sink = (format.sink)(options)?;
     let job = Job {
-        files: &files,
-        query: &query,
-        output: args.output.as_deref(),
-        threads: args.threads.unwrap_or_else(default_threads),
+        files,
+        query,
+        output,
+        threads,
     };
     let mut status = Status::default();
     let mut report = Report {
         status: &mut status,
-        bar: progress_bar(&files),
+        bar: progress_bar(files),
     };
     let result = export(&job, sink, &mut report);
     report.bar.finish_and_clear();

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use ttlog_reader::BlockReader;
 
+use ttlog_export::Options;
+
 use crate::args::{expand, field_list, SelectArgs};
+use crate::commands::convert::export_to;
 use crate::exit::{output_failed, Outcome, Status};
 use crate::output::{columns, Color, Format, Formatter, Sink};
 use crate::pipeline::{default_threads, write_lines_parallel, write_merged};
@@ -38,9 +41,21 @@ pub fn run(args: &ViewArgs) -> Outcome {
     let query = args.select.query()?;
     let files = expand(&args.files);
     let fields = field_list(&args.fields);
+    // JSON and CSV are the export formats of the same names: the same bytes as `convert`.
+    if let Some(to) = match args.format {
+        Format::Json => Some("json"),
+        Format::Csv => Some("csv"),
+        Format::Text | Format::Table => None,
+    } {
+        let options = Options {
+            fields,
+            partition_by: None,
+        };
+        return export_to(&files, &query, to, None, &options, default_threads());
+    }
     let formatter = Formatter::new(args.format, args.color, fields.clone());
     let cols = match args.format {
-        Format::Csv | Format::Table => columns(&fields, &files, &query),
+        Format::Table => columns(&fields, &files, &query),
         _ => Default::default(),
     };
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -51,17 +66,15 @@ pub fn run(args: &ViewArgs) -> Outcome {
     let mut status = Status::default();
     // A snapshot's record comes before its events (in text and table output; JSON and CSV
     // keep one row per event, and `info`/`snapshots` give the record to scripts).
-    if matches!(args.format, Format::Text | Format::Table) {
-        for f in &files {
-            if let Ok(r) = BlockReader::open(f) {
-                if let Some(rec) = crate::commands::snapshots::record(r.header()) {
-                    out!("{}", crate::commands::snapshots::describe(&rec));
-                }
+    for f in &files {
+        if let Ok(r) = BlockReader::open(f) {
+            if let Some(rec) = crate::commands::snapshots::record(r.header()) {
+                out!("{}", crate::commands::snapshots::describe(&rec));
             }
         }
     }
-    // One file as text or JSON: blocks decoded and formatted on every core, in file order.
-    let parallel = files.len() == 1 && matches!(args.format, Format::Text | Format::Json);
+    // One file as text: blocks decoded and formatted on every core, in file order.
+    let parallel = files.len() == 1 && args.format == Format::Text;
     let result = if parallel {
         let formatter = Formatter::new(args.format, args.color, fields.clone());
         write_lines_parallel(
