@@ -468,6 +468,43 @@ def test_to_mcap_and_to_chrome_trace_write_the_files_the_cli_writes(tmp_path):
     assert sum(1 for e in trace["traceEvents"] if e.get("ph") == "X") == 200
 
 
+def test_export_takes_every_format_and_option_the_cli_takes(tmp_path):
+    """`ttlog.export(..., to=NAME)` runs the job `convert --to NAME` runs: the same bytes
+    for the text formats, the same options (`fields`, `partition_by`), the same refusals."""
+    path = tmp_path / "run.bin"
+    with ttlog.Logger(path, service="knee") as log:
+        for i in range(100):
+            log.info("tick", angle=i * 0.5, torque=-i, mode="walk")
+        log.error("stall", joint=2)
+    for to, extra in (("json", []), ("csv", []), ("chrome-trace", []),
+                      ("json", ["--fields", "torque"]), ("csv", ["--fields", "torque,angle"])):
+        cli_out, py_out = tmp_path / f"cli.{to}", tmp_path / f"py.{to}"
+        done = subprocess.run([ttlog_view(), "convert", str(path), "--to", to, "-o", str(cli_out),
+                               "-f", "level>=INFO", *extra], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        fields = extra[1].split(",") if extra else None
+        count, problems = ttlog.export(path, py_out, to=to, filter="level>=INFO", fields=fields)
+        assert (count, problems) == (101, [])
+        assert py_out.read_bytes() == cli_out.read_bytes(), (to, extra)
+    # A dataset, as --partition-by writes it.
+    count, _ = ttlog.export(path, tmp_path / "dataset", to="parquet", partition_by="service")
+    assert count == 101
+    assert [p.name for p in (tmp_path / "dataset").iterdir()] == ["service=knee"]
+    # What the CLI refuses with exit 2, Python refuses with ValueError, writing nothing.
+    for kwargs, says in (({"to": "yaml"}, "to must be one of"),
+                         ({"to": "mcap", "fields": ["a"]}, "does not apply to mcap"),
+                         ({"to": "json", "partition_by": "host"}, "does not apply to json"),
+                         ({"to": "parquet", "partition_by": "planet"}, "unknown partition key")):
+        with pytest.raises(ValueError, match=says):
+            ttlog.export(path, tmp_path / "refused", **kwargs)
+        assert not (tmp_path / "refused").exists()
+    with pytest.raises(ValueError, match="one of the inputs"):
+        ttlog.export(path, path, to="csv")
+    for kwargs in ({"to": 5}, {"to": "csv", "fields": "angle"}, {"to": "parquet", "partition_by": 3}):
+        with pytest.raises(TypeError):
+            ttlog.export(path, tmp_path / "typed", **kwargs)
+
+
 def test_maps_are_structs_or_maps_in_parquet(tmp_path):
     """A map field with text keys is a STRUCT of its keys (a key a map lacks is null) in
     DuckDB and Polars, values equal to the JSON export; past 64 keys it is a MAP when its
