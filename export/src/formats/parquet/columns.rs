@@ -352,3 +352,139 @@ impl Columns {
         Schema::new(fields)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ttlog_reader::EventKind;
+
+    fn event(fields: Vec<(&str, Value)>) -> Event {
+        let callsite = Arc::new(Callsite {
+            level: 2,
+            target: "t".into(),
+            file: "".into(),
+            line: 0,
+            template: "e".into(),
+            n_args: 0,
+            field_names: fields.iter().map(|(n, _)| Arc::from(*n)).collect(),
+        });
+        Event {
+            ts: 1,
+            kind: EventKind::Log,
+            callsite,
+            thread: "main".into(),
+            values: fields.into_iter().map(|(_, v)| v).collect(),
+            truncated: false,
+        }
+    }
+
+    fn map(entries: &[(&str, Value)]) -> Value {
+        Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (Value::Text((*k).into()), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn type_of(events: &[Event], name: &str) -> DataType {
+        let mut columns = Columns::default();
+        for e in events {
+            columns.observe(e);
+        }
+        columns.data_type(columns.index[name])
+    }
+
+    #[test]
+    fn maps_with_text_keys_are_structs_of_every_key_typed_by_the_column_rules() {
+        let events = [
+            event(vec![(
+                "pose",
+                map(&[
+                    ("x", Value::Float(0.5)),
+                    ("frame", Value::Text("odom".into())),
+                ]),
+            )]),
+            event(vec![("pose", Value::Null)]),
+            event(vec![(
+                "pose",
+                map(&[("x", Value::Int(1)), ("theta", Value::Int(2))]),
+            )]),
+        ];
+        let DataType::Struct(fields) = type_of(&events, "pose") else {
+            panic!("not a struct");
+        };
+        let got: Vec<_> = fields
+            .iter()
+            .map(|f| (f.name().as_str(), f.data_type().clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("x", DataType::Float64),
+                ("frame", DataType::Utf8),
+                ("theta", DataType::Int64)
+            ]
+        );
+    }
+
+    #[test]
+    fn too_many_keys_make_a_map_or_json_text_and_other_keys_json_text() {
+        let many = |value: fn(usize) -> Value| {
+            let entries: Vec<(String, Value)> = (0..=MAX_STRUCT_KEYS)
+                .map(|i| (format!("k{i}"), value(i)))
+                .collect();
+            let refs: Vec<(&str, Value)> = entries
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
+            event(vec![("m", map(&refs))])
+        };
+        assert_eq!(
+            type_of(&[many(|i| Value::Float(i as f64))], "m"),
+            Kind::Map(Elem::Float).data_type()
+        );
+        let mixed = |i: usize| {
+            if i.is_multiple_of(2) {
+                Value::Int(1)
+            } else {
+                Value::Text("a".into())
+            }
+        };
+        assert_eq!(type_of(&[many(mixed)], "m"), DataType::Utf8);
+        let int_key = event(vec![(
+            "m",
+            Value::Map(vec![(Value::Int(1), Value::Int(2))]),
+        )]);
+        let text_key = event(vec![("m", map(&[("a", Value::Int(1))]))]);
+        assert_eq!(type_of(&[text_key.clone(), int_key], "m"), DataType::Utf8);
+        // A map beside a number: JSON text; only empty maps: JSON text too.
+        let number = event(vec![("m", Value::Int(3))]);
+        assert_eq!(type_of(&[text_key, number], "m"), DataType::Utf8);
+        assert_eq!(
+            type_of(&[event(vec![("m", map(&[]))])], "m"),
+            DataType::Utf8
+        );
+    }
+
+    #[test]
+    fn the_keys_of_all_structs_together_are_bounded() {
+        // Twenty map fields of 60 keys each: the first eight are structs (480 keys), the
+        // ninth reaches the table's bound of 500 and is a MAP; the rest MAPs as well.
+        let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+        let keys: Vec<String> = (0..60).map(|i| format!("k{i}")).collect();
+        let value = map(&keys
+            .iter()
+            .map(|k| (k.as_str(), Value::Int(1)))
+            .collect::<Vec<_>>());
+        let e = event(names.iter().map(|n| (n.as_str(), value.clone())).collect());
+        let mut columns = Columns::default();
+        columns.observe(&e);
+        let structs = (0..20)
+            .filter(|&i| matches!(columns.data_type(i), DataType::Struct(_)))
+            .count();
+        assert_eq!(structs, 8);
+        assert!(columns.struct_keys <= MAX_FIELD_COLUMNS);
+        assert_eq!(columns.data_type(19), Kind::Map(Elem::Int).data_type());
+    }
+}
