@@ -5,6 +5,7 @@
 //! dataset as one table); the write pass fills the rows. The column rules are the crate
 //! docs'.
 
+mod builders;
 mod columns;
 mod table;
 
