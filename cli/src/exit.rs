@@ -48,7 +48,7 @@ impl From<ttlog_export::JobError> for Error {
     fn from(e: ttlog_export::JobError) -> Error {
         match e {
             ttlog_export::JobError::Refused(m) => Error::Usage(m),
-            other => Error::Failed(other.to_string()),
+            other => failed(other),
         }
     }
 }
@@ -59,6 +59,11 @@ pub type Outcome = Result<Status, Error>;
 /// A usage error (exit 2).
 pub fn usage(message: impl std::fmt::Display) -> Error {
     Error::Usage(message.to_string())
+}
+
+/// A failure (exit 1).
+pub fn failed(message: impl std::fmt::Display) -> Error {
+    Error::Failed(message.to_string())
 }
 
 /// What went wrong during a command, reported on stderr as it happens.
@@ -154,7 +159,7 @@ pub fn open_output(
         if e.is_refusal() {
             Error::Usage(e.to_string())
         } else {
-            Error::Failed(e.to_string())
+            failed(e)
         }
     })
 }
@@ -171,7 +176,7 @@ pub fn write_whole(
         .and_then(|()| file.flush())
         .map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
     drop(file);
-    pending.commit().map_err(|e| Error::Failed(e.to_string()))
+    pending.commit().map_err(failed)
 }
 
 /// Writes to stdout. A closed pipe (`ttlog-view info run.bin | head`) ends the program

@@ -9,7 +9,7 @@ use ttlog_analysis::loop_timing::{
 };
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{usage, write_whole, Error, Outcome, Status};
+use crate::exit::{failed, usage, write_whole, Error, Outcome, Status};
 use ttlog_analysis::loop_plot::{self, ImageFormat};
 
 const AFTER_HELP: &str = "\
@@ -201,7 +201,7 @@ fn draw(
             path.display()
         )));
     };
-    let bytes = picture(report, format).map_err(|e| Error::Failed(e.to_string()))?;
+    let bytes = picture(report, format).map_err(failed)?;
     write_whole(path, inputs, &bytes)
 }
 
@@ -232,7 +232,7 @@ pub fn run(args: &LoopArgs) -> Outcome {
             | LoopError::NotPeriodic { .. }),
         ) => return Err(status.usage(e)),
         Err(e) => {
-            return Err(Error::Failed((e).to_string()));
+            return Err(failed(e));
         }
     };
     if let Some(p) = &args.plot {

@@ -8,7 +8,7 @@ use ttlog_analysis::series::{collect, SeriesSpec, Settings};
 use ttlog_analysis::trial_plot::{describe, plot, PlotSettings, TimeAxis, WIDTH};
 
 use crate::args::{expand, SelectArgs};
-use crate::exit::{usage, write_whole, Error, Outcome, Status};
+use crate::exit::{failed, usage, write_whole, Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -105,8 +105,7 @@ pub fn run(args: &PlotArgs) -> Outcome {
             TimeArg::Wall => TimeAxis::Wall,
         },
     };
-    let bytes =
-        plot(&collected, &plot_settings, format).map_err(|e| Error::Failed(e.to_string()))?;
+    let bytes = plot(&collected, &plot_settings, format).map_err(failed)?;
     write_whole(&args.output, &files, &bytes)?;
     if args.describe {
         outln!("{}", describe(&collected, &plot_settings));

@@ -9,7 +9,7 @@ use ttlog_format::record::tag;
 use ttlog_format::{BlockBuilder, BlockKind, EndMarker, Header};
 use ttlog_reader::{decode_block, BlockContent, BlockReader};
 
-use crate::exit::{open_output, usage, Error, Outcome, Status};
+use crate::exit::{failed, open_output, usage, Outcome, Status};
 
 const AFTER_HELP: &str = "\
 Every block that passes its checksums and decodes is copied unchanged (blocks are
@@ -49,7 +49,7 @@ pub fn run(args: &RecoverArgs) -> Outcome {
             match File::open(&args.input) {
                 Ok(f) => BlockReader::headerless(f),
                 Err(e) => {
-                    return Err(Error::Failed((format!("{name}: {e}")).to_string()));
+                    return Err(failed(format!("{name}: {e}")));
                 }
             }
         }
@@ -74,9 +74,7 @@ pub fn run(args: &RecoverArgs) -> Outcome {
     let mut offsets = Vec::new();
     let write = |data: &[u8], out: &mut BufWriter<File>| out.write_all(data);
     if let Err(e) = write(&bytes, &mut out) {
-        return Err(Error::Failed(
-            (format!("{}: {e}", args.output.display())).to_string(),
-        ));
+        return Err(failed(format!("{}: {e}", args.output.display())));
     }
     while let Some(item) = blocks.next_block() {
         let block = match item {
@@ -94,9 +92,7 @@ pub fn run(args: &RecoverArgs) -> Outcome {
                     }
                 }
                 if let Err(e) = write(&block.stored, &mut out) {
-                    return Err(Error::Failed(
-                        (format!("{}: {e}", args.output.display())).to_string(),
-                    ));
+                    return Err(failed(format!("{}: {e}", args.output.display())));
                 }
                 offsets.push(offset);
                 offset += block.stored.len() as u64;
@@ -146,12 +142,10 @@ pub fn run(args: &RecoverArgs) -> Outcome {
         .encode(),
     );
     if let Err(e) = write(&tail, &mut out).and_then(|()| out.flush()) {
-        return Err(Error::Failed(
-            (format!("{}: {e}", args.output.display())).to_string(),
-        ));
+        return Err(failed(format!("{}: {e}", args.output.display())));
     }
     drop(out);
-    pending.commit().map_err(|e| Error::Failed(e.to_string()))?;
+    pending.commit().map_err(failed)?;
     eprintln!(
         "ttlog-view: recovered {events} events in {kept} blocks into {}",
         args.output.display()
