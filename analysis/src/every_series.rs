@@ -25,7 +25,7 @@ pub struct EverySeries {
     at: HashMap<String, usize>,
     /// Per callsite, each field's series (the `Arc` held so its address is not reused).
     feeds: ByCallsite<(Arc<Callsite>, Vec<Option<usize>>)>,
-    /// WARN-or-worse events, at most [`MAX_MARKERS`].
+    /// WARN-or-worse events, at most [`MAX_MARKERS`](crate::series::MAX_MARKERS).
     pub markers: Vec<Marker>,
     /// Markers past the cap.
     pub markers_dropped: u64,
