@@ -28,8 +28,7 @@ pub fn for_each_event(
     mut problem: impl FnMut(&Path, &ttlog_reader::Error),
     mut each: impl FnMut(&Event),
 ) -> Read {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let inputs = ttlog_reader::select(files, window, threads, |item| {
+    let inputs = ttlog_reader::select(files, window, ttlog_reader::default_threads(), |item| {
         match item {
             Selection::Event { event, .. } => each(event),
             Selection::Problem { path, error } => problem(path, error),

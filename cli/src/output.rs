@@ -267,12 +267,12 @@ impl<W: Write> Sink<W> {
     }
 }
 
-/// Field names for CSV and table columns: the chosen ones, or the field names of every
-/// callsite in `files` whose level the query may select. CSV needs its header before its
-/// first row; reading only callsite definitions keeps this first pass cheap.
+/// Field names for the table output's columns: the chosen ones, or the field names of
+/// every callsite in `files` whose level the query may select. The table needs its header
+/// before its first row; reading only callsite definitions keeps this first pass cheap.
 ///
 /// At most [`MAX_FIELD_COLUMNS`](ttlog_reader::MAX_FIELD_COLUMNS) names, the first seen
-/// ([`FieldNames`]): CSV ends with the column `more_fields` when others exist.
+/// ([`FieldNames`]).
 pub fn columns(
     chosen: &Option<Vec<String>>,
     files: &[std::path::PathBuf],

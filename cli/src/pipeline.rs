@@ -100,7 +100,4 @@ pub fn write_lines_parallel<W: Write>(
     result
 }
 
-/// Worker threads for decoding: every core.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
+pub use ttlog_reader::default_threads;

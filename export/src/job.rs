@@ -119,7 +119,7 @@ pub fn export(
             shapes(job.files, whole, sink.as_mut(), progress);
             true
         }
-        Prepass::Shapes(_) | Prepass::Events => {
+        Prepass::Shapes(_) => {
             let mut seen = 0u64;
             let mut opened = Vec::new();
             select(job.files, job.query, job.threads, |item| {
@@ -153,10 +153,7 @@ pub fn export(
     } else {
         write_events(job, sink.as_mut(), pass, reported, progress)?;
     }
-    let mut written = sink.finish()?;
-    if let Some(path) = job.output {
-        written.files.insert(0, path.to_path_buf());
-    }
+    let written = sink.finish()?;
     outputs.commit()?;
     Ok(written)
 }

@@ -16,8 +16,7 @@ const TEXT_CHUNK: usize = 4 << 20;
 /// A piece of one file's selected events, rendered.
 #[derive(Debug)]
 pub enum Rendered<'a> {
-    /// Text for `events` events (`truncated` of them cut to the per-event bound); the
-    /// file has been read up to byte `offset`.
+    /// Text for `events` events (`truncated` of them cut to the per-event bound).
     Text {
         /// The rendered events.
         text: &'a str,
@@ -25,8 +24,6 @@ pub enum Rendered<'a> {
         events: u64,
         /// How many were cut to the per-event bound (SPEC.md 8.7).
         truncated: u64,
-        /// The byte offset read up to.
-        offset: u64,
     },
     /// The file was opened: its header, before any text.
     Opened(&'a ttlog_reader::Header),
@@ -81,28 +78,24 @@ pub fn for_each_rendered(
     for_each_block_parallel(
         &mut blocks,
         threads,
-        |block| {
-            let end = block.offset + block.frame.block_len() as u64;
-            match ttlog_reader::decode_block_levels(&block.frame, block.payload, mask) {
-                Ok(BlockContent::Events(mut events)) => {
-                    let mut text = String::new();
-                    let (n, cut) = render_some(&mut events, query, lines, &mut text);
-                    Ok((text, n, cut, (!events.is_finished()).then_some(events), end))
-                }
-                Ok(_) => Ok((String::new(), 0, 0, None, end)),
-                Err(source) => Err(ttlog_reader::Error::BadBlock {
-                    offset: block.offset,
-                    source,
-                }),
+        |block| match ttlog_reader::decode_block_levels(&block.frame, block.payload, mask) {
+            Ok(BlockContent::Events(mut events)) => {
+                let mut text = String::new();
+                let (n, cut) = render_some(&mut events, query, lines, &mut text);
+                Ok((text, n, cut, (!events.is_finished()).then_some(events)))
             }
+            Ok(_) => Ok((String::new(), 0, 0, None)),
+            Err(source) => Err(ttlog_reader::Error::BadBlock {
+                offset: block.offset,
+                source,
+            }),
         },
         |item| match item.and_then(|r| r) {
-            Ok((mut text, events, truncated, rest, offset)) => {
+            Ok((mut text, events, truncated, rest)) => {
                 if !each(Rendered::Text {
                     text: &text,
                     events,
                     truncated,
-                    offset,
                 }) {
                     return false;
                 }
@@ -115,7 +108,6 @@ pub fn for_each_rendered(
                             text: &text,
                             events,
                             truncated,
-                            offset,
                         }) {
                             return false;
                         }

@@ -30,8 +30,6 @@ pub struct Source<'a> {
 pub enum Prepass {
     /// Nothing: events are written as they are read, in one pass.
     None,
-    /// Every selected event, decoded ([`Sink::observe`]): CSV needs its columns first.
-    Events,
     /// The callsite and the shapes of the fields of every event
     /// ([`Sink::observe_shapes`]), when every event is selected; an event for which the
     /// function, given its callsite and the shapes of its values (arguments, then fields),
@@ -56,8 +54,6 @@ pub struct Written {
     pub events: u64,
     /// Events written whose values had been cut to the per-event bound (SPEC.md 8.7).
     pub truncated: u64,
-    /// Every file written, the main output first (empty for standard output).
-    pub files: Vec<PathBuf>,
 }
 
 /// An output format: one file under `formats/`, registered in

@@ -297,7 +297,7 @@ pub(crate) fn for_each_event(
 ) -> PyResult<()> {
     drop(open_all(paths)?);
     let files: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = ttlog_reader::default_threads();
     let mut result = Ok(());
     ttlog_reader::select(&files, query, threads, |item| match item {
         ttlog_reader::Selection::Event { event, .. } => match each(event) {
@@ -411,7 +411,7 @@ pub fn export<'py>(
         problems: Vec::new(),
         first: None,
     };
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = ttlog_reader::default_threads();
     let job = ttlog_export::Job {
         files: &inputs,
         query: &query,

@@ -75,7 +75,7 @@ pub use filter::{Filter, FilterError};
 pub use follow::{next_in_series, Followed, Follower};
 pub use main_log::{find_main_log, snapshot_record};
 pub use merge::Merge;
-pub use parallel::{for_each_block_parallel, MAX_IN_FLIGHT_BYTES};
+pub use parallel::{default_threads, for_each_block_parallel, MAX_IN_FLIGHT_BYTES};
 pub use paths::expand_paths;
 pub use query::{Query, Selected};
 pub use render::{render, MAX_MESSAGE_LEN, MAX_WIDTH, TRUNCATION_MARK};

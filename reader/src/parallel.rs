@@ -12,6 +12,11 @@ use crate::{BlockReader, Error, RawBlock};
 /// writer's 64 KiB blocks the count limit below rules.
 pub const MAX_IN_FLIGHT_BYTES: u64 = 16 << 20;
 
+/// Worker threads for decoding when the caller has no preference: every core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 /// Blocks read but not yet handed to the sink, per worker thread.
 const IN_FLIGHT_PER_THREAD: usize = 4;
 

@@ -292,11 +292,8 @@ impl Sink for Parquet {
                 main.finish().map_err(failed)?;
             }
             Out::Dataset(_, writers) => {
-                let mut paths: Vec<_> = writers.into_iter().collect();
-                paths.sort_by(|a, b| a.0.cmp(&b.0));
-                for (path, w) in paths {
+                for (_, w) in writers {
                     w.finish().map_err(failed)?;
-                    self.written.files.push(path.join("part-0.parquet"));
                 }
             }
             Out::None => {}
