@@ -158,9 +158,14 @@ pub fn export(
     Ok(written)
 }
 
-/// The [`Source`] of input `index`, from the inputs opened so far.
+/// The [`Source`] of input `index`, from the inputs opened so far (`select` announces an
+/// input before its events; were it not so, the source would be nameless, not a panic).
 fn source_of(opened: &[(PathBuf, ttlog_reader::Header)], index: usize) -> Source<'_> {
-    let (path, header) = &opened[index];
+    static NAMELESS: std::sync::OnceLock<(PathBuf, ttlog_reader::Header)> =
+        std::sync::OnceLock::new();
+    let (path, header) = opened
+        .get(index)
+        .unwrap_or_else(|| NAMELESS.get_or_init(Default::default));
     Source {
         index,
         path,
