@@ -20,10 +20,12 @@
 //! strings of lower-case hex, arrays and maps as arrays and objects. Lost events appear as
 //! WARN events of target `ttlog` with fields `dropped` and `reason`.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::value::json_string;
-use crate::{Event, Value};
+use crate::{Callsite, Event, Value};
 use ttlog_format::format_rfc3339;
 
 thread_local! {
@@ -150,8 +152,16 @@ pub struct CsvExporter<W: Write> {
     fields: Vec<String>,
     /// With a [`MORE_FIELDS`] column: the names that have columns of their own.
     more: Option<std::collections::HashSet<String>>,
-    row: Vec<String>,
+    /// Per callsite (by address, the callsite held so the address stays its own), the
+    /// position among its fields of each column's name: one lookup per row, not one
+    /// search per cell. Cleared past [`MAX_CACHED_CALLSITES`].
+    positions: HashMap<usize, (Arc<Callsite>, Vec<Option<usize>>)>,
+    /// A cell's text, reused from cell to cell.
+    cell: String,
 }
+
+/// Callsites whose column positions are kept (memory stays bounded over any number).
+const MAX_CACHED_CALLSITES: usize = 4096;
 
 impl<W: Write> CsvExporter<W> {
     /// Writes the header row for the given field columns.
@@ -175,43 +185,72 @@ impl<W: Write> CsvExporter<W> {
             more: more.then(|| fields.iter().cloned().collect()),
             out,
             fields,
-            row: Vec::new(),
+            positions: HashMap::new(),
+            cell: String::new(),
         })
     }
 
     /// Writes one event as a row.
     pub fn write(&mut self, event: &Event) -> io::Result<()> {
-        self.row.clear();
-        let mut ts = String::new();
-        format_rfc3339(event.ts, &mut ts);
-        self.row.push(ts);
-        self.row.push(event.level_name().into_owned());
-        self.row.push(event.target().to_string());
-        self.row.push(event.thread.to_string());
-        self.row.push(event.message());
-        for name in &self.fields {
-            self.row
-                .push(event.field(name).map(csv_cell).unwrap_or_default());
+        let CsvExporter {
+            out,
+            fields,
+            more,
+            positions,
+            cell,
+        } = self;
+        cell.clear();
+        format_rfc3339(event.ts, cell);
+        out.write_field(cell.as_bytes()).map_err(csv_io)?;
+        out.write_field(event.level_name().as_bytes())
+            .map_err(csv_io)?;
+        out.write_field(event.target()).map_err(csv_io)?;
+        out.write_field(event.thread.as_bytes()).map_err(csv_io)?;
+        cell.clear();
+        event.write_message(cell);
+        out.write_field(cell.as_bytes()).map_err(csv_io)?;
+        if positions.len() >= MAX_CACHED_CALLSITES {
+            positions.clear();
         }
-        self.row.push(event.callsite.file.to_string());
-        self.row.push(match event.callsite.line {
-            0 => String::new(),
-            n => n.to_string(),
-        });
-        if let Some(own) = &self.more {
-            let mut object = String::new();
+        let (_, columns) = positions
+            .entry(Arc::as_ptr(&event.callsite) as usize)
+            .or_insert_with(|| {
+                let names = &event.callsite.field_names;
+                let columns = fields
+                    .iter()
+                    .map(|f| names.iter().position(|n| **n == **f))
+                    .collect();
+                (event.callsite.clone(), columns)
+            });
+        let start = event.callsite.n_args.min(event.values.len());
+        for column in columns.iter() {
+            cell.clear();
+            if let Some(v) = column.and_then(|k| event.values.get(start + k)) {
+                write_cell(v, cell);
+            }
+            out.write_field(cell.as_bytes()).map_err(csv_io)?;
+        }
+        out.write_field(event.callsite.file.as_bytes())
+            .map_err(csv_io)?;
+        match event.callsite.line {
+            0 => out.write_field(b""),
+            n => out.write_field(itoa::Buffer::new().format(n)),
+        }
+        .map_err(csv_io)?;
+        if let Some(own) = more {
+            cell.clear();
             for (name, value) in event.fields().filter(|(n, _)| !own.contains(*n)) {
-                object.push(if object.is_empty() { '{' } else { ',' });
-                json_string(&mut object, name);
-                object.push(':');
-                value.write_json(&mut object);
+                cell.push(if cell.is_empty() { '{' } else { ',' });
+                json_string(cell, name);
+                cell.push(':');
+                value.write_json(cell);
             }
-            if !object.is_empty() {
-                object.push('}');
+            if !cell.is_empty() {
+                cell.push('}');
             }
-            self.row.push(object);
+            out.write_field(cell.as_bytes()).map_err(csv_io)?;
         }
-        self.out.write_record(&self.row).map_err(csv_io)
+        out.write_record(None::<&[u8]>).map_err(csv_io)
     }
 
     /// Flushes and returns the underlying writer.
@@ -222,16 +261,17 @@ impl<W: Write> CsvExporter<W> {
     }
 }
 
-fn csv_cell(v: &Value) -> String {
+/// Appends a value's cell text: text as itself, null as nothing, arrays and maps as JSON,
+/// anything else as it displays.
+fn write_cell(v: &Value, out: &mut String) {
     match v {
-        Value::Text(t) => t.to_string(),
-        Value::Null => String::new(),
-        Value::Array(_) | Value::Map(_) => {
-            let mut s = String::new();
-            v.write_json(&mut s);
-            s
+        Value::Text(t) => out.push_str(t),
+        Value::Null => {}
+        Value::Array(_) | Value::Map(_) => v.write_json(out),
+        other => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{other}");
         }
-        other => other.to_string(),
     }
 }
 
