@@ -6,7 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use ttlog_reader::{select, Events, Query, Selection, Shaped};
+use std::sync::Arc;
+
+use ttlog_reader::{
+    decode_block, for_each_block_parallel, select, BlockContent, BlockEvents, BlockReader,
+    Callsite, Event, Query, Selection, Shape, Shaped,
+};
 
 use crate::lines::write_lines_parallel;
 use crate::sink::{Outputs, Prepass, Sink, Source, Written};
@@ -116,7 +121,7 @@ pub fn export(
     let reported = match prepass {
         Prepass::None => false,
         Prepass::Shapes(whole) if job.query.is_empty() => {
-            shapes(job.files, whole, sink.as_mut(), progress);
+            shapes(job.files, whole, job.threads, sink.as_mut(), progress);
             true
         }
         Prepass::Shapes(_) => {
@@ -222,43 +227,163 @@ fn write_events(
 }
 
 /// A [`Prepass::Shapes`] prepass: each file in block order (column types do not depend
-/// on order), values walked for their shapes instead of decoded.
+/// on order; names come in the order of their first event, as in the write pass of one
+/// file), values walked for their shapes instead of decoded. The walking is done on
+/// `threads` workers, a chunk of events at a time, the sink fed in order on this thread.
 fn shapes(
     files: &[PathBuf],
-    whole: fn(&ttlog_reader::Callsite, &[ttlog_reader::Shape]) -> bool,
+    whole: fn(&Callsite, &[Shape]) -> bool,
+    threads: usize,
     sink: &mut dyn Sink,
     progress: &mut dyn Progress,
 ) {
-    let mut shapes = Vec::new();
     let mut seen = 0u64;
     let mut index = 0;
     for path in files {
-        let mut events = match Events::open(path) {
-            Ok(events) => events,
+        let mut blocks = match BlockReader::open(path) {
+            Ok(blocks) => blocks,
             Err(e) => {
                 progress.problem(path, &e);
                 continue;
             }
         };
-        let header = events.header().clone();
+        let header = blocks.header().clone();
         let source = Source {
             index,
             path,
             header: &header,
         };
         index += 1;
-        while let Some(item) = events.next_shaped(&mut shapes, whole) {
-            seen += 1;
+        if threads <= 1 {
+            // One core: walking here costs less than handing chunks between threads.
+            while let Some(block) = blocks.next_block() {
+                let walked = block.and_then(|block| {
+                    decode_block(&block.frame, block.payload).map_err(|source| {
+                        ttlog_reader::Error::BadBlock {
+                            offset: block.offset,
+                            source,
+                        }
+                    })
+                });
+                match walked {
+                    Ok(BlockContent::Events(mut events)) => {
+                        Walked::rest(&mut events, whole, source, sink, progress, &mut seen);
+                    }
+                    Ok(_) => {}
+                    Err(e) => progress.problem(path, &e),
+                }
+            }
+            continue;
+        }
+        for_each_block_parallel(
+            &mut blocks,
+            threads,
+            |block| match decode_block(&block.frame, block.payload) {
+                Ok(BlockContent::Events(mut events)) => {
+                    let chunk = Walked::of(&mut events, whole);
+                    Ok((chunk, (!events.is_finished()).then_some(events)))
+                }
+                Ok(_) => Ok((Walked::default(), None)),
+                Err(source) => Err(ttlog_reader::Error::BadBlock {
+                    offset: block.offset,
+                    source,
+                }),
+            },
+            |item| {
+                match item.and_then(|r| r) {
+                    Ok((chunk, rest)) => {
+                        chunk.feed(source, sink, progress, &mut seen);
+                        // The rest of a block larger than a chunk, walked here.
+                        if let Some(mut rest) = rest {
+                            Walked::rest(&mut rest, whole, source, sink, progress, &mut seen);
+                        }
+                    }
+                    Err(e) => progress.problem(path, &e),
+                }
+                true
+            },
+        );
+    }
+}
+
+/// Events walked for their shapes before the rest of a block is handed to the caller's
+/// thread (a block of the format's largest size never has all its shapes in memory).
+const WALK_CHUNK: usize = 4_096;
+
+/// A chunk of a block's events, by shape.
+#[derive(Default)]
+struct Walked {
+    items: Vec<WalkedItem>,
+    /// The shapes of every item's values, each item's at its range.
+    shapes: Vec<Shape>,
+}
+
+enum WalkedItem {
+    /// A log event's callsite, and where its values' shapes are.
+    Values(Arc<Callsite>, std::ops::Range<usize>),
+    /// An event given whole.
+    Event(Event),
+}
+
+impl Walked {
+    /// The next events of `events`, at most [`WALK_CHUNK`].
+    fn of(events: &mut BlockEvents, whole: fn(&Callsite, &[Shape]) -> bool) -> Walked {
+        let mut chunk = Walked::default();
+        let mut shapes = Vec::new();
+        while chunk.items.len() < WALK_CHUNK {
+            match events.next_shaped(&mut shapes, whole) {
+                Some(Shaped::Values(callsite)) => {
+                    let start = chunk.shapes.len();
+                    chunk.shapes.extend_from_slice(&shapes);
+                    chunk
+                        .items
+                        .push(WalkedItem::Values(callsite, start..chunk.shapes.len()));
+                }
+                Some(Shaped::Event(e)) => chunk.items.push(WalkedItem::Event(e)),
+                None => break,
+            }
+        }
+        chunk
+    }
+
+    /// Walks the rest of `events` here, a chunk at a time, into the sink.
+    fn rest(
+        events: &mut BlockEvents,
+        whole: fn(&Callsite, &[Shape]) -> bool,
+        source: Source<'_>,
+        sink: &mut dyn Sink,
+        progress: &mut dyn Progress,
+        seen: &mut u64,
+    ) {
+        loop {
+            let chunk = Walked::of(events, whole);
+            if chunk.items.is_empty() {
+                break;
+            }
+            chunk.feed(source, sink, progress, seen);
+        }
+    }
+
+    /// Hands the chunk to the sink, counting the events in `seen`.
+    fn feed(
+        &self,
+        source: Source<'_>,
+        sink: &mut dyn Sink,
+        progress: &mut dyn Progress,
+        seen: &mut u64,
+    ) {
+        for item in &self.items {
+            *seen += 1;
             if seen.is_multiple_of(PROGRESS_EVERY) {
-                progress.advanced(1, seen);
+                progress.advanced(1, *seen);
             }
             match item {
-                Ok(Shaped::Values(callsite)) => {
-                    let fields = shapes.get(callsite.n_args..).unwrap_or_default();
-                    sink.observe_shapes(source, &callsite, fields);
+                WalkedItem::Values(callsite, range) => {
+                    let all = self.shapes.get(range.clone()).unwrap_or_default();
+                    let fields = all.get(callsite.n_args..).unwrap_or_default();
+                    sink.observe_shapes(source, callsite, fields);
                 }
-                Ok(Shaped::Event(e)) => sink.observe(source, &e),
-                Err(e) => progress.problem(path, &e),
+                WalkedItem::Event(e) => sink.observe(source, e),
             }
         }
     }
